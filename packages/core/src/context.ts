@@ -1,0 +1,51 @@
+import { NoScopeError, UnknownKeyError } from "./errors.ts";
+import { storage, type Scope } from "./scope.ts";
+import type { Session } from "./session.ts";
+import { SQLScope, type RunInScopeOptions } from "./sqlscope.ts";
+
+/**
+ * The current scope's session for `key` (the first key added when omitted). Synchronous and O(1);
+ * the same object for the same key within one scope. Takes no connection until the first statement.
+ * Throws NoScopeError outside a scope and UnknownKeyError for a key nobody registered.
+ *
+ * @example
+ * app.get("/users/:id", async (req, res) => {
+ *   res.json(await getSession().selectOne("SELECT * FROM users WHERE id = ?", [req.params.id]));
+ * });
+ */
+export function getSession(key?: string): Session {
+  const scope = storage.getStore();
+  if (scope === undefined) throw new NoScopeError();
+  if (key === undefined) return scope.session(scope.registry.defaultKey);
+  return scopeFor(scope, key).session(key);
+}
+
+/** Like getSession(), but undefined outside a scope (unknown keys still throw). */
+export function tryGetSession(key?: string): Session | undefined {
+  const scope = storage.getStore();
+  if (scope === undefined) return undefined;
+  if (key === undefined) return scope.session(scope.registry.defaultKey);
+  return scopeFor(scope, key).session(key);
+}
+
+// Nested scopes of different SQLScopes: a key is looked up from the innermost scope outwards.
+function scopeFor(scope: Scope, key: string): Scope {
+  for (let s: Scope | undefined = scope; s !== undefined; s = s.parent) if (s.registry.has(key)) return s;
+  throw new UnknownKeyError(key, scope.registry.keys);
+}
+
+/**
+ * Runs fn in a scope: inside a scope it joins the current one; outside, it uses the app's SQLScope
+ * (the one marked { default: true }, or the only one with a database) and commits when fn resolves,
+ * rolls back when it throws.
+ *
+ * @example
+ * await runInScope(async () => {
+ *   await getSession().execute("INSERT INTO jobs (name) VALUES (?)", ["nightly"]);
+ * });
+ */
+export function runInScope<T>(fn: () => Promise<T> | T, options: RunInScopeOptions = {}): Promise<T> {
+  const scope = storage.getStore();
+  const registry = scope?.registry ?? SQLScope.resolveDefault();
+  return registry.runInScope(fn, options);
+}

@@ -1,0 +1,82 @@
+import type { ConstraintKind } from "./errors.ts";
+import type { PoolOptions } from "./pool.ts";
+import type { SqlDialect } from "./sql.ts";
+
+/** A row as the driver returns it: column name to value. */
+export type Row = Record<string, unknown>;
+
+/** What one statement did. `rows` is empty for statements that return nothing. */
+export interface QueryResult<R = Row> {
+  rows: R[];
+  rowsAffected: number;
+  /** The id the database generated for an INSERT, where the driver reports one (SQLite, MySQL). */
+  lastInsertId: number | bigint | undefined;
+}
+
+/** Everything a driver knows about its SQL flavour. */
+export interface Dialect extends SqlDialect {
+  /** Whether SAVEPOINT works; nested transaction() throws UnsupportedError when it does not. */
+  readonly savepoints: boolean;
+  /** MySQL strings use backslash escapes; the placeholder parser must know. */
+  readonly backslashEscapes?: boolean;
+}
+
+/** How the core should treat a driver error. */
+export interface ErrorClass {
+  /** serialization: retryable conflict; constraint: integrity violation; connection: the link is gone. */
+  kind: "serialization" | "constraint" | "connection" | "other";
+  /** The connection cannot be trusted any more and must be destroyed instead of returned. */
+  fatal: boolean;
+  constraint?: ConstraintKind;
+}
+
+/**
+ * One physical connection. The core owns the transaction sequence; the driver only runs statements.
+ * Methods never see `?`/`:name`: SQL arrives already in the dialect's native placeholder style.
+ */
+export interface DriverConnection<Raw = unknown> {
+  /** The driver library's own connection object (the `connection()` escape hatch). */
+  readonly raw: Raw;
+  /** Set by the driver when an event (socket error, server shutdown) made the connection unusable. */
+  readonly broken: boolean;
+  query(sql: string, params: readonly unknown[]): Promise<QueryResult>;
+  /** Several parameter sets for one statement; drivers may batch. */
+  queryMany?(sql: string, paramSets: readonly (readonly unknown[])[]): Promise<{ rowsAffected: number }>;
+  /** Rows one by one without loading the whole result. */
+  stream(sql: string, params: readonly unknown[]): AsyncIterable<Row>;
+  /** Several statements separated by semicolons, no parameters. */
+  executeScript(sql: string): Promise<void>;
+  begin(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  savepoint(name: string): Promise<void>;
+  releaseSavepoint(name: string): Promise<void>;
+  rollbackToSavepoint(name: string): Promise<void>;
+  /** A cheap liveness check (`SELECT 1`); false or a throw destroys the connection. */
+  validate(): Promise<boolean>;
+  /**
+   * The driver's own view of whether a transaction is open, if it has one (pg's transaction status).
+   * Checked before the connection goes back to the pool.
+   */
+  inTransaction?(): boolean;
+  /** Clears session state before the connection is reused (MySQL's reset). */
+  reset?(): Promise<void>;
+  /** Closes the physical connection. Must not throw for an already broken connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * A configured database: what `sqlite({...})`, `postgres({...})` and friends return, given to `db.add()`.
+ * Adding a driver is writing one of these: see packages/sqlite for the file shape.
+ */
+export interface Driver<Raw = unknown> {
+  /** Short name used in messages and events ("sqlite", "postgres"). */
+  readonly name: string;
+  readonly dialect: Dialect;
+  /** Pool settings this driver prefers (SQLite `:memory:` needs max 1, for example). */
+  readonly pool?: Partial<PoolOptions>;
+  connect(): Promise<DriverConnection<Raw>>;
+  classifyError(error: unknown): ErrorClass;
+  /** Releases driver-wide resources after every connection is closed (DuckDB instances, SQLite gates). */
+  close?(): Promise<void>;
+}

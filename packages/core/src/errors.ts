@@ -1,0 +1,224 @@
+/**
+ * Every error sqlscope raises is an `SQLScopeError` with a stable `code` (match on it, never on the
+ * message), an optional `cause`, and a message that says what to do about it.
+ *
+ * @example
+ * try { await getSession().selectOne("SELECT * FROM users WHERE id = ?", [id]); }
+ * catch (e) { if (e instanceof NotFoundError) return res.status(404).end(); throw e; }
+ */
+export class SQLScopeError extends Error {
+  readonly code: string;
+  /** True when re-running the whole unit of work may succeed (serialization failures, conflicts). */
+  readonly retryable: boolean;
+
+  constructor(code: string, message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = options?.retryable ?? false;
+  }
+}
+
+/** `getSession()` was called where no scope is active. */
+export class NoScopeError extends SQLScopeError {
+  constructor(message?: string) {
+    super(
+      "ERR_SQLSCOPE_NO_SCOPE",
+      message ??
+        "getSession() was called outside a sqlscope scope. Mount the sqlscope middleware of your framework " +
+          "(app.use(sqlscope(db))) before the route, or wrap scripts and jobs in db.runInScope(async () => ...). " +
+          "If this runs in an event listener or callback, capture the session before registering it.",
+    );
+  }
+}
+
+/** A database key that was never registered with `add()`. */
+export class UnknownKeyError extends SQLScopeError {
+  constructor(key: string, known: readonly string[]) {
+    super(
+      "ERR_SQLSCOPE_UNKNOWN_KEY",
+      `No database is registered under the key "${key}". Registered keys: ${known.length ? known.map((k) => `"${k}"`).join(", ") : "(none)"}. ` +
+        `Register it with db.add(driver, { key: "${key}" }) or call getSession() with one of the registered keys.`,
+    );
+  }
+}
+
+/** Two databases registered under the same key. */
+export class DuplicateKeyError extends SQLScopeError {
+  constructor(key: string) {
+    super(
+      "ERR_SQLSCOPE_DUPLICATE_KEY",
+      `A database is already registered under the key "${key}". Give each database its own key: db.add(driver, { key: "other" }).`,
+    );
+  }
+}
+
+/** An invalid option given to `add()`, `new SQLScope()` or a driver factory. */
+export class ConfigError extends SQLScopeError {
+  constructor(message: string, cause?: unknown) {
+    super("ERR_SQLSCOPE_CONFIG", message, { cause });
+  }
+}
+
+/** The same SQLScope mounted twice on one app (or a scope opened inside a scope of the same SQLScope). */
+export class AlreadyRegisteredError extends SQLScopeError {
+  constructor(message: string) {
+    super("ERR_SQLSCOPE_ALREADY_REGISTERED", message);
+  }
+}
+
+/** A session used after its scope finished (a floating promise, a timer, a stream still running). */
+export class SessionClosedError extends SQLScopeError {
+  constructor(key: string) {
+    super(
+      "ERR_SQLSCOPE_SESSION_CLOSED",
+      `The session for "${key}" was used after its scope finished and its connection was returned. ` +
+        "Await every query before the handler returns (look for a missing await or a timer), " +
+        "or open a new scope with db.runInScope() for background work.",
+    );
+  }
+}
+
+/** `selectOne`/`selectValue` found no row. */
+export class NotFoundError extends SQLScopeError {
+  constructor(sql: string) {
+    super(
+      "ERR_SQLSCOPE_NOT_FOUND",
+      `Expected exactly one row but the query returned none: ${preview(sql)}. Use selectOneOrNull() when no row is a normal outcome.`,
+    );
+  }
+}
+
+/** `selectOne`/`selectOneOrNull`/`selectValue` found more than one row. */
+export class MultipleRowsError extends SQLScopeError {
+  readonly rowCount: number;
+  constructor(sql: string, rowCount: number) {
+    super(
+      "ERR_SQLSCOPE_MULTIPLE_ROWS",
+      `Expected at most one row but the query returned ${rowCount}: ${preview(sql)}. Narrow the WHERE clause, add LIMIT 1, or use select().`,
+    );
+    this.rowCount = rowCount;
+  }
+}
+
+/** No connection could be had within the pool's acquire deadline. */
+export class PoolTimeoutError extends SQLScopeError {
+  constructor(key: string, timeoutMs: number, stats: { borrowed: number; max: number; pending: number }, cause?: unknown) {
+    const why =
+      cause !== undefined
+        ? `the last attempt to connect failed: ${messageOf(cause)}. Check that the database is reachable.`
+        : `all ${stats.max} connections are borrowed and ${stats.pending} requests are waiting. ` +
+          "Raise pool.max, shorten transactions, or look for a leak (pool.leakDetectionMs reports the stack that took a connection).";
+    super("ERR_SQLSCOPE_POOL_TIMEOUT", `No connection for "${key}" within ${timeoutMs} ms: ${why}`, { cause, retryable: true });
+  }
+}
+
+/** The commit at the end of a scope failed; the scope's work is not in the database. */
+export class CommitFailedError extends SQLScopeError {
+  constructor(key: string, cause: unknown) {
+    super(
+      "ERR_SQLSCOPE_COMMIT_FAILED",
+      `The commit of "${key}" failed, so nothing this scope wrote to it was saved: ${messageOf(cause)}. ` +
+        "The client gets an error status instead of the success it would have had; retry the request.",
+      { cause, retryable: isRetryable(cause) },
+    );
+  }
+}
+
+/** A serialization failure, deadlock, write-write conflict or busy snapshot: re-run the whole unit of work. */
+export class SerializationError extends SQLScopeError {
+  constructor(message: string, cause?: unknown) {
+    super("ERR_SQLSCOPE_SERIALIZATION", `${message} Re-run the whole transaction (runInScope(fn, { retry }) does this).`, {
+      cause,
+      retryable: true,
+    });
+  }
+}
+
+/** Parameters that do not match the placeholders of the SQL text. */
+export class ParameterError extends SQLScopeError {
+  constructor(message: string) {
+    super("ERR_SQLSCOPE_PARAMETERS", message);
+  }
+}
+
+/** The database rejected a statement. `driverCode` is the driver's own code (SQLSTATE, errno name, ...). */
+export class QueryError extends SQLScopeError {
+  readonly driverCode: string | undefined;
+  readonly sql: string;
+  constructor(sql: string, cause: unknown, code = "ERR_SQLSCOPE_QUERY") {
+    super(code, `${messageOf(cause)} (in: ${preview(sql)})`, { cause });
+    this.sql = sql;
+    this.driverCode = driverCodeOf(cause);
+  }
+}
+
+export type ConstraintKind = "unique" | "foreign_key" | "not_null" | "check" | "other";
+
+/** A constraint violation (unique, foreign key, not null, check), with the same shape on every driver. */
+export class ConstraintError extends QueryError {
+  readonly constraint: ConstraintKind;
+  constructor(sql: string, cause: unknown, constraint: ConstraintKind) {
+    super(sql, cause, "ERR_SQLSCOPE_CONSTRAINT");
+    this.constraint = constraint;
+  }
+}
+
+/** The connection broke (socket closed, server shut down, protocol lost). It was destroyed, not returned. */
+export class ConnectionError extends SQLScopeError {
+  constructor(key: string, cause: unknown) {
+    super(
+      "ERR_SQLSCOPE_CONNECTION",
+      `The connection for "${key}" was lost: ${messageOf(cause)}. It was discarded; the next scope gets a new one.`,
+      { cause, retryable: true },
+    );
+  }
+}
+
+/** Misuse of begin/commit/rollback/transaction (commit without begin, begin in autocommit mode, ...). */
+export class TransactionError extends SQLScopeError {
+  constructor(message: string) {
+    super("ERR_SQLSCOPE_TRANSACTION", message);
+  }
+}
+
+/** A feature the driver does not have (savepoints on DuckDB, streaming, ...). */
+export class UnsupportedError extends SQLScopeError {
+  constructor(message: string) {
+    super("ERR_SQLSCOPE_UNSUPPORTED", message);
+  }
+}
+
+/** A nested scope would take a second connection for a key its enclosing scope already holds. */
+export class SecondConnectionError extends SQLScopeError {
+  constructor(key: string) {
+    super(
+      "ERR_SQLSCOPE_SECOND_CONNECTION",
+      `An isolated scope tried to take a second connection for "${key}" while an enclosing scope holds one from a ` +
+        "pool of size 1; it would wait forever. Run the work after the enclosing scope finishes, drop { isolated: true } " +
+        "to join the enclosing scope, or give the pool more than one connection.",
+    );
+  }
+}
+
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+export function isRetryable(error: unknown): boolean {
+  return error instanceof SQLScopeError ? error.retryable : false;
+}
+
+function driverCodeOf(error: unknown): string | undefined {
+  if (typeof error === "object" && error !== null && "code" in error) {
+    const code = (error as { code: unknown }).code;
+    if (typeof code === "string" || typeof code === "number") return String(code);
+  }
+  return undefined;
+}
+
+function preview(sql: string): string {
+  const flat = sql.replace(/\s+/g, " ").trim();
+  return flat.length > 160 ? `${flat.slice(0, 157)}...` : flat;
+}

@@ -1,0 +1,231 @@
+import { ParameterError } from "./errors.ts";
+
+/** How a driver writes bind parameters natively: `?` (SQLite, MySQL, DuckDB) or `$1, $2` (PostgreSQL). */
+export type PlaceholderStyle = "?" | "$";
+
+export interface CompiledSql {
+  /** The SQL text in the driver's native placeholder style. */
+  readonly text: string;
+  /** Names in bind order for `:name` SQL; null for `?` SQL or SQL without placeholders. */
+  readonly names: readonly string[] | null;
+  /** Number of `?` placeholders (0 for named SQL). */
+  readonly positional: number;
+  /** True when the text already used native `$1` parameters; they are passed through untouched. */
+  readonly native: boolean;
+}
+
+export type Params = readonly unknown[] | Readonly<Record<string, unknown>>;
+
+export interface ParseOptions {
+  style: PlaceholderStyle;
+  /** MySQL strings treat a backslash as an escape character. */
+  backslashEscapes?: boolean;
+}
+
+const CACHE_LIMIT = 2000;
+const caches = new Map<string, Map<string, CompiledSql>>();
+
+/**
+ * Translates `?` and `:name` placeholders to the driver's style, once per SQL text (cached).
+ * String literals, quoted identifiers, comments, `::` casts and dollar-quoted bodies are left alone.
+ *
+ * @example
+ * compileSql("SELECT * FROM t WHERE a = :a AND b = :a", { style: "$" })
+ * // { text: "SELECT * FROM t WHERE a = $1 AND b = $1", names: ["a"], ... }
+ */
+export function compileSql(sql: string, options: ParseOptions): CompiledSql {
+  const cacheKey = options.backslashEscapes ? `${options.style}\\` : options.style;
+  let cache = caches.get(cacheKey);
+  if (cache === undefined) {
+    cache = new Map();
+    caches.set(cacheKey, cache);
+  }
+  const hit = cache.get(sql);
+  if (hit !== undefined) return hit;
+  const compiled = parse(sql, options);
+  if (cache.size >= CACHE_LIMIT) {
+    // Map keeps insertion order: dropping the first key evicts the oldest entry.
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+  cache.set(sql, compiled);
+  return compiled;
+}
+
+function isIdentStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+function isIdentPart(c: number): boolean {
+  return isIdentStart(c) || (c >= 48 && c <= 57);
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function parse(sql: string, { style, backslashEscapes = false }: ParseOptions): CompiledSql {
+  const out: string[] = [];
+  const names: string[] = [];
+  const nameIndex = new Map<string, number>();
+  let positional = 0;
+  let native = false;
+  let last = 0;
+  const n = sql.length;
+  let i = 0;
+
+  const emit = (from: number, to: number, replacement: string) => {
+    out.push(sql.slice(last, from), replacement);
+    last = to;
+  };
+
+  while (i < n) {
+    const c = sql.charCodeAt(i);
+    if (c === 39 /* ' */ || c === 34 /* " */ || c === 96 /* ` */) {
+      i = skipQuoted(sql, i, c, backslashEscapes && c !== 96);
+    } else if (c === 45 /* - */ && sql.charCodeAt(i + 1) === 45) {
+      const end = sql.indexOf("\n", i);
+      i = end === -1 ? n : end + 1;
+    } else if (c === 47 /* / */ && sql.charCodeAt(i + 1) === 42 /* * */) {
+      const end = sql.indexOf("*/", i + 2);
+      i = end === -1 ? n : end + 2;
+    } else if (c === 36 /* $ */) {
+      const next = sql.charCodeAt(i + 1);
+      if (isDigit(next)) {
+        native = true;
+        i += 2;
+        while (i < n && isDigit(sql.charCodeAt(i))) i++;
+      } else {
+        // Dollar quoting: $$ ... $$ or $tag$ ... $tag$ (PostgreSQL).
+        let j = i + 1;
+        while (j < n && isIdentPart(sql.charCodeAt(j))) j++;
+        if (sql.charCodeAt(j) === 36 && (j === i + 1 || isIdentStart(next))) {
+          const tag = sql.slice(i, j + 1);
+          const end = sql.indexOf(tag, j + 1);
+          i = end === -1 ? n : end + tag.length;
+        } else {
+          i++;
+        }
+      }
+    } else if (c === 58 /* : */) {
+      const next = sql.charCodeAt(i + 1);
+      if (next === 58) {
+        i += 2; // :: cast
+      } else if (isIdentStart(next) && sql.charCodeAt(i - 1) !== 58) {
+        let j = i + 2;
+        while (j < n && isIdentPart(sql.charCodeAt(j))) j++;
+        const name = sql.slice(i + 1, j);
+        let index = nameIndex.get(name);
+        if (style === "$") {
+          if (index === undefined) {
+            names.push(name);
+            index = names.length;
+            nameIndex.set(name, index);
+          }
+          emit(i, j, `$${index}`);
+        } else {
+          names.push(name);
+          emit(i, j, "?");
+        }
+        i = j;
+      } else {
+        i++;
+      }
+    } else if (c === 63 /* ? */) {
+      positional++;
+      if (style === "$") emit(i, i + 1, `$${positional}`);
+      i++;
+    } else {
+      i++;
+    }
+  }
+
+  if (positional > 0 && names.length > 0) {
+    throw new ParameterError(
+      `The SQL mixes "?" and ":name" placeholders; use one style per statement: ${sql.slice(0, 120)}`,
+    );
+  }
+  if (native && (positional > 0 || names.length > 0)) {
+    throw new ParameterError(`The SQL mixes native "$1" parameters with "?" or ":name" placeholders; use one style: ${sql.slice(0, 120)}`);
+  }
+  out.push(sql.slice(last));
+  return {
+    text: last === 0 ? sql : out.join(""),
+    names: names.length > 0 ? names : null,
+    positional,
+    native,
+  };
+}
+
+function skipQuoted(sql: string, start: number, quote: number, backslash: boolean): number {
+  let i = start + 1;
+  const n = sql.length;
+  while (i < n) {
+    const c = sql.charCodeAt(i);
+    if (backslash && c === 92 /* \ */) {
+      i += 2;
+    } else if (c === quote) {
+      if (sql.charCodeAt(i + 1) === quote) i += 2; // doubled quote is an escaped quote
+      else return i + 1;
+    } else {
+      i++;
+    }
+  }
+  return n;
+}
+
+const EMPTY: readonly unknown[] = [];
+
+/**
+ * Orders the caller's parameters to match the compiled SQL, with an error that names what is wrong.
+ */
+export function bindParams(compiled: CompiledSql, params: Params | undefined, sql: string): readonly unknown[] {
+  if (compiled.names !== null) {
+    if (params === undefined || Array.isArray(params)) {
+      throw new ParameterError(
+        `The SQL uses named placeholders (:${compiled.names.join(", :")}) and needs an object of values, ` +
+          `got ${params === undefined ? "no parameters" : "an array"}: ${sql.slice(0, 120)}`,
+      );
+    }
+    const record = params as Readonly<Record<string, unknown>>;
+    const names = compiled.names;
+    const values = new Array<unknown>(names.length);
+    for (let k = 0; k < names.length; k++) {
+      const name = names[k] as string;
+      const value = record[name];
+      if (value === undefined) {
+        throw new ParameterError(
+          Object.hasOwn(record, name)
+            ? `The value of :${name} is undefined; pass null for SQL NULL.`
+            : `Missing value for :${name}. Pass an object with a "${name}" property: ${sql.slice(0, 120)}`,
+        );
+      }
+      values[k] = value;
+    }
+    return values;
+  }
+  if (params === undefined) {
+    if (compiled.positional > 0) {
+      throw new ParameterError(`The SQL has ${compiled.positional} "?" placeholder(s) but no parameters were given: ${sql.slice(0, 120)}`);
+    }
+    return EMPTY;
+  }
+  if (!Array.isArray(params)) {
+    throw new ParameterError(
+      compiled.positional > 0
+        ? `The SQL uses "?" placeholders and needs an array of values, got an object. Use :name placeholders for objects.`
+        : `Parameters were given as an object but the SQL has no :name placeholders: ${sql.slice(0, 120)}`,
+    );
+  }
+  const list = params as readonly unknown[];
+  if (compiled.native) return list;
+  if (list.length !== compiled.positional) {
+    throw new ParameterError(
+      `The SQL has ${compiled.positional} "?" placeholder(s) but ${list.length} parameter(s) were given: ${sql.slice(0, 120)}`,
+    );
+  }
+  for (let k = 0; k < list.length; k++) {
+    if (list[k] === undefined) {
+      throw new ParameterError(`Parameter ${k + 1} is undefined; pass null for SQL NULL: ${sql.slice(0, 120)}`);
+    }
+  }
+  return list;
+}

@@ -1,0 +1,299 @@
+import { createPool, type Pool } from "generic-pool";
+import type { Driver, DriverConnection } from "./driver.ts";
+import { ConfigError, PoolTimeoutError, SQLScopeError } from "./errors.ts";
+
+/** Pool settings. Every default is chosen so that no promise of the pool depends on the user setting it. */
+export interface PoolOptions {
+  /** Connections kept open when idle. */
+  min: number;
+  /** Connections at most. */
+  max: number;
+  /** An acquire waits at most this long, then fails with PoolTimeoutError (a 503 in the adapters). */
+  acquireTimeoutMs: number;
+  /** Idle connections beyond `min` are closed after this long (eviction runs every `evictionIntervalMs`). */
+  idleTimeoutMs: number;
+  evictionIntervalMs: number;
+  /** Connections idle longer than this are checked with a `SELECT 1` before they are handed out. */
+  validateAfterIdleMs: number;
+  /** A validation that takes longer than this counts as failed and the connection is destroyed. */
+  validationTimeoutMs: number;
+  /** After a failed connect, the next attempt waits `createBackoffMs`, doubling up to `createBackoffMaxMs`. */
+  createBackoffMs: number;
+  createBackoffMaxMs: number;
+  /** A connection borrowed longer than this is reported once, with the stack that took it. 0 turns it off. */
+  leakDetectionMs: number;
+  /** Connections older than this (minus up to 2.5% jitter) are closed on return. 0 keeps them forever. */
+  maxLifetimeMs: number;
+}
+
+export const DEFAULT_POOL_OPTIONS: PoolOptions = {
+  min: 0,
+  max: 10,
+  acquireTimeoutMs: 10_000,
+  idleTimeoutMs: 30_000,
+  evictionIntervalMs: 5_000,
+  validateAfterIdleMs: 500,
+  validationTimeoutMs: 2_000,
+  createBackoffMs: 50,
+  createBackoffMaxMs: 5_000,
+  leakDetectionMs: 60_000,
+  maxLifetimeMs: 30 * 60_000,
+};
+
+/** A connection on loan to one session. */
+export interface Lease {
+  readonly conn: DriverConnection;
+  readonly acquiredAt: number;
+  /** Where it was taken, captured only when leak detection is on (formatted lazily by V8). */
+  readonly taker: { stack?: string } | undefined;
+  reported: boolean;
+}
+
+/** A connection held longer than `leakDetectionMs`. Reported through the SQLScope's onWarning. */
+export class LeakWarning extends SQLScopeError {
+  constructor(key: string, heldMs: number, stack: string | undefined) {
+    super(
+      "ERR_SQLSCOPE_LEAK",
+      `A connection of "${key}" has been borrowed for ${heldMs} ms (pool.leakDetectionMs). ` +
+        `Long transactions hold connections other requests wait for; find the scope that never ends.\n` +
+        `Taken at:\n${stack ?? "(stack not captured)"}`,
+    );
+  }
+}
+
+interface Meta {
+  idleSince: number;
+  expiresAt: number;
+}
+
+export interface PoolStats {
+  size: number;
+  borrowed: number;
+  idle: number;
+  pending: number;
+  max: number;
+}
+
+/**
+ * generic-pool, hardened: acquire always has a deadline, failing connects back off instead of spinning,
+ * validation is bounded and never rejects, eviction runs, connections in a transaction or in an unknown
+ * state are destroyed instead of returned, and long leases are reported with the stack that took them.
+ */
+export class ConnectionPool {
+  readonly key: string;
+  readonly options: PoolOptions;
+  private readonly pool: Pool<DriverConnection>;
+  private readonly meta = new WeakMap<DriverConnection, Meta>();
+  private readonly leases = new Set<Lease>();
+  private failures = 0;
+  private lastCreateError: unknown = undefined;
+  private lastCreateErrorAt = 0;
+  private leakTimer: NodeJS.Timeout | undefined;
+  private readonly onWarning: (warning: Error) => void;
+
+  constructor(key: string, driver: Driver, options: Partial<PoolOptions>, onWarning: (warning: Error) => void) {
+    this.key = key;
+    this.options = validatePoolOptions(key, { ...DEFAULT_POOL_OPTIONS, ...driver.pool, ...options });
+    this.onWarning = onWarning;
+    const o = this.options;
+    this.pool = createPool<DriverConnection>(
+      {
+        create: () => this.create(driver),
+        destroy: async (conn) => {
+          try {
+            await conn.close();
+          } catch {
+            // A connection being destroyed is already untrusted; a failing close changes nothing.
+          }
+        },
+        validate: (conn) => this.validate(conn),
+      },
+      {
+        min: o.min,
+        max: o.max,
+        acquireTimeoutMillis: o.acquireTimeoutMs,
+        idleTimeoutMillis: o.idleTimeoutMs,
+        evictionRunIntervalMillis: o.evictionIntervalMs,
+        testOnBorrow: true,
+        autostart: o.min > 0,
+      },
+    );
+  }
+
+  private async create(driver: Driver): Promise<DriverConnection> {
+    if (this.failures > 0) {
+      // generic-pool re-dispenses at once after a failed create; the delay here is what stops the spin.
+      const base = Math.min(this.options.createBackoffMaxMs, this.options.createBackoffMs * 2 ** (this.failures - 1));
+      await sleep(base * (0.75 + Math.random() * 0.25));
+    }
+    try {
+      const conn = await driver.connect();
+      this.failures = 0;
+      const lifetime = this.options.maxLifetimeMs;
+      this.meta.set(conn, {
+        idleSince: Date.now(),
+        expiresAt: lifetime > 0 ? Date.now() + lifetime * (1 - Math.random() * 0.025) : Infinity,
+      });
+      return conn;
+    } catch (error) {
+      this.failures++;
+      this.lastCreateError = error;
+      this.lastCreateErrorAt = Date.now();
+      throw error;
+    }
+  }
+
+  private async validate(conn: DriverConnection): Promise<boolean> {
+    if (conn.broken) return false;
+    const meta = this.meta.get(conn);
+    if (meta === undefined) return false;
+    if (Date.now() > meta.expiresAt) return false;
+    if (Date.now() - meta.idleSince < this.options.validateAfterIdleMs) return true;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.options.validationTimeoutMs);
+      });
+      return await Promise.race([conn.validate(), timeout]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Borrows a connection, or fails with PoolTimeoutError within `acquireTimeoutMs`. */
+  async acquire(): Promise<Lease> {
+    let conn: DriverConnection;
+    const taker = this.options.leakDetectionMs > 0 ? captureStack() : undefined;
+    try {
+      conn = await this.pool.acquire();
+    } catch (error) {
+      const recentFailure =
+        this.lastCreateError !== undefined && Date.now() - this.lastCreateErrorAt < this.options.acquireTimeoutMs + 1000;
+      throw new PoolTimeoutError(
+        this.key,
+        this.options.acquireTimeoutMs,
+        { borrowed: this.pool.borrowed, max: this.pool.max, pending: this.pool.pending },
+        recentFailure ? this.lastCreateError : isDraining(error) ? error : undefined,
+      );
+    }
+    const lease: Lease = { conn, acquiredAt: Date.now(), taker, reported: false };
+    this.leases.add(lease);
+    if (taker !== undefined && this.leakTimer === undefined) this.startLeakTimer();
+    return lease;
+  }
+
+  /**
+   * Returns a connection. With `destroy`, or when the connection is broken, expired or still in a
+   * transaction that cannot be rolled back, it is closed instead. Never throws.
+   */
+  async release(lease: Lease, destroy = false): Promise<void> {
+    if (!this.leases.delete(lease)) return; // released twice: the second call is a no-op by contract
+    const conn = lease.conn;
+    const meta = this.meta.get(conn);
+    let discard = destroy || conn.broken || meta === undefined || Date.now() > meta.expiresAt;
+    if (!discard && conn.inTransaction?.() === true) {
+      try {
+        await conn.rollback();
+      } catch {
+        discard = true;
+      }
+      if (conn.inTransaction() === true) discard = true;
+    }
+    if (!discard && conn.reset !== undefined) {
+      try {
+        await conn.reset();
+      } catch {
+        discard = true;
+      }
+    }
+    try {
+      if (discard || conn.broken) {
+        await this.pool.destroy(conn);
+      } else {
+        if (meta !== undefined) meta.idleSince = Date.now();
+        await this.pool.release(conn);
+      }
+    } catch {
+      // generic-pool rejects for a resource it does not know; there is nothing left to return.
+    }
+  }
+
+  stats(): PoolStats {
+    return {
+      size: this.pool.size,
+      borrowed: this.pool.borrowed,
+      idle: this.pool.available,
+      pending: this.pool.pending,
+      max: this.pool.max,
+    };
+  }
+
+  /** Waits for borrowed connections to come back (up to `timeoutMs`), then closes every connection. */
+  async drain(timeoutMs = 5_000): Promise<void> {
+    if (this.leakTimer !== undefined) clearInterval(this.leakTimer);
+    this.leakTimer = undefined;
+    const deadline = Date.now() + timeoutMs;
+    while (this.leases.size > 0 && Date.now() < deadline) await sleep(10);
+    for (const lease of [...this.leases]) await this.release(lease, true);
+    try {
+      await this.pool.drain();
+      await this.pool.clear();
+    } catch {
+      // Draining twice rejects in generic-pool; closing is idempotent for us.
+    }
+  }
+
+  private startLeakTimer(): void {
+    const threshold = this.options.leakDetectionMs;
+    this.leakTimer = setInterval(() => {
+      const now = Date.now();
+      for (const lease of this.leases) {
+        if (!lease.reported && now - lease.acquiredAt >= threshold) {
+          lease.reported = true;
+          this.onWarning(new LeakWarning(this.key, now - lease.acquiredAt, formatTaker(lease.taker)));
+        }
+      }
+    }, Math.max(10, Math.min(1000, threshold / 4)));
+    this.leakTimer.unref();
+  }
+}
+
+function captureStack(): { stack?: string } {
+  const holder: { stack?: string } = {};
+  // captureStackTrace records frames now and formats them only if .stack is read: cheap per acquire.
+  Error.captureStackTrace(holder, ConnectionPool.prototype.acquire);
+  return holder;
+}
+
+function formatTaker(taker: { stack?: string } | undefined): string | undefined {
+  return taker?.stack?.split("\n").slice(1).join("\n");
+}
+
+function isDraining(error: unknown): boolean {
+  return error instanceof Error && /draining/.test(error.message);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function validatePoolOptions(key: string, options: PoolOptions): PoolOptions {
+  for (const [name, value] of Object.entries(options)) {
+    if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
+      throw new ConfigError(`pool.${name} of "${key}" must be a number >= 0, got ${String(value)}.`);
+    }
+  }
+  if (options.max < 1) throw new ConfigError(`pool.max of "${key}" must be at least 1, got ${options.max}.`);
+  if (options.min > options.max) {
+    throw new ConfigError(`pool.min (${options.min}) of "${key}" is larger than pool.max (${options.max}); lower min or raise max.`);
+  }
+  if (options.acquireTimeoutMs <= 0) {
+    throw new ConfigError(`pool.acquireTimeoutMs of "${key}" must be > 0: an acquire without a deadline can hang a request forever.`);
+  }
+  if (options.idleTimeoutMs > 0 && options.evictionIntervalMs <= 0) {
+    throw new ConfigError(`pool.evictionIntervalMs of "${key}" must be > 0 when idleTimeoutMs is set, or idle connections are never closed.`);
+  }
+  return options;
+}

@@ -1,0 +1,513 @@
+import type { Driver, DriverConnection, QueryResult, Row } from "./driver.ts";
+import {
+  CommitFailedError,
+  ConnectionError,
+  ConstraintError,
+  MultipleRowsError,
+  NotFoundError,
+  QueryError,
+  SecondConnectionError,
+  SerializationError,
+  SessionClosedError,
+  SQLScopeError,
+  TransactionError,
+  UnsupportedError,
+} from "./errors.ts";
+import { bindParams, compileSql, type Params, type ParseOptions } from "./placeholders.ts";
+import type { CommitPolicy, Decision } from "./policy.ts";
+import type { ConnectionPool, Lease } from "./pool.ts";
+import { compileFragment, isSql, type Sql } from "./sql.ts";
+import type { Scope } from "./scope.ts";
+
+/** One registered database: what `add()` built. */
+export interface DatabaseEntry {
+  readonly key: string;
+  readonly driver: Driver;
+  readonly pool: ConnectionPool;
+  readonly policy: CommitPolicy;
+  readonly parse: ParseOptions;
+}
+
+/** SQL text with `?` or `:name` placeholders, or a fragment built with the `sql` tag. */
+export type Query = string | Sql;
+
+/** How a session ended, as `finish()` reports it. */
+export interface SettleResult {
+  readonly key: string;
+  readonly action: "none" | "commit" | "rollback";
+  /** Set when the commit failed (the scope's outcome becomes a failure) or a rollback failed. */
+  readonly error?: SQLScopeError;
+  /** Manual mode: a transaction was still open when the scope ended. */
+  readonly leftOpen?: boolean;
+}
+
+/**
+ * A scope's handle on one database. Created lazily by getSession(); takes a connection only when the
+ * first statement runs, and in autocommit modes begins the scope's transaction then.
+ *
+ * @example
+ * const s = getSession();
+ * const { lastInsertId } = await s.execute("INSERT INTO users (email) VALUES (?)", [email]);
+ * const user = await s.selectOne<User>("SELECT * FROM users WHERE id = :id", { id: lastInsertId });
+ */
+export class Session {
+  readonly key: string;
+  private readonly entry: DatabaseEntry;
+  private readonly scope: Scope;
+  private lease: Lease | undefined = undefined;
+  private opening: Promise<DriverConnection> | undefined = undefined;
+  private closed = false;
+  /** 0: no transaction; 1: a transaction; n > 1: n - 1 savepoints inside it. */
+  private depth = 0;
+  /** transaction(fn) calls running; commit()/rollback() inside one would break its bookkeeping. */
+  private callbacks = 0;
+  /** A begin/commit/rollback failed: nobody knows what the server holds, so the connection is destroyed. */
+  private unknownState = false;
+  private inflight = 0;
+  private idleWaiter: (() => void) | undefined = undefined;
+
+  constructor(entry: DatabaseEntry, scope: Scope) {
+    this.entry = entry;
+    this.key = entry.key;
+    this.scope = scope;
+  }
+
+  /** True once the session holds (or is taking) a connection: finish() has work to do. */
+  get active(): boolean {
+    return this.lease !== undefined || this.opening !== undefined || this.inflight > 0;
+  }
+
+  /** The commit policy of this session's key. */
+  get policy(): CommitPolicy {
+    return this.entry.policy;
+  }
+
+  /** True when a transaction (or savepoint) is open on this session. */
+  get inTransaction(): boolean {
+    return this.depth > 0;
+  }
+
+  /** True after the scope finished: every method throws SessionClosedError. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  // ---------------------------------------------------------------- statements
+
+  /**
+   * Runs one statement. Returns affected rows, the generated id where the driver reports one, and rows
+   * (for RETURNING).
+   *
+   * @example
+   * await getSession().execute("UPDATE users SET name = :name WHERE id = :id", { id, name });
+   */
+  async execute<R = Row>(query: Query, params?: Params): Promise<QueryResult<R>> {
+    return (await this.run(query, params)) as QueryResult<R>;
+  }
+
+  /** All rows of a query. @example const users = await s.select<User>("SELECT * FROM users"); */
+  async select<R = Row>(query: Query, params?: Params): Promise<R[]> {
+    return (await this.run(query, params)).rows as R[];
+  }
+
+  /** Exactly one row: NotFoundError when none, MultipleRowsError when several. */
+  async selectOne<R = Row>(query: Query, params?: Params): Promise<R> {
+    const rows = (await this.run(query, params)).rows;
+    if (rows.length === 0) throw new NotFoundError(textOf(query));
+    if (rows.length > 1) throw new MultipleRowsError(textOf(query), rows.length);
+    return rows[0] as R;
+  }
+
+  /** One row or null: MultipleRowsError when several. */
+  async selectOneOrNull<R = Row>(query: Query, params?: Params): Promise<R | null> {
+    const rows = (await this.run(query, params)).rows;
+    if (rows.length > 1) throw new MultipleRowsError(textOf(query), rows.length);
+    return (rows[0] as R | undefined) ?? null;
+  }
+
+  /** The first column of the one row. @example const n = await s.selectValue<number>("SELECT count(*) FROM users"); */
+  async selectValue<V = unknown>(query: Query, params?: Params): Promise<V> {
+    const row = await this.selectOne<Row>(query, params);
+    for (const column in row) return row[column] as V;
+    throw new NotFoundError(textOf(query));
+  }
+
+  /**
+   * The same statement once per parameter set, on one connection, in order.
+   *
+   * @example
+   * await s.executeMany("INSERT INTO tags (name) VALUES (?)", [["a"], ["b"]]);
+   */
+  async executeMany(query: string, paramSets: readonly Params[]): Promise<{ rowsAffected: number }> {
+    this.enter();
+    try {
+      const compiled = compileSql(query, this.entry.parse);
+      const sets = paramSets.map((p) => bindParams(compiled, p, query));
+      const conn = this.lease?.conn ?? (await this.open());
+      try {
+        if (conn.queryMany !== undefined) return await conn.queryMany(compiled.text, sets);
+        let rowsAffected = 0;
+        for (const set of sets) rowsAffected += (await conn.query(compiled.text, set)).rowsAffected;
+        return { rowsAffected };
+      } catch (error) {
+        throw this.mapError(error, query);
+      }
+    } finally {
+      this.leave();
+    }
+  }
+
+  /** Several statements separated by semicolons (schema set-up, migrations). No parameters. */
+  async executeScript(script: string): Promise<void> {
+    this.enter();
+    try {
+      const conn = this.lease?.conn ?? (await this.open());
+      try {
+        await conn.executeScript(script);
+      } catch (error) {
+        throw this.mapError(error, script);
+      }
+    } finally {
+      this.leave();
+    }
+  }
+
+  /**
+   * Rows one at a time, without loading the whole result. Finish (or break out of) the loop before
+   * the scope ends.
+   *
+   * @example
+   * for await (const row of getSession().stream("SELECT * FROM events")) write(row);
+   */
+  async *stream<R = Row>(query: Query, params?: Params): AsyncGenerator<R> {
+    this.enter();
+    try {
+      const { text, values } = this.prepare(query, params);
+      const conn = this.lease?.conn ?? (await this.open());
+      try {
+        for await (const row of conn.stream(text, values)) {
+          if (this.closed && this.lease === undefined) throw new SessionClosedError(this.key);
+          yield row as R;
+        }
+      } catch (error) {
+        throw this.mapError(error, textOf(query));
+      }
+    } finally {
+      this.leave();
+    }
+  }
+
+  /** The driver's own connection (pg Client, better-sqlite3 Database, ...) inside this scope's transaction. */
+  async connection<Raw = unknown>(): Promise<Raw> {
+    this.enter();
+    try {
+      return (this.lease?.conn ?? (await this.open())).raw as Raw;
+    } finally {
+      this.leave();
+    }
+  }
+
+  private async run(query: Query, params: Params | undefined): Promise<QueryResult> {
+    this.enter();
+    try {
+      const { text, values } = this.prepare(query, params);
+      const conn = this.lease?.conn ?? (await this.open());
+      try {
+        return await conn.query(text, values);
+      } catch (error) {
+        throw this.mapError(error, text);
+      }
+    } finally {
+      this.leave();
+    }
+  }
+
+  private prepare(query: Query, params: Params | undefined): { text: string; values: readonly unknown[] } {
+    if (typeof query === "string") {
+      const compiled = compileSql(query, this.entry.parse);
+      return { text: compiled.text, values: bindParams(compiled, params, query) };
+    }
+    if (!isSql(query)) {
+      throw new TypeError("A query must be SQL text or a sql`...` fragment.");
+    }
+    if (params !== undefined) {
+      throw new TypeError("A sql`...` fragment carries its own values; do not pass parameters with it.");
+    }
+    const { text, params: values } = compileFragment(query, this.entry.driver.dialect);
+    return { text, values };
+  }
+
+  // ---------------------------------------------------------------- transactions
+
+  /**
+   * Manual mode: begins a transaction. In autocommit modes the scope already runs one; use transaction(fn).
+   */
+  async begin(): Promise<void> {
+    this.enter();
+    try {
+      this.requireManual("begin()");
+      if (this.depth > 0) {
+        throw new TransactionError(`A transaction is already open on "${this.key}". Use transaction(fn) to nest one (a savepoint).`);
+      }
+      const conn = this.lease?.conn ?? (await this.open());
+      await this.control(conn, () => conn.begin());
+      this.depth = 1;
+    } finally {
+      this.leave();
+    }
+  }
+
+  /** Manual mode: commits the transaction begin() opened. */
+  async commit(): Promise<void> {
+    await this.endManual("commit");
+  }
+
+  /** Manual mode: rolls back the transaction begin() opened. */
+  async rollback(): Promise<void> {
+    await this.endManual("rollback");
+  }
+
+  /**
+   * Runs fn in a transaction: commits when it resolves, rolls back when it throws (and rethrows).
+   * Inside another transaction (including the scope's own in autocommit modes) it is a savepoint, so a
+   * failure undoes only fn's work.
+   *
+   * @example
+   * await s.transaction(async () => {
+   *   await s.execute("UPDATE accounts SET balance = balance - ? WHERE id = ?", [amount, from]);
+   *   await s.execute("UPDATE accounts SET balance = balance + ? WHERE id = ?", [amount, to]);
+   * });
+   */
+  async transaction<T>(fn: (session: Session) => Promise<T> | T): Promise<T> {
+    this.enter();
+    let conn!: DriverConnection;
+    let savepoint: string | undefined;
+    try {
+      conn = this.lease?.conn ?? (await this.open());
+      if (this.depth === 0) {
+        await this.control(conn, () => conn.begin());
+      } else {
+        if (!this.entry.driver.dialect.savepoints) {
+          throw new UnsupportedError(
+            `${this.entry.driver.name} has no savepoints, so transaction(fn) cannot nest inside the transaction of "${this.key}". ` +
+              "Run the work directly in the enclosing transaction.",
+          );
+        }
+        savepoint = `sqlscope_sp_${this.depth}`;
+        const name = savepoint;
+        await this.control(conn, () => conn.savepoint(name));
+      }
+      this.depth++;
+      this.callbacks++;
+    } finally {
+      this.leave();
+    }
+    let result: T;
+    try {
+      result = await fn(this);
+    } catch (error) {
+      this.callbacks--;
+      this.depth--;
+      if (!this.closed || this.lease !== undefined) {
+        const name = savepoint;
+        await this.control(conn, () => (name === undefined ? conn.rollback() : conn.rollbackToSavepoint(name))).catch(() => {
+          // control() marked the state unknown; the error that matters to the caller is fn's.
+        });
+      }
+      throw error;
+    }
+    this.callbacks--;
+    this.depth--;
+    if (this.closed && this.lease === undefined) throw new SessionClosedError(this.key);
+    const name = savepoint;
+    try {
+      await this.control(conn, () => (name === undefined ? conn.commit() : conn.releaseSavepoint(name)));
+    } catch (error) {
+      if (name === undefined) throw new CommitFailedError(this.key, error);
+      throw error;
+    }
+    return result;
+  }
+
+  private async endManual(action: "commit" | "rollback"): Promise<void> {
+    this.enter();
+    try {
+      this.requireManual(`${action}()`);
+      if (this.callbacks > 0) {
+        throw new TransactionError(`${action}() was called inside transaction(fn) on "${this.key}"; return from fn (or throw) to end it.`);
+      }
+      if (this.depth === 0 || this.lease === undefined) {
+        throw new TransactionError(`${action}() on "${this.key}" without an open transaction; call begin() first.`);
+      }
+      const conn = this.lease.conn;
+      this.depth = 0;
+      try {
+        await this.control(conn, () => (action === "commit" ? conn.commit() : conn.rollback()));
+      } catch (error) {
+        if (action === "commit") throw new CommitFailedError(this.key, error);
+        throw error;
+      }
+    } finally {
+      this.leave();
+    }
+  }
+
+  private requireManual(what: string): void {
+    if (this.entry.policy.mode !== "manual") {
+      throw new TransactionError(
+        `${what} is for commit: "manual"; "${this.key}" uses commit: "${this.entry.policy.mode}", where the scope's transaction ` +
+          "ends by its outcome. Use transaction(fn) for a unit that commits or rolls back on its own.",
+      );
+    }
+  }
+
+  /** Runs a transaction-control statement; if it fails, the connection's state is unknown. */
+  private async control(conn: DriverConnection, step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (error) {
+      this.unknownState = true;
+      throw this.mapError(error, "transaction control");
+    }
+  }
+
+  // ---------------------------------------------------------------- connection lifecycle
+
+  private enter(): void {
+    if (this.closed) throw new SessionClosedError(this.key);
+    this.inflight++;
+  }
+
+  private leave(): void {
+    if (--this.inflight === 0 && this.idleWaiter !== undefined) {
+      const wake = this.idleWaiter;
+      this.idleWaiter = undefined;
+      wake();
+    }
+  }
+
+  private open(): Promise<DriverConnection> {
+    return (this.opening ??= this.acquire());
+  }
+
+  private async acquire(): Promise<DriverConnection> {
+    const pool = this.entry.pool;
+    if (this.scope.parent !== undefined && pool.options.max === 1 && this.scope.ancestorHolds(this.entry)) {
+      this.opening = undefined;
+      throw new SecondConnectionError(this.key);
+    }
+    let lease: Lease;
+    try {
+      lease = await pool.acquire();
+    } catch (error) {
+      this.opening = undefined;
+      throw error;
+    }
+    this.lease = lease;
+    if (this.entry.policy.mode !== "manual") {
+      try {
+        await lease.conn.begin();
+        this.depth = 1;
+      } catch (error) {
+        this.unknownState = true;
+        throw this.mapError(error, "BEGIN");
+      }
+    }
+    return lease.conn;
+  }
+
+  /** True when this session holds or is taking a connection from `pool`. */
+  holds(entry: DatabaseEntry): boolean {
+    return this.entry.pool === entry.pool && (this.lease !== undefined || this.opening !== undefined);
+  }
+
+  private mapError(error: unknown, sql: string): unknown {
+    if (error instanceof SQLScopeError) return error;
+    const cls = this.entry.driver.classifyError(error);
+    if (cls.fatal) this.unknownState = true;
+    switch (cls.kind) {
+      case "serialization":
+        return new SerializationError(`"${this.key}" hit a serialization failure or conflict: ${(error as Error)?.message ?? String(error)}.`, error);
+      case "connection":
+        return new ConnectionError(this.key, error);
+      case "constraint":
+        return new ConstraintError(sql, error, cls.constraint ?? "other");
+      default:
+        return new QueryError(sql, error);
+    }
+  }
+
+  private waitIdle(ms: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.idleWaiter = undefined;
+        resolve(false);
+      }, ms);
+      this.idleWaiter = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+  }
+
+  /** Stops new statements; running ones finish. Called by the scope before it settles. */
+  close(): void {
+    this.closed = true;
+  }
+
+  /**
+   * Ends the session: waits for running statements, commits or rolls back per `decision`, returns the
+   * connection exactly once (destroying it when its state is unknown). Never throws.
+   */
+  async settle(decision: Decision, waitMs: number): Promise<SettleResult> {
+    this.closed = true;
+    const stillRunning = this.inflight > 0 && !(await this.waitIdle(waitMs));
+    if (this.opening !== undefined && this.lease === undefined) {
+      await this.opening.catch(() => undefined);
+    }
+    const lease = this.lease;
+    if (lease === undefined) return { key: this.key, action: "none" };
+    const conn = lease.conn;
+    const manual = this.entry.policy.mode === "manual";
+    let result: SettleResult = { key: this.key, action: "none" };
+    if (stillRunning) {
+      // A statement or stream outlived its scope by waitMs: the connection is busy and its state
+      // unknown, so nothing can be committed; destroying it makes the server roll back.
+      this.unknownState = true;
+      this.depth = 0;
+      result = {
+        key: this.key,
+        action: "rollback",
+        error: new TransactionError(
+          `A statement or stream on "${this.key}" was still running ${waitMs} ms after its scope ended, so the scope's ` +
+            "work was rolled back. Await every query (and finish every stream loop) before the handler returns.",
+        ),
+      };
+    } else if (this.depth > 0) {
+      const action: Decision = manual ? "rollback" : decision;
+      this.depth = 0;
+      try {
+        if (action === "commit") await conn.commit();
+        else await conn.rollback();
+        result = manual ? { key: this.key, action, leftOpen: true } : { key: this.key, action };
+      } catch (error) {
+        this.unknownState = true;
+        const mapped = this.mapError(error, action.toUpperCase());
+        result = {
+          key: this.key,
+          action,
+          error: action === "commit" ? new CommitFailedError(this.key, mapped) : (mapped as SQLScopeError),
+          ...(manual ? { leftOpen: true } : {}),
+        };
+      }
+    }
+    this.lease = undefined;
+    this.opening = undefined;
+    await this.entry.pool.release(lease, this.unknownState);
+    return result;
+  }
+}
+
+function textOf(query: Query): string {
+  return typeof query === "string" ? query : query.strings.join("?");
+}

@@ -1,0 +1,221 @@
+import type { Driver } from "./driver.ts";
+import { AlreadyRegisteredError, ConfigError, DuplicateKeyError, NoScopeError, UnknownKeyError } from "./errors.ts";
+import { makePolicy, type PolicyOptions } from "./policy.ts";
+import { ConnectionPool, type PoolOptions, type PoolStats } from "./pool.ts";
+import { Scope, storage } from "./scope.ts";
+import type { DatabaseEntry, Session } from "./session.ts";
+
+export interface SQLScopeOptions {
+  /** Makes this the SQLScope that the free `runInScope(fn)` uses when several exist. */
+  default?: boolean;
+  /** Where leak reports, rollback failures and manual transactions left open go. Default: process.emitWarning. */
+  onWarning?: (warning: Error) => void;
+  /** How long finish() waits for statements still running when the scope ends (default 10 s). */
+  finishTimeoutMs?: number;
+}
+
+export interface AddOptions extends PolicyOptions {
+  /** The name getSession(key) finds this database by. Default "db"; the first key added is the default key. */
+  key?: string;
+  pool?: Partial<PoolOptions>;
+}
+
+export interface RunInScopeOptions {
+  /**
+   * By default a runInScope inside another scope of the same SQLScope joins it (same sessions, settled
+   * by the outer scope). `isolated: true` opens a scope of its own that commits or rolls back on its own.
+   */
+  isolated?: boolean;
+}
+
+/** Every SQLScope that has not been closed: the free runInScope() picks its registry from these. */
+const live = new Set<SQLScope>();
+
+/**
+ * The registry of databases for an app: each key gets a driver, a pool and a commit policy.
+ *
+ * @example
+ * export const db = new SQLScope()
+ *   .add(sqlite({ filename: "app.db" }), { key: "db", commit: "autocommit" })
+ *   .add(duckdb({ path: "events.duckdb" }), { key: "events", commit: "autocommit", extraCommitStatuses: [202] });
+ */
+export class SQLScope {
+  readonly isDefault: boolean;
+  readonly finishTimeoutMs: number;
+  private readonly entries = new Map<string, DatabaseEntry>();
+  private firstKey: string | undefined = undefined;
+  private readonly onWarning: (warning: Error) => void;
+  private closed = false;
+
+  constructor(options: SQLScopeOptions = {}) {
+    this.isDefault = options.default === true;
+    this.finishTimeoutMs = options.finishTimeoutMs ?? 10_000;
+    this.onWarning = options.onWarning ?? ((warning) => process.emitWarning(warning));
+    if (this.isDefault) {
+      for (const other of live) {
+        if (other.isDefault) {
+          throw new ConfigError("Two SQLScope instances are marked { default: true }; mark only one (or close the other first).");
+        }
+      }
+    }
+    live.add(this);
+  }
+
+  /** Registers a database under a key, with its commit policy. The first key added is the default. */
+  add(driver: Driver, options: AddOptions = {}): this {
+    const key = options.key ?? "db";
+    if (typeof driver !== "object" || driver === null || typeof driver.connect !== "function") {
+      throw new ConfigError(`db.add() for "${key}" needs a driver such as sqlite({ filename }) or postgres({ ... }), got ${String(driver)}.`);
+    }
+    if (typeof key !== "string" || key.length === 0) throw new ConfigError("A database key must be a non-empty string.");
+    if (this.entries.has(key)) throw new DuplicateKeyError(key);
+    if (this.closed) throw new ConfigError("This SQLScope was closed; create a new one.");
+    const policy = makePolicy(key, options);
+    const pool = new ConnectionPool(key, driver, options.pool ?? {}, this.onWarning);
+    this.entries.set(key, {
+      key,
+      driver,
+      pool,
+      policy,
+      parse: { style: driver.dialect.placeholder, backslashEscapes: driver.dialect.backslashEscapes === true },
+    });
+    this.firstKey ??= key;
+    return this;
+  }
+
+  /** Registered keys, in the order they were added. */
+  get keys(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** The first key added. */
+  get defaultKey(): string {
+    if (this.firstKey === undefined) {
+      throw new ConfigError('No database is registered. Call db.add(driver, { key: "db" }) before using sessions.');
+    }
+    return this.firstKey;
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  /** @internal the entry of a key, or UnknownKeyError. */
+  entry(key: string): DatabaseEntry {
+    const entry = this.entries.get(key);
+    if (entry === undefined) throw new UnknownKeyError(key, this.keys);
+    return entry;
+  }
+
+  /** @internal reports a warning through the configured handler. */
+  warn(warning: Error): void {
+    try {
+      this.onWarning(warning);
+    } catch {
+      // A throwing warning handler must not turn a settled scope into a crash.
+    }
+  }
+
+  /**
+   * For adapters: a new scope for one request. Throws AlreadyRegisteredError when a scope of this
+   * SQLScope is already open in the current context (the middleware is mounted twice).
+   */
+  createScope(): Scope {
+    if (this.entries.size === 0) this.defaultKey; // throws the "no database registered" ConfigError
+    const current = storage.getStore();
+    if (current !== undefined && current.state === "open" && this.openIn(current)) {
+      throw new AlreadyRegisteredError(
+        "This SQLScope's middleware runs twice for the same request (mounted on the app and again on a router, or " +
+          "app.use(sqlscope(db)) called twice). Mount it once, before the routes that use getSession().",
+      );
+    }
+    return new Scope(this, current);
+  }
+
+  private openIn(scope: Scope | undefined): Scope | undefined {
+    for (let s = scope; s !== undefined; s = s.parent) if (s.registry === this && s.state === "open") return s;
+    return undefined;
+  }
+
+  /**
+   * Runs fn in a scope for scripts, jobs and CLIs: commits (autocommit modes) when fn resolves, rolls
+   * back when it throws and rethrows. Nested inside a scope of this SQLScope it joins that scope
+   * unless `{ isolated: true }`.
+   *
+   * @example
+   * await db.runInScope(async () => {
+   *   await getSession().executeScript(schema);
+   * });
+   */
+  async runInScope<T>(fn: () => Promise<T> | T, options: RunInScopeOptions = {}): Promise<T> {
+    const current = storage.getStore();
+    if (options.isolated !== true && this.openIn(current) !== undefined) return await fn();
+    if (this.entries.size === 0) this.defaultKey;
+    const scope = new Scope(this, current);
+    let result: T;
+    try {
+      result = await scope.run(fn);
+    } catch (error) {
+      const report = await scope.finish({ success: false });
+      if (report.error !== undefined) this.warn(report.error);
+      throw error;
+    }
+    const report = await scope.finish({ success: true });
+    if (!report.ok) throw report.error;
+    return result;
+  }
+
+  /** The session for `key` in the current scope (of this SQLScope, or an enclosing one). */
+  getSession(key?: string): Session {
+    const scope = this.openIn(storage.getStore()) ?? findFinished(this);
+    return scope.session(key ?? this.defaultKey);
+  }
+
+  /** Like getSession(), but undefined outside a scope. */
+  tryGetSession(key?: string): Session | undefined {
+    const scope = this.openIn(storage.getStore());
+    return scope === undefined ? undefined : scope.session(key ?? this.defaultKey);
+  }
+
+  /** Pool figures for a key (default key when omitted). */
+  stats(key?: string): PoolStats {
+    return this.entry(key ?? this.defaultKey).pool.stats();
+  }
+
+  /** Drains every pool and closes the drivers. Call it when the process shuts down. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    live.delete(this);
+    for (const entry of this.entries.values()) {
+      await entry.pool.drain();
+      await entry.driver.close?.();
+    }
+  }
+
+  /** @internal the SQLScope the free runInScope() uses outside any scope. */
+  static resolveDefault(): SQLScope {
+    let only: SQLScope | undefined;
+    let count = 0;
+    for (const registry of live) {
+      if (registry.isDefault) return registry;
+      if (registry.entries.size > 0) {
+        only = registry;
+        count++;
+      }
+    }
+    if (count === 1 && only !== undefined) return only;
+    throw new ConfigError(
+      count === 0
+        ? "runInScope() found no SQLScope with a database. Create one (new SQLScope().add(driver)) before calling it, or call db.runInScope()."
+        : `runInScope() found ${count} SQLScope instances and cannot tell which to use. Call db.runInScope() on the one you mean, ` +
+            "or create the app's main one with new SQLScope({ default: true }).",
+    );
+  }
+}
+
+function findFinished(registry: SQLScope): Scope {
+  const current = storage.getStore();
+  for (let s = current; s !== undefined; s = s.parent) if (s.registry === registry) return s;
+  throw new NoScopeError();
+}
