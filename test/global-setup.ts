@@ -1,1 +1,89 @@
-export default function setup() {}
+// vitest globalSetup: one throwaway PostgreSQL and one MariaDB per test run, started in parallel and
+// only when a selected test file asks for them (by naming postgresTestUrl()/mysqlTestUrl()), so runs
+// of other packages pay nothing. SQLSCOPE_PG_URL / SQLSCOPE_MYSQL_URL point at existing servers instead.
+// In CI (CI=true) a server that cannot start fails the run; locally its suites skip with one loud line.
+import { readFile } from "node:fs/promises";
+import type { TestProject } from "vitest/node";
+import { startMariadb } from "../packages/testkit/src/servers/mariadb.ts";
+import { startPostgres } from "../packages/testkit/src/servers/postgres.ts";
+import type { RunningServer } from "../packages/testkit/src/servers/process.ts";
+import "../packages/testkit/src/servers/provided.ts";
+
+interface ServerSpec {
+  readonly label: string;
+  readonly envVar: string;
+  readonly marker: RegExp;
+  readonly install: string;
+  readonly start: () => Promise<RunningServer>;
+}
+
+const POSTGRES: ServerSpec = {
+  label: "PostgreSQL",
+  envVar: "SQLSCOPE_PG_URL",
+  marker: /\bpostgresTestUrl\b|\bsqlscopePostgresUrl\b/,
+  install: "apt-get install -y postgresql (the binaries in /usr/lib/postgresql/<version>/bin are found)",
+  start: startPostgres,
+};
+
+const MARIADB: ServerSpec = {
+  label: "MariaDB",
+  envVar: "SQLSCOPE_MYSQL_URL",
+  marker: /\bmysqlTestUrl\b|\bsqlscopeMysqlUrl\b/,
+  install: "apt-get install -y mariadb-server",
+  start: startMariadb,
+};
+
+const inCI = process.env.CI === "true" || process.env.CI === "1";
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const wanted = await selectedFilesNeed(project);
+  const started: RunningServer[] = [];
+  const [pg, my] = await Promise.allSettled([provision(POSTGRES, wanted.postgres, started), provision(MARIADB, wanted.mysql, started)]);
+  const teardown = async () => {
+    await Promise.all(started.map((server) => server.stop()));
+  };
+  const failures = [pg, my].filter((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failures.length > 0) {
+    await teardown();
+    throw failures[0]?.reason;
+  }
+  project.provide("sqlscopePostgresUrl", pg.status === "fulfilled" ? pg.value : null);
+  project.provide("sqlscopeMysqlUrl", my.status === "fulfilled" ? my.value : null);
+  return teardown;
+}
+
+/** The server's URL, or null when it is not needed or (locally) could not start. Throws in CI. */
+async function provision(spec: ServerSpec, needed: boolean, started: RunningServer[]): Promise<string | null> {
+  const fromEnv = process.env[spec.envVar];
+  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
+  if (!needed) return null;
+  try {
+    const server = await spec.start();
+    started.push(server);
+    return server.url;
+  } catch (error) {
+    const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    if (inCI) {
+      throw new Error(`${spec.label} could not start, and CI=true forbids skipping its tests: ${why}. Install it: ${spec.install}.`, { cause: error });
+    }
+    console.warn(
+      `\n!!! [sqlscope] ${spec.label} tests SKIPPED: no server could be started (${why}). ` +
+        `Install it (${spec.install}) or set ${spec.envVar} to an existing server's URL.\n`,
+    );
+    return null;
+  }
+}
+
+/** Which servers the selected test files use. When the files cannot be listed, both. */
+async function selectedFilesNeed(project: TestProject): Promise<{ postgres: boolean; mysql: boolean }> {
+  try {
+    const { testFiles } = await project.globTestFiles(project.vitest.config.filters);
+    const texts = await Promise.all(testFiles.map((file) => readFile(file, "utf8").catch(() => "")));
+    return {
+      postgres: texts.some((t) => POSTGRES.marker.test(t)),
+      mysql: texts.some((t) => MARIADB.marker.test(t)),
+    };
+  } catch {
+    return { postgres: true, mysql: true };
+  }
+}

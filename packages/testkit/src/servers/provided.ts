@@ -1,0 +1,28 @@
+import { inject } from "vitest";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** A PostgreSQL URL for a superuser, or null when no server could be had (suites skip locally). */
+    sqlscopePostgresUrl: string | null;
+    /** A MariaDB/MySQL URL for a user that may create databases, or null (suites skip locally). */
+    sqlscopeMysqlUrl: string | null;
+  }
+}
+
+/**
+ * The PostgreSQL server of this test run (started by test/global-setup.ts or SQLSCOPE_PG_URL), or
+ * undefined when there is none: skip with `describe.skipIf(!url)`. Naming this function in a test file
+ * is what makes the global setup start PostgreSQL for it.
+ *
+ * @example
+ * const url = postgresTestUrl();
+ * describe.skipIf(url === undefined)("postgres", () => { ... });
+ */
+export function postgresTestUrl(): string | undefined {
+  return inject("sqlscopePostgresUrl") ?? undefined;
+}
+
+/** Like postgresTestUrl(), for MariaDB/MySQL (SQLSCOPE_MYSQL_URL). */
+export function mysqlTestUrl(): string | undefined {
+  return inject("sqlscopeMysqlUrl") ?? undefined;
+}
