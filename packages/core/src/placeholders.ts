@@ -80,7 +80,7 @@ function parse(sql: string, { style, backslashEscapes = false }: ParseOptions): 
   while (i < n) {
     const c = sql.charCodeAt(i);
     if (c === 39 /* ' */ || c === 34 /* " */ || c === 96 /* ` */) {
-      i = skipQuoted(sql, i, c, backslashEscapes && c !== 96);
+      i = skipQuoted(sql, i, c, (backslashEscapes && c !== 96) || (c === 39 && isEscapeString(sql, i)));
     } else if (c === 45 /* - */ && sql.charCodeAt(i + 1) === 45) {
       const end = sql.indexOf("\n", i);
       i = end === -1 ? n : end + 1;
@@ -153,6 +153,12 @@ function parse(sql: string, { style, backslashEscapes = false }: ParseOptions): 
     positional,
     native,
   };
+}
+
+// PostgreSQL E'...' strings take backslash escapes whatever the dialect says; `some'` is not one.
+function isEscapeString(sql: string, quote: number): boolean {
+  const e = sql.charCodeAt(quote - 1);
+  return (e === 69 || e === 101) && !isIdentPart(sql.charCodeAt(quote - 2));
 }
 
 function skipQuoted(sql: string, start: number, quote: number, backslash: boolean): number {
