@@ -1,0 +1,248 @@
+import type { DriverConnection, QueryResult, Row } from "@sqlscope/core";
+import { quoteDouble } from "@sqlscope/core";
+import Database from "better-sqlite3";
+import { codeOf, isBusy, retryBusy } from "./busy.ts";
+import type { ResolvedSqliteOptions } from "./options.ts";
+import { StatementCache, type CachedStatement } from "./statement-cache.ts";
+import { toSqliteParams } from "./values.ts";
+import type { WriteGate } from "./write-gate.ts";
+
+/**
+ * none: no transaction. pending: begin() was called but no statement ran yet, so nothing was sent:
+ * the first statement decides between BEGIN DEFERRED (a read) and BEGIN IMMEDIATE (a write).
+ * read: BEGIN DEFERRED ran. write: this connection holds the gate and SQLite's write lock.
+ */
+type TxState = "none" | "pending" | "read" | "write";
+
+type Stmt = CachedStatement["stmt"];
+
+/** One better-sqlite3 handle. The core drives the transaction sequence; this decides when to lock. */
+export class SqliteConnection implements DriverConnection<Database.Database> {
+  readonly raw: Database.Database;
+  private readonly gate: WriteGate;
+  private readonly options: ResolvedSqliteOptions;
+  readonly statements: StatementCache;
+  private state: TxState = "none";
+  private rowidStatement: Stmt | undefined = undefined;
+
+  constructor(db: Database.Database, gate: WriteGate, options: ResolvedSqliteOptions) {
+    this.raw = db;
+    this.gate = gate;
+    this.options = options;
+    this.statements = new StatementCache(db, options.statementCacheSize);
+  }
+
+  get broken(): boolean {
+    return !this.raw.open;
+  }
+
+  /** True when this connection holds its file's write gate. */
+  get holdsGate(): boolean {
+    return this.gate.heldBy === this;
+  }
+
+  async query(sql: string, params: readonly unknown[]): Promise<QueryResult> {
+    const entry = this.statements.get(sql);
+    const values = toSqliteParams(params);
+    if (entry.stmt.readonly) {
+      if (this.state === "none") return await this.retry(() => this.execute(entry, values));
+      await this.beginRead();
+      return this.execute(entry, values);
+    }
+    return await this.write(() => this.execute(entry, values));
+  }
+
+  async queryMany(sql: string, paramSets: readonly (readonly unknown[])[]): Promise<{ rowsAffected: number }> {
+    const entry = this.statements.get(sql);
+    const sets = paramSets.map(toSqliteParams);
+    const runAll = () => {
+      let rowsAffected = 0;
+      for (const values of sets) rowsAffected += this.execute(entry, values).rowsAffected;
+      return { rowsAffected };
+    };
+    if (entry.stmt.readonly) {
+      if (this.state !== "none") await this.beginRead();
+      return runAll();
+    }
+    return await this.write(runAll);
+  }
+
+  async *stream(sql: string, params: readonly unknown[]): AsyncGenerator<Row> {
+    const cached = this.statements.get(sql);
+    // A statement object can run one iteration at a time; a second stream of the same SQL gets its own.
+    const stmt: Stmt = cached.stmt.busy ? this.raw.prepare(sql) : cached.stmt;
+    const values = toSqliteParams(params);
+    if (!stmt.reader) {
+      await this.query(sql, params);
+      return;
+    }
+    let gateForThisStatement = false;
+    if (stmt.readonly) {
+      await this.beginRead();
+    } else {
+      gateForThisStatement = await this.enterWrite();
+    }
+    try {
+      for (const row of stmt.iterate(...values)) yield row as Row;
+    } finally {
+      if (gateForThisStatement) this.gate.release(this);
+    }
+  }
+
+  async executeScript(sql: string): Promise<void> {
+    // A script cannot be inspected statement by statement before it runs, so it is treated as a write.
+    await this.write(() => this.raw.exec(sql));
+  }
+
+  async begin(): Promise<void> {
+    // Nothing is sent yet: whether this is a read or a write transaction is known only at the first statement.
+    this.state = "pending";
+  }
+
+  async commit(): Promise<void> {
+    if (this.state === "none" || this.state === "pending") {
+      this.state = "none";
+      return;
+    }
+    try {
+      await this.retry(() => this.raw.exec("COMMIT"));
+    } finally {
+      // A failed COMMIT (a deferred foreign key) leaves the transaction open and the lock held.
+      if (!this.raw.open || !this.raw.inTransaction) this.endTransaction();
+    }
+  }
+
+  async rollback(): Promise<void> {
+    try {
+      if (this.raw.open && this.raw.inTransaction) this.raw.exec("ROLLBACK");
+    } finally {
+      if (!this.raw.open || !this.raw.inTransaction) this.endTransaction();
+    }
+  }
+
+  async savepoint(name: string): Promise<void> {
+    // SAVEPOINT outside BEGIN would open a transaction SQLite-side that bypasses the read/write decision.
+    await this.beginRead();
+    this.raw.exec(`SAVEPOINT ${quoteDouble(name)}`);
+  }
+
+  async releaseSavepoint(name: string): Promise<void> {
+    this.raw.exec(`RELEASE SAVEPOINT ${quoteDouble(name)}`);
+  }
+
+  async rollbackToSavepoint(name: string): Promise<void> {
+    // ROLLBACK TO keeps the savepoint on SQLite's stack; releasing it keeps nested names from piling up.
+    const quoted = quoteDouble(name);
+    this.raw.exec(`ROLLBACK TO SAVEPOINT ${quoted}; RELEASE SAVEPOINT ${quoted}`);
+  }
+
+  async validate(): Promise<boolean> {
+    return this.raw.open && this.execute(this.statements.get("SELECT 1"), []).rows.length === 1;
+  }
+
+  inTransaction(): boolean {
+    return this.state !== "none" || (this.raw.open && this.raw.inTransaction);
+  }
+
+  async close(): Promise<void> {
+    this.state = "none";
+    this.gate.release(this);
+    this.statements.clear();
+    if (this.raw.open) this.raw.close();
+  }
+
+  // ---------------------------------------------------------------- locking
+
+  /** Opens the read transaction begin() promised, if it was not opened yet. */
+  private async beginRead(): Promise<void> {
+    if (this.state !== "pending") return;
+    await this.retry(() => this.raw.exec("BEGIN DEFERRED"));
+    this.state = "read";
+  }
+
+  /** Runs a writing statement with the gate held: for this statement only, or until the transaction ends. */
+  private async write<T>(run: () => T): Promise<T> {
+    const upgrading = this.state === "read";
+    const gateForThisStatement = await this.enterWrite();
+    if (gateForThisStatement) {
+      try {
+        return await this.retry(run);
+      } finally {
+        this.gate.release(this);
+      }
+    }
+    try {
+      return run();
+    } catch (error) {
+      // BUSY while upgrading a read transaction means SQLite gave no write lock (another writer committed
+      // after our snapshot: BUSY_SNAPSHOT). The transaction is still only a reader, so others may write.
+      if (upgrading && (isBusy(error) || codeOf(error) === "SQLITE_BUSY_SNAPSHOT")) {
+        this.state = "read";
+        this.gate.release(this);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Takes the gate for a write. Returns true when the gate covers just one autocommit statement (the
+   * caller releases it); false when the transaction now owns it until commit or rollback.
+   */
+  private async enterWrite(): Promise<boolean> {
+    if (this.state === "write") return false;
+    if (!this.gate.tryAcquire(this)) await this.gate.acquire(this, this.options.writeTimeoutMs);
+    if (this.state === "none") return true;
+    if (this.state === "pending") {
+      try {
+        await this.retry(() => this.raw.exec("BEGIN IMMEDIATE"));
+      } catch (error) {
+        this.gate.release(this);
+        throw error;
+      }
+    }
+    this.state = "write";
+    return false;
+  }
+
+  private endTransaction(): void {
+    this.state = "none";
+    this.gate.release(this);
+  }
+
+  private retry<T>(run: () => T): Promise<T> {
+    return retryBusy(run, this.options.busyTimeoutMs, (error) => this.lockedByOtherProcess(error));
+  }
+
+  private lockedByOtherProcess(error: unknown): unknown {
+    const message =
+      `${this.gate.label} stayed locked by another process (or another connection outside sqlscope) for longer than ` +
+      `busyTimeoutMs (${this.options.busyTimeoutMs} ms). Find the process holding a long write transaction ` +
+      "(a migration, a CLI, an open sqlite3 shell), or raise the sqlite() option busyTimeoutMs.";
+    const wrapped = new Database.SqliteError(message, codeOf(error) ?? "SQLITE_BUSY");
+    (wrapped as Error).cause = error;
+    return wrapped;
+  }
+
+  // ---------------------------------------------------------------- statements
+
+  private execute(entry: CachedStatement, values: readonly unknown[]): QueryResult {
+  const stmt = entry.stmt;
+  if (stmt.reader) {
+    const rows = stmt.all(...values) as Row[];
+    if (stmt.readonly) return { rows, rowsAffected: 0, lastInsertId: undefined };
+    // INSERT/UPDATE/DELETE ... RETURNING: one returned row per changed row.
+    return { rows, rowsAffected: rows.length, lastInsertId: entry.inserts && rows.length > 0 ? this.lastRowid() : undefined };
+  }
+  const info = stmt.run(...values);
+  return {
+    rows: [],
+    rowsAffected: info.changes,
+    lastInsertId: entry.inserts && info.changes > 0 ? info.lastInsertRowid : undefined,
+  };
+}
+
+  private lastRowid(): number | bigint {
+    this.rowidStatement ??= this.raw.prepare("SELECT last_insert_rowid()").pluck();
+    return this.rowidStatement.get() as number | bigint;
+  }
+}

@@ -1,0 +1,4 @@
+export { sqlite, classifyError, sqliteDialect } from "./driver.ts";
+export { SqliteConnection } from "./connection.ts";
+export { WriteGate } from "./write-gate.ts";
+export type { SqliteOptions } from "./options.ts";
