@@ -89,6 +89,9 @@ export class ConnectionPool {
   private lastCreateError: unknown = undefined;
   private lastCreateErrorAt = 0;
   private leakTimer: NodeJS.Timeout | undefined;
+  /** connect() calls under way: an acquire that times out while one runs is waiting on the database. */
+  private connecting = 0;
+  private draining = false;
   private readonly onWarning: (warning: Error) => void;
 
   constructor(key: string, driver: Driver, options: Partial<PoolOptions>, onWarning: (warning: Error) => void) {
@@ -126,8 +129,10 @@ export class ConnectionPool {
       const base = Math.min(this.options.createBackoffMaxMs, this.options.createBackoffMs * 2 ** (this.failures - 1));
       await sleep(base * (0.75 + Math.random() * 0.25));
     }
+    if (this.draining) throw new Error("the pool is closing");
+    this.connecting++;
     try {
-      const conn = await driver.connect();
+      const conn = await this.connectWithin(driver);
       this.failures = 0;
       const lifetime = this.options.maxLifetimeMs;
       this.meta.set(conn, {
@@ -140,6 +145,31 @@ export class ConnectionPool {
       this.lastCreateError = error;
       this.lastCreateErrorAt = Date.now();
       throw error;
+    } finally {
+      this.connecting--;
+    }
+  }
+
+  // A connect without a deadline (pg's default) would strand generic-pool's create, and drain() with it.
+  private async connectWithin(driver: Driver): Promise<DriverConnection> {
+    const ms = this.options.acquireTimeoutMs;
+    const attempt = driver.connect();
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(new Error(`connecting took longer than ${ms} ms (pool.acquireTimeoutMs)`));
+      }, ms);
+    });
+    try {
+      return await Promise.race([attempt, deadline]);
+    } finally {
+      clearTimeout(timer);
+      if (timedOut) {
+        // Nobody waits for the late connection any more: close it when it arrives.
+        attempt.then((late) => late.close()).catch(() => undefined);
+      }
     }
   }
 
@@ -175,7 +205,13 @@ export class ConnectionPool {
         this.key,
         this.options.acquireTimeoutMs,
         { borrowed: this.pool.borrowed, max: this.pool.max, pending: this.pool.pending },
-        recentFailure ? this.lastCreateError : isDraining(error) ? error : undefined,
+        recentFailure
+          ? this.lastCreateError
+          : isDraining(error)
+            ? error
+            : this.connecting > 0
+              ? new Error(`a new connection was still being opened after ${this.options.acquireTimeoutMs} ms`)
+              : undefined,
       );
     }
     const lease: Lease = { conn, acquiredAt: Date.now(), taker, reported: false };
@@ -232,6 +268,7 @@ export class ConnectionPool {
 
   /** Waits for borrowed connections to come back (up to `timeoutMs`), then closes every connection. */
   async drain(timeoutMs = 5_000): Promise<void> {
+    this.draining = true;
     if (this.leakTimer !== undefined) clearInterval(this.leakTimer);
     this.leakTimer = undefined;
     const deadline = Date.now() + timeoutMs;
