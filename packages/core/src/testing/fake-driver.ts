@@ -73,6 +73,8 @@ export interface FakeDriverOptions {
   savepoints?: boolean;
   /** Whether connections implement inTransaction() (pg does, others may not). Default true. */
   reportsTransaction?: boolean;
+  /** Whether connections implement reset() (MySQL's reset on release). Default false. */
+  resets?: boolean;
   pool?: Partial<PoolOptions>;
   /** Produces the result of query(); default: no rows. */
   respond?: (sql: string, params: readonly unknown[], conn: FakeConnection) => Row[] | QueryResult;
@@ -174,10 +176,6 @@ export class FakeConnection implements DriverConnection<FakeConnection> {
     return !this.broken;
   }
 
-  async reset(): Promise<void> {
-    await this.step({ op: "reset" });
-  }
-
   async close(): Promise<void> {
     this.calls.push({ op: "close" });
     const rule = this.driver.takeRule("close", this.id, undefined);
@@ -185,7 +183,8 @@ export class FakeConnection implements DriverConnection<FakeConnection> {
     await this.driver.misbehave(rule);
   }
 
-  private async step(call: FakeCall): Promise<void> {
+  /** @internal records a call and applies the failure rules. */
+  async step(call: FakeCall): Promise<void> {
     this.calls.push(call);
     if (this.closed) throw new FakeDbError(`connection ${this.id} is closed`, { kind: "connection", fatal: true });
     await this.driver.misbehave(this.driver.takeRule(call.op, this.id, call.sql));
@@ -196,13 +195,14 @@ export class FakeConnection implements DriverConnection<FakeConnection> {
 export class FakeDriver implements Driver<FakeConnection> {
   readonly name = "fake";
   readonly dialect: Dialect;
-  readonly pool: Partial<PoolOptions> | undefined;
+  readonly pool: Partial<PoolOptions>;
   readonly connections: FakeConnection[] = [];
   /** Every connect() call, successful or not, with its time (for backoff checks). */
   readonly connectAttempts: number[] = [];
   readonly respond: FakeDriverOptions["respond"];
   closedDriver = false;
   private readonly reportsTransaction: boolean;
+  private readonly resets: boolean;
   private rules: ActiveRule[] = [];
   private hung: (() => void)[] = [];
 
@@ -212,9 +212,10 @@ export class FakeDriver implements Driver<FakeConnection> {
       savepoints: options.savepoints ?? true,
       quoteIdentifier: quoteDouble,
     };
-    this.pool = options.pool;
+    this.pool = options.pool ?? {};
     this.respond = options.respond;
     this.reportsTransaction = options.reportsTransaction ?? true;
+    this.resets = options.resets ?? false;
   }
 
   /** Makes the next matching calls of `op` misbehave. */
@@ -251,6 +252,7 @@ export class FakeDriver implements Driver<FakeConnection> {
     if (this.reportsTransaction) {
       Object.defineProperty(conn, "inTransaction", { value: () => conn.transactionOpen });
     }
+    if (this.resets) Object.defineProperty(conn, "reset", { value: () => conn.step({ op: "reset" }) });
     this.connections.push(conn);
     return conn;
   }
