@@ -1,0 +1,1 @@
+export { sqlscope, type KoaLikeContext, type KoaLikeNext } from "./middleware.ts";
