@@ -1,0 +1,111 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { FinishReport, Scope, SQLScope } from "@sqlscope/core";
+import { bindRequestEvents } from "./bind-request.ts";
+import { defaultResponder, sendPlainError, statusForError } from "./error-response.ts";
+import { ResponseGate, type Verdict } from "./response-gate.ts";
+import type { ErrorResponder, ScopeOptions } from "./types.ts";
+
+/** A failure outcome, whatever extra statuses the policy lists: an abort or a throw never commits. */
+const FAILED = { success: false } as const;
+
+/** One request's scope, wired to its response. What `withScope` and the Express middleware build on. */
+export interface RequestScope {
+  readonly scope: Scope;
+  /** Runs fn (the handler, or Express's `next`) inside the scope. */
+  run<T>(fn: () => T): T;
+  /**
+   * The handler threw or rejected: rolls back and releases, then answers with `onError` if nothing
+   * was sent yet, or cuts the response short if its head already left. Never rejects.
+   */
+  fail(error: unknown): Promise<void>;
+}
+
+/**
+ * Opens a scope for one request and ties its end to the response: the first time the head would
+ * leave, the scope commits or rolls back by the status, and the head and body wait until it has.
+ * A scope that holds no connection lets the response through at once. Throws AlreadyRegisteredError
+ * when a scope of `db` is already open for this request.
+ *
+ * @example
+ * const rs = attachScope(db, req, res);
+ * rs.run(next); // Express-style: the rest of the chain runs inside the scope
+ */
+export function attachScope(db: SQLScope, req: IncomingMessage, res: ServerResponse, options: ScopeOptions = {}): RequestScope {
+  const scope = db.createScope();
+  const onCommitError: ErrorResponder = options.onCommitError ?? defaultResponder(db, 500);
+  const onError: ErrorResponder = options.onError ?? defaultResponder(db);
+  let clientGone = false;
+
+  const settle = (status: number): Promise<Verdict> =>
+    scope.finish({ status }).then((report: FinishReport): Verdict => (report.ok ? { ok: true } : { ok: false, error: report.error }));
+
+  const gate = new ResponseGate(res, {
+    head: (status) => (scope.needsSettling ? settle(status) : undefined),
+    end: (status) => {
+      if (scope.needsSettling) return settle(status);
+      void scope.finish({ status }); // nothing to settle: resolves at once, closes the sessions
+      return undefined;
+    },
+    replace: async (error) => {
+      try {
+        await onCommitError(error, req, res);
+      } catch (responderError) {
+        db.warn(asError(responderError));
+        if (!res.headersSent) sendPlainError(res, 500);
+      }
+    },
+    lost: (error) => {
+      if (!clientGone) db.warn(asError(error));
+    },
+  });
+
+  // 'close' without the response finishing: the client left (or the socket died) before it got the
+  // answer. Whatever the handler does next, nothing of this request may commit.
+  res.once("close", () => {
+    if (res.writableFinished) return;
+    clientGone = true;
+    if (gate.holding) return; // the outcome was decided when the head left; the settle already runs
+    gate.passThrough();
+    void scope.finish(FAILED).then(reportFailure);
+  });
+
+  function reportFailure(report: FinishReport): void {
+    if (report.error !== undefined) db.warn(report.error);
+  }
+
+  bindRequestEvents(req, scope);
+
+  return {
+    scope,
+    run: (fn) => scope.run(fn),
+    fail: async (error) => {
+      if (clientGone) {
+        await scope.finish(FAILED);
+        return;
+      }
+      if (!gate.headStarted) {
+        gate.passThrough();
+        reportFailure(await scope.finish(FAILED));
+        for (const name of res.getHeaderNames()) res.removeHeader(name);
+        try {
+          await onError(error, req, res);
+        } catch (responderError) {
+          db.warn(asError(responderError));
+        }
+        if (!res.headersSent) sendPlainError(res, statusForError(error));
+        else if (!res.writableEnded) res.end();
+        return;
+      }
+      // The head already left (or is held with its status decided): the client must not mistake a
+      // cut-off body for a complete one.
+      db.warn(asError(error));
+      const report = await scope.finish(FAILED);
+      reportFailure(report);
+      if (!res.writableEnded) res.destroy();
+    },
+  };
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

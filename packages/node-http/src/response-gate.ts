@@ -1,0 +1,285 @@
+import type { ServerResponse } from "node:http";
+
+/** How a held response ends: replay what the handler wrote, or replace it because the scope failed. */
+export type Verdict = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
+
+export interface GateHooks {
+  /**
+   * The head is about to leave with `status`. A promise holds the head and every later write until it
+   * settles; undefined lets the head through now, synchronously.
+   */
+  head(status: number): Promise<Verdict> | undefined;
+  /** end() of a response whose head was let through: a promise holds the end until it settles. */
+  end(status: number): Promise<Verdict> | undefined;
+  /** The held head failed: write the replacement (the response passes through while this runs). */
+  replace(error: unknown): Promise<void>;
+  /** The held end failed, or replaying threw: the response was destroyed; report why. */
+  lost(error: unknown): void;
+}
+
+type Method = "writeHead" | "write" | "end" | "flushHeaders";
+type State = "open" | "holding" | "streaming" | "holding-end" | "replacing" | "dropping" | "done";
+type AnyFn = (this: ServerResponse, ...args: unknown[]) => unknown;
+
+interface Call {
+  readonly method: Method;
+  readonly args: unknown[];
+}
+
+const GUARDED_HEADER_METHODS = ["setHeader", "appendHeader", "removeHeader"] as const;
+const HELD_GETTERS = ["headersSent", "writableEnded", "writableNeedDrain"] as const;
+
+/**
+ * Intercepts writeHead/write/end/flushHeaders on ONE response object (own properties, never the
+ * prototype) so that the head and body can wait while the scope commits. Other wrappers installed
+ * later (compression, ...) stay intact: ours become pass-through instead of being removed.
+ */
+export class ResponseGate {
+  private state: State = "open";
+  private queue: Call[] = [];
+  private status = 200;
+  private endCalled = false;
+  /** A held write() returned false: somebody may be waiting for 'drain'. */
+  private owesDrain = false;
+  private readonly res: ServerResponse;
+  private readonly hooks: GateHooks;
+  private readonly original: Record<Method, AnyFn>;
+
+  constructor(res: ServerResponse, hooks: GateHooks) {
+    this.res = res;
+    this.hooks = hooks;
+    const r = res as unknown as Record<Method, AnyFn>;
+    this.original = { writeHead: r.writeHead, write: r.write, end: r.end, flushHeaders: r.flushHeaders };
+    const gate = this;
+    r.writeHead = function writeHead(this: ServerResponse, ...args: unknown[]) {
+      return gate.onWriteHead(this, args);
+    };
+    r.write = function write(this: ServerResponse, ...args: unknown[]) {
+      return gate.onWrite(this, args);
+    };
+    r.end = function end(this: ServerResponse, ...args: unknown[]) {
+      return gate.onEnd(this, args);
+    };
+    r.flushHeaders = function flushHeaders(this: ServerResponse, ...args: unknown[]) {
+      return gate.onFlushHeaders(this, args);
+    };
+  }
+
+  /** True while the head (or the end) is held back. */
+  get holding(): boolean {
+    return this.state === "holding" || this.state === "holding-end";
+  }
+
+  /** True once the head was let through, held or replaced. */
+  get headStarted(): boolean {
+    return this.state !== "open";
+  }
+
+  /** Stop intercepting: from now on every call goes straight to the response (client gone, scope over). */
+  passThrough(): void {
+    if (this.state === "open" || this.state === "streaming") this.state = "done";
+  }
+
+  private call(self: ServerResponse, method: Method, args: unknown[]): unknown {
+    return this.original[method].apply(self, args);
+  }
+
+  private onWriteHead(self: ServerResponse, args: unknown[]): unknown {
+    if (this.state === "open") {
+      const code = args[0];
+      // An invalid status must throw synchronously, as it does without us.
+      if (typeof code !== "number" || !Number.isInteger(code) || code < 100 || code > 999) return this.call(self, "writeHead", args);
+      if (this.startHead(code, { method: "writeHead", args })) {
+        self.statusCode = code;
+        if (typeof args[1] === "string") self.statusMessage = args[1];
+        return self;
+      }
+      return this.call(self, "writeHead", args);
+    }
+    if (this.state === "holding") return this.enqueue({ method: "writeHead", args }, self);
+    if (this.state === "dropping") return self;
+    return this.call(self, "writeHead", args);
+  }
+
+  private onFlushHeaders(self: ServerResponse, args: unknown[]): unknown {
+    if (this.state === "open") {
+      if (this.startHead(self.statusCode, { method: "flushHeaders", args })) return undefined;
+      return this.call(self, "flushHeaders", args);
+    }
+    if (this.state === "holding") return this.enqueue({ method: "flushHeaders", args }, undefined);
+    if (this.state === "dropping") return undefined;
+    return this.call(self, "flushHeaders", args);
+  }
+
+  private onWrite(self: ServerResponse, args: unknown[]): unknown {
+    if (!validChunk(args[0], false)) return this.call(self, "write", args); // throws as Node does
+    switch (this.state) {
+      case "open":
+        if (this.startHead(self.statusCode, { method: "write", args })) return this.heldWrite();
+        return this.call(self, "write", args);
+      case "holding":
+      case "holding-end":
+        this.queue.push({ method: "write", args });
+        return this.heldWrite();
+      case "dropping":
+        failCallback(args, new Error("The response was replaced after its scope failed; this write was dropped."));
+        return false;
+      default:
+        return this.call(self, "write", args);
+    }
+  }
+
+  private onEnd(self: ServerResponse, args: unknown[]): unknown {
+    if (!validChunk(args[0], true)) return this.call(self, "end", args);
+    switch (this.state) {
+      case "open": {
+        const pending = this.hooks.head(self.statusCode) ?? this.hooks.end(self.statusCode);
+        if (pending === undefined) {
+          this.state = "done";
+          return this.call(self, "end", args);
+        }
+        this.status = self.statusCode;
+        this.endCalled = true;
+        this.hold("holding", { method: "end", args }, pending);
+        return self;
+      }
+      case "streaming": {
+        const pending = this.hooks.end(self.statusCode);
+        if (pending === undefined) {
+          this.state = "done";
+          return this.call(self, "end", args);
+        }
+        this.status = self.statusCode;
+        this.endCalled = true;
+        this.hold("holding-end", { method: "end", args }, pending);
+        return self;
+      }
+      case "holding":
+      case "holding-end":
+        this.endCalled = true;
+        this.queue.push({ method: "end", args });
+        return self;
+      case "dropping":
+        failCallback(args, new Error("The response was replaced after its scope failed; this end() was dropped."));
+        return self;
+      default:
+        return this.call(self, "end", args);
+    }
+  }
+
+  private heldWrite(): boolean {
+    // Returning false makes pipes and well-behaved writers pause until the 'drain' emitted on release.
+    this.owesDrain = true;
+    return false;
+  }
+
+  private enqueue<T>(call: Call, result: T): T {
+    this.queue.push(call);
+    return result;
+  }
+
+  /** The head would leave: ask whether to hold it. Returns true when the call was queued. */
+  private startHead(status: number, call: Call): boolean {
+    const pending = this.hooks.head(status);
+    if (pending === undefined) {
+      this.state = "streaming";
+      return false;
+    }
+    this.status = status;
+    this.hold("holding", call, pending);
+    return true;
+  }
+
+  private hold(state: "holding" | "holding-end", first: Call, pending: Promise<Verdict>): void {
+    this.state = state;
+    this.queue.push(first);
+    this.installHeldView();
+    pending
+      .then((verdict) => (verdict.ok ? this.replay() : state === "holding" ? this.replace(verdict.error) : this.abandon(verdict.error)))
+      .catch((error: unknown) => this.abandon(error));
+  }
+
+  private replay(): void {
+    this.removeHeldView();
+    const queue = this.queue;
+    this.queue = [];
+    this.state = "done";
+    const res = this.res;
+    // What the handler saw is what goes out, even if something touched statusCode while we held.
+    if (!res.headersSent) res.statusCode = this.status;
+    try {
+      for (const call of queue) this.call(res, call.method, call.args);
+    } catch (error) {
+      this.abandon(error);
+      return;
+    }
+    if (this.owesDrain && !this.endCalled && !res.writableNeedDrain) res.emit("drain");
+  }
+
+  private async replace(error: unknown): Promise<void> {
+    this.removeHeldView();
+    const dropped = this.queue;
+    this.queue = [];
+    this.state = "replacing";
+    const res = this.res;
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    try {
+      await this.hooks.replace(error);
+    } finally {
+      this.state = "dropping";
+      if (!res.writableEnded) this.call(res, "end", []);
+      for (const call of dropped) failCallback(call.args, error);
+    }
+  }
+
+  private abandon(error: unknown): void {
+    this.removeHeldView();
+    const dropped = this.queue;
+    this.queue = [];
+    this.state = "dropping";
+    // The head already left: the only honest signal left is an incomplete response.
+    this.res.destroy();
+    for (const call of dropped) failCallback(call.args, error);
+    this.hooks.lost(error);
+  }
+
+  private installHeldView(): void {
+    const res = this.res;
+    const gate = this;
+    const r = res as unknown as Record<string, unknown>;
+    for (const name of GUARDED_HEADER_METHODS) {
+      if (typeof r[name] !== "function") continue;
+      r[name] = heldHeaderMethod;
+    }
+    Object.defineProperty(res, "headersSent", { configurable: true, get: () => true });
+    Object.defineProperty(res, "writableEnded", { configurable: true, get: () => gate.endCalled });
+    Object.defineProperty(res, "writableNeedDrain", { configurable: true, get: () => gate.owesDrain });
+  }
+
+  private removeHeldView(): void {
+    const r = this.res as unknown as Record<string, unknown>;
+    for (const name of GUARDED_HEADER_METHODS) if (Object.hasOwn(r, name) && r[name] === heldHeaderMethod) delete r[name];
+    for (const name of HELD_GETTERS) delete r[name];
+  }
+}
+
+function heldHeaderMethod(): never {
+  // Same error Node throws once the head left: frameworks test for this code.
+  throw Object.assign(new Error("Cannot set headers after they are sent to the client"), { code: "ERR_HTTP_HEADERS_SENT" });
+}
+
+function validChunk(chunk: unknown, forEnd: boolean): boolean {
+  if (typeof chunk === "string" || chunk instanceof Uint8Array) return true;
+  if (forEnd) return chunk === undefined || chunk === null || typeof chunk === "function";
+  return false;
+}
+
+function failCallback(args: readonly unknown[], error: unknown): void {
+  for (let i = args.length - 1; i >= 0; i--) {
+    const cb = args[i];
+    if (typeof cb === "function") {
+      process.nextTick(cb as (error: unknown) => void, error);
+      return;
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** A plain node:http request handler, as `http.createServer` takes it. */
+export type NodeHandler<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> = (
+  req: Req,
+  res: Res,
+) => void | Promise<void>;
+
+/**
+ * Writes the response that replaces the held one. It runs after the scope settled, on a response with
+ * no head sent and every header the handler set removed. When it returns without ending the response,
+ * the response is ended for it.
+ */
+export type ErrorResponder = (error: unknown, req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface ScopeOptions {
+  /**
+   * A commit failed after the handler chose a success status: the held response is dropped and this
+   * writes the replacement. Default: a plain-text 500, and the error goes to the SQLScope's onWarning.
+   */
+  onCommitError?: ErrorResponder;
+  /**
+   * The handler threw or rejected before any of the response left (node-http's `withScope` only; in
+   * Express, errors go to the error middleware). The scope has already rolled back. Default: a
+   * plain-text 503 for a pool timeout, 500 otherwise, and the error goes to the SQLScope's onWarning.
+   */
+  onError?: ErrorResponder;
+}
