@@ -387,15 +387,19 @@ export class Session {
   }
 
   private open(): Promise<DriverConnection> {
-    return (this.opening ??= this.acquire());
+    if (this.opening === undefined) {
+      // Checked before `opening` is set: a rejected `opening` would mark the session as holding a connection.
+      const pool = this.entry.pool;
+      if (this.scope.parent !== undefined && pool.options.max === 1 && this.scope.ancestorHolds(this.entry)) {
+        return Promise.reject(new SecondConnectionError(this.key));
+      }
+      this.opening = this.acquire();
+    }
+    return this.opening;
   }
 
   private async acquire(): Promise<DriverConnection> {
     const pool = this.entry.pool;
-    if (this.scope.parent !== undefined && pool.options.max === 1 && this.scope.ancestorHolds(this.entry)) {
-      this.opening = undefined;
-      throw new SecondConnectionError(this.key);
-    }
     let lease: Lease;
     try {
       lease = await pool.acquire();
@@ -403,16 +407,22 @@ export class Session {
       this.opening = undefined;
       throw error;
     }
-    this.lease = lease;
     if (this.entry.policy.mode !== "manual") {
+      // The lease is published only after BEGIN: a statement arriving meanwhile waits on `opening`
+      // instead of running outside the transaction (a driver's begin may wait on a write gate).
       try {
         await lease.conn.begin();
-        this.depth = 1;
       } catch (error) {
-        this.unknownState = true;
-        throw this.mapError(error, "BEGIN");
+        // Nothing ran on this connection yet; drop it so the next statement starts a clean transaction.
+        this.opening = undefined;
+        const mapped = this.mapError(error, "BEGIN");
+        this.unknownState = false;
+        await pool.release(lease, true);
+        throw mapped;
       }
+      this.depth = 1;
     }
+    this.lease = lease;
     return lease.conn;
   }
 
