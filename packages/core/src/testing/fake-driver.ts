@@ -36,7 +36,11 @@ export interface FakeCall {
   readonly params?: readonly unknown[];
   /** Savepoint name for the savepoint operations. */
   readonly name?: string;
+  /** Process-wide order of the call, to compare calls across connections and drivers. */
+  readonly seq?: number;
 }
+
+let sequence = 0;
 
 /**
  * How an operation misbehaves. `reject` throws `error` (a FakeDbError by default); `hang` never settles
@@ -170,22 +174,26 @@ export class FakeConnection implements DriverConnection<FakeConnection> {
 
   async validate(): Promise<boolean> {
     const rule = this.driver.takeRule("validate", this.id, undefined);
-    this.calls.push({ op: "validate" });
+    this.record({ op: "validate" });
     if (rule?.how === "false") return false;
     await this.driver.misbehave(rule);
     return !this.broken;
   }
 
   async close(): Promise<void> {
-    this.calls.push({ op: "close" });
+    this.record({ op: "close" });
     const rule = this.driver.takeRule("close", this.id, undefined);
     this.closed = true;
     await this.driver.misbehave(rule);
   }
 
+  private record(call: FakeCall): void {
+    this.calls.push({ ...call, seq: ++sequence });
+  }
+
   /** @internal records a call and applies the failure rules. */
   async step(call: FakeCall): Promise<void> {
-    this.calls.push(call);
+    this.record(call);
     if (this.closed) throw new FakeDbError(`connection ${this.id} is closed`, { kind: "connection", fatal: true });
     await this.driver.misbehave(this.driver.takeRule(call.op, this.id, call.sql));
   }
