@@ -1,0 +1,1 @@
+export { sqlscope, type SQLScopeEnv, type HonoSQLScopeOptions } from "./middleware.ts";
