@@ -46,6 +46,12 @@ function scopeFor(scope: Scope, key: string): Scope {
  */
 export function runInScope<T>(fn: () => Promise<T> | T, options: RunInScopeOptions = {}): Promise<T> {
   const scope = storage.getStore();
-  const registry = scope?.registry ?? SQLScope.resolveDefault();
+  let registry: SQLScope;
+  try {
+    registry = scope?.registry ?? SQLScope.resolveDefault();
+  } catch (error) {
+    // A function that returns a promise must not also throw: `runInScope(fn).catch(...)` would miss it.
+    return Promise.reject(error as Error);
+  }
   return registry.runInScope(fn, options);
 }
