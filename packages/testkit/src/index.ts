@@ -1,2 +1,4 @@
 // Shared test infrastructure (private package). Each part is exported from its own file below.
 export {};
+export * from "./servers/index.ts";
+export * from "./adapter-suite/index.ts";

@@ -1,0 +1,9 @@
+import { createServer } from "node:http";
+import { listen, runAdapterSuite } from "@sqlscope/testkit";
+import { withScope } from "../src/index.ts";
+import { router } from "./routes.ts";
+
+runAdapterSuite({
+  name: "node-http",
+  start: async (db, routes) => listen(createServer(withScope(db, router(routes)))),
+});

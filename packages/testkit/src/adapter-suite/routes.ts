@@ -1,0 +1,114 @@
+import { getSession } from "@sqlscope/core";
+import type { Probe } from "./probe.ts";
+import type { RouteInput, RouteResponse, RouteSpec } from "./types.ts";
+
+export const SAVED_BODY = "row-saved-ok";
+export const STREAM_CHUNKS = 5;
+
+function param(input: RouteInput, name: string): string {
+  const value = input.url.searchParams.get(name);
+  if (value === null) throw new Error(`The suite called a route without ?${name}=`);
+  return value;
+}
+
+async function insert(tag: string, parentId: number | null = null): Promise<void> {
+  await getSession().execute("INSERT INTO items (tag, parent_id) VALUES (?, ?)", [tag, parentId]);
+}
+
+export function streamChunk(i: number): string {
+  return `chunk ${i} ${"x".repeat(64)}\n`;
+}
+
+/** The routes every adapter mounts, described once for all frameworks. */
+export function suiteRoutes(probe: Probe): RouteSpec[] {
+  return [
+    {
+      // Insert, then answer with ?code (3xx carry a Location).
+      method: "POST",
+      path: "/status",
+      async handle(input): Promise<RouteResponse> {
+        await insert(param(input, "tag"));
+        const status = Number(param(input, "code"));
+        const headers: Record<string, string> = { "content-type": "text/plain; charset=utf-8" };
+        if (status >= 300 && status < 400) headers["location"] = "/elsewhere";
+        return status === 204 || status === 304 ? { status, headers } : { status, headers, body: SAVED_BODY };
+      },
+    },
+    {
+      method: "POST",
+      path: "/stream",
+      async handle(input) {
+        await insert(param(input, "tag"));
+        const chunks = Array.from({ length: STREAM_CHUNKS }, (_, i) => streamChunk(i));
+        return { status: 200, headers: { "content-type": "text/plain; charset=utf-8" }, chunks };
+      },
+    },
+    {
+      method: "POST",
+      path: "/throw",
+      async handle(input) {
+        await insert(param(input, "tag"));
+        throw new Error("This route fails on purpose after its insert (sqlscope adapter suite).");
+      },
+    },
+    {
+      // A deferred foreign key is checked only at COMMIT: the commit itself fails, for real.
+      method: "POST",
+      path: "/commit-fails",
+      async handle(input) {
+        await getSession().execute("PRAGMA defer_foreign_keys = ON");
+        await insert(param(input, "tag"), 987_654_321);
+        return { status: 200, body: SAVED_BODY };
+      },
+    },
+    {
+      // Manual mode: a transaction the route forgot to end must be rolled back, and the 200 is a lie.
+      method: "POST",
+      path: "/left-open",
+      async handle(input) {
+        await getSession().begin();
+        await insert(param(input, "tag"));
+        return { status: 200, body: SAVED_BODY };
+      },
+    },
+    {
+      // Insert, then wait for the test (which disconnects the client meanwhile).
+      method: "POST",
+      path: "/park",
+      async handle(input) {
+        const tag = param(input, "tag");
+        await insert(tag);
+        probe.arrive(tag);
+        await probe.parked(tag);
+        return { status: 200, body: SAVED_BODY };
+      },
+    },
+    {
+      // Holds a pooled connection (a read transaction) until released.
+      method: "GET",
+      path: "/hold",
+      async handle(input) {
+        const tag = param(input, "tag");
+        await getSession().selectValue("SELECT count(*) FROM items");
+        probe.arrive(tag);
+        await probe.parked(tag);
+        return { status: 200, body: "held" };
+      },
+    },
+    {
+      method: "GET",
+      path: "/count",
+      async handle(input) {
+        const n = await getSession().selectValue<number>("SELECT count(*) FROM items WHERE tag = ?", [param(input, "tag")]);
+        return { status: 200, body: String(n) };
+      },
+    },
+    {
+      method: "GET",
+      path: "/no-db",
+      async handle() {
+        return { status: 200, body: "no database" };
+      },
+    },
+  ];
+}

@@ -1,0 +1,53 @@
+import type { SQLScope } from "@sqlscope/core";
+
+/** What a test route gets from the request, whatever the framework. */
+export interface RouteInput {
+  /** The full request URL (the suite passes its parameters in the query string). */
+  readonly url: URL;
+}
+
+/**
+ * What a test route answers. The adapter writes it with its framework's own API: status and headers
+ * first, then `body` in one piece, or each of `chunks` as a separate write (a streamed response).
+ */
+export interface RouteResponse {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  readonly chunks?: readonly string[];
+}
+
+/**
+ * One route the adapter must mount. `handle` does the database work through getSession(), so it must
+ * run inside the adapter's scope; when it throws, the adapter lets its framework's error path run.
+ */
+export interface RouteSpec {
+  readonly method: "GET" | "POST";
+  readonly path: string;
+  handle(input: RouteInput): Promise<RouteResponse>;
+}
+
+export interface StartedServer {
+  /** Base URL such as http://127.0.0.1:40123 (no trailing slash). */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The few lines each framework adapter writes to run the shared suite: start a real HTTP server on
+ * 127.0.0.1 with the adapter's middleware for `db` and every route of `routes` mounted.
+ *
+ * @example
+ * runAdapterSuite({
+ *   name: "express",
+ *   start: async (db, routes) => {
+ *     const app = express().use(sqlscope(db));
+ *     for (const r of routes) app[r.method === "GET" ? "get" : "post"](r.path, async (req, res) => send(res, await r.handle(...)));
+ *     return listen(app);
+ *   },
+ * });
+ */
+export interface AdapterHarness {
+  readonly name: string;
+  start(db: SQLScope, routes: readonly RouteSpec[]): Promise<StartedServer>;
+}
