@@ -1,0 +1,45 @@
+import type { ErrorClass } from "@sqlscope/core";
+import pg from "pg";
+
+const CONSTRAINTS = {
+  "23505": "unique",
+  "23503": "foreign_key",
+  "23502": "not_null",
+  "23514": "check",
+} as const;
+
+/** Node socket errors and pg's own messages for a connection that is gone. */
+const SOCKET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNREFUSED", "ETIMEDOUT", "ENOTCONN", "ECONNABORTED", "EHOSTUNREACH"]);
+const GONE = /Connection terminated|not queryable|Client was closed|Connection ended|connection error/i;
+
+/**
+ * Maps a pg error to what the core does with it: SQLSTATE 40001/40P01 are retryable, class 23 is a
+ * constraint, admin shutdown (57P01-03), class 08 and dead sockets mean the connection must go.
+ */
+export function classifyPostgresError(error: unknown): ErrorClass {
+  if (error instanceof pg.DatabaseError || isSqlState(error)) {
+    const code = (error as { code?: string }).code ?? "";
+    if (code === "40001" || code === "40P01") return { kind: "serialization", fatal: false };
+    if (code.startsWith("23")) {
+      return { kind: "constraint", fatal: false, constraint: CONSTRAINTS[code as keyof typeof CONSTRAINTS] ?? "other" };
+    }
+    if (code === "57P01" || code === "57P02" || code === "57P03" || code.startsWith("08")) {
+      return { kind: "connection", fatal: true };
+    }
+    return { kind: "other", fatal: false };
+  }
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    if ((typeof code === "string" && SOCKET_CODES.has(code)) || GONE.test(error.message)) {
+      return { kind: "connection", fatal: true };
+    }
+  }
+  return { kind: "other", fatal: false };
+}
+
+function isSqlState(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, severity } = error as { code?: unknown; severity?: unknown };
+  // A DatabaseError from another copy of pg: it has a severity and a five-character SQLSTATE.
+  return typeof severity === "string" && typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
+}

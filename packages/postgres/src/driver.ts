@@ -1,0 +1,26 @@
+import { quoteDouble, type Dialect, type Driver, type ErrorClass } from "@sqlscope/core";
+import type pg from "pg";
+import { classifyPostgresError } from "./classify.ts";
+import { PostgresConnection } from "./connection.ts";
+import { resolveOptions, type PostgresOptions } from "./options.ts";
+
+const DIALECT: Dialect = { placeholder: "$", quoteIdentifier: quoteDouble, savepoints: true };
+
+/**
+ * A PostgreSQL database for `db.add()`, on node-postgres (`pg`), one pg Client per pooled connection.
+ *
+ * @example
+ * const db = new SQLScope().add(
+ *   postgres({ connectionString: process.env.DATABASE_URL, statementTimeoutMs: 5_000 }),
+ *   { key: "db", commit: "autocommit" },
+ * );
+ */
+export function postgres(options: PostgresOptions): Driver<pg.Client> {
+  const resolved = resolveOptions(options);
+  return {
+    name: "postgres",
+    dialect: DIALECT,
+    connect: () => PostgresConnection.open(resolved.client, resolved.streamBatchSize),
+    classifyError: (error: unknown): ErrorClass => classifyPostgresError(error),
+  };
+}

@@ -1,0 +1,65 @@
+import { ConfigError } from "@sqlscope/core";
+import type { ClientConfig } from "pg";
+
+/** What `postgres({...})` accepts. Unset connection fields fall back to pg's PG* environment variables. */
+export interface PostgresOptions {
+  /** `postgres://user:password@host:port/database?sslmode=...`; wins over the separate fields. */
+  connectionString?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string | (() => string | Promise<string>);
+  database?: string;
+  ssl?: ClientConfig["ssl"];
+  /** Server-side `statement_timeout` for every statement on every connection (ms). */
+  statementTimeoutMs?: number;
+  /** Server-side `lock_timeout`: how long a statement waits for a row or table lock (ms). */
+  lockTimeoutMs?: number;
+  /** Server-side `idle_in_transaction_session_timeout` (ms): ends sessions stuck in a transaction. */
+  idleInTransactionTimeoutMs?: number;
+  /** Shown in pg_stat_activity; defaults to "sqlscope". */
+  applicationName?: string;
+  /** How long opening one connection may take (ms). Default 10 000. */
+  connectTimeoutMs?: number;
+  /** Rows fetched per round trip by stream(). Default 100. */
+  streamBatchSize?: number;
+}
+
+/** Options checked and turned into the pg ClientConfig every connection uses. */
+export interface ResolvedPostgresOptions {
+  readonly client: ClientConfig;
+  readonly streamBatchSize: number;
+}
+
+const NUMBERS = ["port", "statementTimeoutMs", "lockTimeoutMs", "idleInTransactionTimeoutMs", "connectTimeoutMs", "streamBatchSize"] as const;
+
+export function resolveOptions(options: PostgresOptions): ResolvedPostgresOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new ConfigError('postgres() needs options, for example postgres({ connectionString: "postgres://user@localhost/app" }).');
+  }
+  for (const name of NUMBERS) {
+    const value = options[name];
+    if (value !== undefined && (typeof value !== "number" || !Number.isInteger(value) || value < 0)) {
+      throw new ConfigError(`postgres({ ${name} }) must be a whole number >= 0, got ${String(value)}.`);
+    }
+  }
+  if (options.streamBatchSize === 0) throw new ConfigError("postgres({ streamBatchSize }) must be at least 1.");
+  const client: ClientConfig = {
+    application_name: options.applicationName ?? "sqlscope",
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+  };
+  if (options.connectionString !== undefined) client.connectionString = options.connectionString;
+  if (options.host !== undefined) client.host = options.host;
+  if (options.port !== undefined) client.port = options.port;
+  if (options.user !== undefined) client.user = options.user;
+  if (options.password !== undefined) client.password = options.password;
+  if (options.database !== undefined) client.database = options.database;
+  if (options.ssl !== undefined) client.ssl = options.ssl;
+  // Sent in the startup packet, so every connection has them before its first statement.
+  if (options.statementTimeoutMs !== undefined) client.statement_timeout = options.statementTimeoutMs;
+  if (options.lockTimeoutMs !== undefined) client.lock_timeout = options.lockTimeoutMs;
+  if (options.idleInTransactionTimeoutMs !== undefined) {
+    client.idle_in_transaction_session_timeout = options.idleInTransactionTimeoutMs;
+  }
+  return { client, streamBatchSize: options.streamBatchSize ?? 100 };
+}
