@@ -1,0 +1,3 @@
+export { sqlscope, type ExpressScopeOptions } from "./middleware.ts";
+export { sqlscopeErrors } from "./errors.ts";
+export { statusForError } from "@sqlscope/node-http";

@@ -1,0 +1,29 @@
+import express, { type Express, type Response } from "express";
+import type { RouteResponse, RouteSpec } from "@sqlscope/testkit";
+
+/** Mounts the suite's routes the way an Express user writes them. */
+export function mountRoutes(app: Express, routes: readonly RouteSpec[]): void {
+  const router = express.Router();
+  for (const route of routes) {
+    const handler = async (req: express.Request, res: Response) => {
+      const url = new URL(req.originalUrl, "http://127.0.0.1");
+      send(res, await route.handle({ url }));
+    };
+    if (route.method === "GET") router.get(route.path, handler);
+    else router.post(route.path, handler);
+  }
+  app.use(router);
+}
+
+function send(res: Response, out: RouteResponse): void {
+  res.status(out.status);
+  if (out.headers !== undefined) res.set(out.headers);
+  if (out.chunks === undefined) {
+    if (out.body === undefined) res.end();
+    else res.send(out.body);
+    return;
+  }
+  // Chunked streaming straight through res.write, ignoring backpressure like much real code does.
+  for (const chunk of out.chunks) res.write(chunk);
+  res.end();
+}
