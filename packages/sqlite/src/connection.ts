@@ -156,6 +156,10 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
   /** Opens the read transaction begin() promised, if it was not opened yet. */
   private async beginRead(): Promise<void> {
     if (this.state !== "pending") return;
+    if (this.options.immediateTransactions) {
+      await this.enterWrite();
+      return;
+    }
     await this.retry(() => this.raw.exec("BEGIN DEFERRED"));
     this.state = "read";
   }

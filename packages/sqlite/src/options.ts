@@ -14,6 +14,12 @@ export interface SqliteOptions {
   writeTimeoutMs?: number;
   /** Extra pragmas run on every new connection, after the defaults (WAL, synchronous=NORMAL, foreign_keys=ON). */
   pragmas?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Every transaction takes the write gate at its first statement, reads included (BEGIN IMMEDIATE).
+   * No read-then-write transaction can then fail with a retryable SerializationError, but transactions
+   * of this file run one at a time. Default false: reads run concurrently, writes lock on first write.
+   */
+  immediateTransactions?: boolean;
   /** Opens the file read-only; every write fails. */
   readonly?: boolean;
   /** Prepared statements kept per connection (least recently used are dropped). Default 200. */
@@ -29,6 +35,7 @@ export interface ResolvedSqliteOptions {
   readonly writeTimeoutMs: number;
   readonly pragmas: readonly string[];
   readonly readonly: boolean;
+  readonly immediateTransactions: boolean;
   readonly statementCacheSize: number;
   readonly safeIntegers: boolean;
 }
@@ -54,6 +61,7 @@ export function resolveOptions(options: SqliteOptions): ResolvedSqliteOptions {
     writeTimeoutMs: positive("writeTimeoutMs", options.writeTimeoutMs, 5_000),
     pragmas: pragmaStatements(options.pragmas ?? {}),
     readonly: options.readonly === true,
+    immediateTransactions: options.immediateTransactions === true,
     statementCacheSize: positive("statementCacheSize", options.statementCacheSize, 200),
     safeIntegers: options.safeIntegers === true,
   };

@@ -79,3 +79,28 @@ describe("a read transaction that must upgrade to a write", () => {
     expect(await db.runInScope(read)).toBe(2);
   });
 });
+
+describe("immediateTransactions: true", () => {
+  it("makes read-then-write transactions wait their turn instead of failing", async () => {
+    const tmp = tempDir();
+    const db = new SQLScope().add(sqlite({ filename: tmp.file("app.db"), immediateTransactions: true }), { commit: "autocommit" });
+    try {
+      await db.runInScope(() => db.getSession().executeScript("CREATE TABLE counter (n INTEGER); INSERT INTO counter VALUES (0)"));
+      // Read-modify-write from 20 scopes at once: with deferred reads most would hit SQLITE_BUSY_SNAPSHOT.
+      await Promise.all(
+        Array.from({ length: 20 }, () =>
+          db.runInScope(async () => {
+            const s = db.getSession();
+            const n = await s.selectValue<number>("SELECT n FROM counter");
+            await sleep(1);
+            await s.execute("UPDATE counter SET n = ?", [n + 1]);
+          }),
+        ),
+      );
+      expect(await db.runInScope(() => db.getSession().selectValue("SELECT n FROM counter"))).toBe(20);
+    } finally {
+      await db.close();
+      tmp.cleanup();
+    }
+  });
+});
