@@ -1,0 +1,1 @@
+export { sqlscope, type FastifySQLScopeOptions } from "./plugin.ts";

@@ -1,0 +1,116 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
+import fp from "fastify-plugin";
+import { AlreadyRegisteredError, currentScope, PoolTimeoutError, type Scope, type SQLScope, type SQLScopeError } from "@sqlscope/core";
+
+export interface FastifySQLScopeOptions {
+  /** The SQLScope whose databases every request gets a session of. */
+  db: SQLScope;
+}
+
+/** What the plugin keeps per request. */
+class RequestState {
+  readonly scope: Scope;
+  /** The error Fastify's error handling saw for this request (onError), if any. */
+  error: unknown = undefined;
+  /** Set when the commit failed and the reply was turned into an error. */
+  commitFailure: SQLScopeError | undefined = undefined;
+
+  constructor(scope: Scope) {
+    this.scope = scope;
+  }
+}
+
+// Which SQLScopes are mounted on which instance: registering one twice is caught at start-up.
+const mounted = new WeakMap<FastifyInstance, Set<SQLScope>>();
+
+async function sqlscopePlugin(fastify: FastifyInstance, options: FastifySQLScopeOptions): Promise<void> {
+  const { db } = options;
+  const dbs = mounted.get(fastify) ?? new Set<SQLScope>();
+  if (dbs.has(db)) {
+    throw new AlreadyRegisteredError(
+      "This SQLScope is registered twice on the same Fastify instance (fastify.register(sqlscope, { db }) called twice). Register it once, at the root.",
+    );
+  }
+  mounted.set(fastify, dbs.add(db));
+
+  // A symbol per registration, so two SQLScopes on one app keep their own state.
+  const kState = Symbol("sqlscope");
+  fastify.decorateRequest(kState, null);
+  const stateOf = (request: FastifyRequest): RequestState | null => (request as unknown as Record<symbol, RequestState | null>)[kState] ?? null;
+
+  fastify.addHook("onRequest", (request, _reply, done) => {
+    const scope = db.createScope();
+    (request as unknown as Record<symbol, RequestState>)[kState] = new RequestState(scope);
+    // The rest of the hook chain (and the handler, when no body is read) runs inside the scope.
+    scope.run(done);
+  });
+
+  // Body parsers continue from stream events, whose async context is not the request's. Fastify 5.12
+  // rebinds its parser callback to the request's context itself; should a parser or an older release
+  // not, re-enter the scope here so preValidation/preHandler hooks and the handler still see it.
+  fastify.addHook("preValidation", (request, _reply, done: HookHandlerDoneFunction) => {
+    const state = stateOf(request);
+    if (state === null || currentScope() === state.scope) done();
+    else state.scope.run(done);
+  });
+
+  fastify.addHook("onError", async (request, _reply, error) => {
+    const state = stateOf(request);
+    if (state !== null && state.error === undefined) state.error = error;
+  });
+
+  fastify.addHook("onSend", async (request, reply, payload) => {
+    const state = stateOf(request);
+    if (state === null) return payload;
+    if (state.commitFailure !== undefined) {
+      // Second pass, with the error handler's payload: whatever it chose, a failed commit is a 5xx.
+      if (reply.statusCode < 500) reply.code(500);
+      return payload;
+    }
+    if (state.error instanceof PoolTimeoutError && reply.statusCode === 500) reply.code(503);
+    const status = state.error !== undefined && reply.statusCode < 400 ? 500 : reply.statusCode;
+    const report = await state.scope.finish({ status });
+    if (report.ok) return payload;
+    const failure = report.error as SQLScopeError;
+    if (state.error !== undefined) {
+      db.warn(failure);
+      return payload;
+    }
+    state.commitFailure = failure;
+    // Throwing from onSend hands the error to the app's error handler, which sends a new payload; the
+    // status set here keeps Fastify from reusing the handler's 2xx.
+    reply.code(500);
+    throw failure;
+  });
+
+  // The client left before a response: roll back now and return the connection; later statements of
+  // the handler fail with SessionClosedError.
+  fastify.addHook("onRequestAbort", async (request) => {
+    const state = stateOf(request);
+    if (state !== null) await settleLate(db, state, { success: false });
+  });
+
+  // Safety net for replies that skip onSend (reply.hijack()): settle once the response is done.
+  fastify.addHook("onResponse", async (request, reply: FastifyReply) => {
+    const state = stateOf(request);
+    if (state !== null && state.scope.state === "open") await settleLate(db, state, { status: reply.statusCode });
+  });
+}
+
+async function settleLate(db: SQLScope, state: RequestState, outcome: { status: number } | { success: boolean }): Promise<void> {
+  const report = await state.scope.finish(outcome);
+  if (report.error !== undefined) db.warn(report.error);
+}
+
+/**
+ * Fastify plugin that gives every request its own sqlscope scope (not encapsulated: it covers every
+ * route registered after it). The scope settles in `onSend` by `reply.statusCode`, before the payload
+ * is written: a failed commit becomes a 500 through the app's error handler; errors roll back; an
+ * aborted request rolls back and returns its connection.
+ *
+ * @example
+ * const app = Fastify();
+ * await app.register(sqlscope, { db });
+ * app.get("/users", async () => getSession().select("SELECT * FROM users"));
+ */
+export const sqlscope = fp(sqlscopePlugin, { fastify: ">=5", name: "@sqlscope/fastify" });
