@@ -21,6 +21,8 @@ export interface SuiteConfig extends AddOptions {
    * win by luck on a fast machine.
    */
   slowCommitMs?: number;
+  /** Where the SQLScope reports warnings (commit failures the adapter answered, ...). Default: dropped. */
+  onWarning?: (warning: Error) => void;
 }
 
 /** The real SQLite driver, with commit() started late. Everything else goes straight through. */
@@ -67,9 +69,9 @@ export class SuiteDatabase {
 
   /** A SQLScope on the suite's file with one key ("db") and the given policy. */
   registry(config: SuiteConfig): SQLScope {
-    const { slowCommitMs, ...options } = config;
+    const { slowCommitMs, onWarning, ...options } = config;
     const driver = sqlite({ filename: this.filename });
-    return new SQLScope({ onWarning: () => undefined }).add(slowCommitMs === undefined ? driver : slowCommits(driver, slowCommitMs), {
+    return new SQLScope({ onWarning: onWarning ?? (() => undefined) }).add(slowCommitMs === undefined ? driver : slowCommits(driver, slowCommitMs), {
       key: "db",
       ...options,
     });

@@ -1,0 +1,265 @@
+import { once } from "node:events";
+import { createReadStream, writeFileSync } from "node:fs";
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import { join } from "node:path";
+import { AlreadyRegisteredError, getSession, type SQLScope } from "@sqlscope/core";
+import { listen, request, SuiteDatabase, waitFor, type StartedServer } from "@sqlscope/testkit";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { withScope, type NodeHandler, type ScopeOptions } from "../src/index.ts";
+
+let file: SuiteDatabase;
+let db: SQLScope;
+let redirectDb: SQLScope;
+const warnings: Error[] = [];
+const servers: StartedServer[] = [];
+let n = 0;
+const tag = () => `gate-${++n}`;
+
+const insert = (t: string, parent: number | null = null) =>
+  getSession().execute("INSERT INTO items (tag, parent_id) VALUES (?, ?)", [t, parent]);
+
+async function serve(handler: NodeHandler, options: ScopeOptions = {}, registry: SQLScope = db): Promise<string> {
+  const server = await listen(createServer(withScope(registry, handler, options)));
+  servers.push(server);
+  return server.url;
+}
+
+beforeAll(() => {
+  file = new SuiteDatabase();
+  // Slow commits: a response that left before its commit would show its head while the row is invisible.
+  const onWarning = (w: Error) => void warnings.push(w);
+  db = file.registry({ commit: "autocommit", slowCommitMs: 20, onWarning });
+  redirectDb = file.registry({ commit: "autocommit-include-redirect", slowCommitMs: 20, onWarning });
+});
+
+afterEach(async () => {
+  for (const registry of [db, redirectDb]) expect(await waitFor(() => registry.stats().borrowed === 0)).toBe(true);
+  file.assertNoOpenTransaction();
+  warnings.length = 0;
+});
+
+afterAll(async () => {
+  for (const s of servers) await s.close();
+  await db.close();
+  await redirectDb.close();
+  file.close();
+});
+
+describe("held head and body", () => {
+  it("write() returns false while the head is held, 'drain' follows the commit, callbacks fire", async () => {
+    const t = tag();
+    const seen: Record<string, unknown> = {};
+    const url = await serve(async (_req, res) => {
+      await insert(t);
+      res.writeHead(200, { "content-type": "text/plain" });
+      seen.headersSentWhileHeld = res.headersSent;
+      seen.firstWrite = res.write("one,", () => (seen.writeCallback = true));
+      seen.needDrain = res.writableNeedDrain;
+      await once(res, "drain");
+      seen.committedAtDrain = file.committedRows(t);
+      seen.secondWrite = res.write("two");
+      await new Promise<void>((resolve) => res.end(() => resolve()));
+      seen.endCallback = true;
+    });
+    const res = await request(url);
+    expect(res.body).toBe("one,two");
+    expect(seen).toEqual({
+      headersSentWhileHeld: true,
+      firstWrite: false,
+      needDrain: true,
+      committedAtDrain: 1,
+      writeCallback: true,
+      secondWrite: true,
+      endCallback: true,
+    });
+  });
+
+  it("setHeader after a held head throws ERR_HTTP_HEADERS_SENT, as it does once a head left", async () => {
+    let code: unknown;
+    const url = await serve(async (_req, res) => {
+      await insert(tag());
+      res.writeHead(200);
+      try {
+        res.setHeader("x-late", "1");
+      } catch (error) {
+        code = (error as { code?: unknown }).code;
+      }
+      res.end("ok");
+    });
+    const res = await request(url);
+    expect(res.status).toBe(200);
+    expect(res.headers["x-late"]).toBeUndefined();
+    expect(code).toBe("ERR_HTTP_HEADERS_SENT");
+  });
+
+  it("writeHead(201, headers) keeps status and headers and commits before the head leaves", async () => {
+    const t = tag();
+    const url = await serve(async (_req, res) => {
+      await insert(t);
+      res.setHeader("x-before", "a");
+      res.writeHead(201, "Made", { "x-made": "yes" }).end("made");
+    });
+    const res = await request(url, { atHead: () => file.committedRows(t) });
+    expect(res).toMatchObject({ status: 201, body: "made", atHead: 1 });
+    expect(res.headers["x-made"]).toBe("yes");
+    expect(res.headers["x-before"]).toBe("a");
+  });
+
+  it("a redirect commits under autocommit-include-redirect and rolls back under autocommit", async () => {
+    const handler = (t: string): NodeHandler => async (_req, res) => {
+      await insert(t);
+      res.writeHead(302, { location: "/next" }).end();
+    };
+    const [kept, dropped] = [tag(), tag()];
+    const a = await request(await serve(handler(kept), {}, redirectDb), { atHead: () => file.committedRows(kept) });
+    const b = await request(await serve(handler(dropped)));
+    expect([a.status, a.headers.location, a.atHead]).toEqual([302, "/next", 1]);
+    expect([b.status, file.committedRows(dropped)]).toEqual([302, 0]);
+  });
+
+  it("a file stream piped into the response arrives whole, after the commit", async () => {
+    const t = tag();
+    const path = join(file.dir, "big.txt");
+    const content = "0123456789abcdef".repeat(64 * 1024); // 1 MiB: many chunks, real backpressure
+    writeFileSync(path, content);
+    const url = await serve(async (_req, res) => {
+      await insert(t);
+      res.setHeader("content-type", "text/plain");
+      createReadStream(path).pipe(res);
+    });
+    const res = await request(url, { atHead: () => file.committedRows(t) });
+    expect(res.atHead).toBe(1);
+    expect(res.body.length).toBe(content.length);
+    expect(res.body === content).toBe(true);
+  });
+
+  it("a route without a database is not held: write() returns true at once", async () => {
+    let firstWrite: boolean | undefined;
+    const url = await serve((_req, res) => {
+      res.writeHead(200);
+      firstWrite = res.write("a");
+      res.end("b");
+    });
+    expect((await request(url)).body).toBe("ab");
+    expect(firstWrite).toBe(true);
+  });
+});
+
+describe("failures", () => {
+  it("a failed commit drops the held 2xx (headers too) and answers 500", async () => {
+    const t = tag();
+    const url = await serve(async (_req, res) => {
+      await getSession().execute("PRAGMA defer_foreign_keys = ON");
+      await insert(t, 424242);
+      res.setHeader("content-type", "application/json");
+      res.setHeader("x-secret", "do-not-leak");
+      res.end(JSON.stringify({ ok: true }));
+    });
+    const res = await request(url);
+    expect(res.status).toBe(500);
+    expect(res.headers["content-type"]).toMatch(/^text\/plain/);
+    expect(res.headers["x-secret"]).toBeUndefined();
+    expect(res.body).not.toContain("ok");
+    expect(file.committedRows(t)).toBe(0);
+    expect(warnings.map((w) => (w as { code?: string }).code)).toContain("ERR_SQLSCOPE_COMMIT_FAILED");
+  });
+
+  it("onCommitError writes the replacement", async () => {
+    const url = await serve(
+      async (_req, res) => {
+        await getSession().execute("PRAGMA defer_foreign_keys = ON");
+        await insert(tag(), 424242);
+        res.end("fine");
+      },
+      {
+        onCommitError: (error, _req, res) => {
+          res.statusCode = 409;
+          res.end(`retry: ${(error as { code: string }).code}`);
+        },
+      },
+    );
+    const res = await request(url);
+    expect([res.status, res.body]).toEqual([409, "retry: ERR_SQLSCOPE_COMMIT_FAILED"]);
+  });
+
+  it("a commit that fails after the head already left cuts the response off instead of finishing it", async () => {
+    const t = tag();
+    const url = await serve(async (_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.write("partial ");
+      await getSession().execute("PRAGMA defer_foreign_keys = ON");
+      await insert(t, 424242);
+      res.end("and the end");
+    });
+    await expect(request(url)).rejects.toThrow(/aborted|socket hang up|ECONNRESET/);
+    expect(file.committedRows(t)).toBe(0);
+  });
+
+  it("a handler that throws after the head left rolls back and cuts the response off", async () => {
+    const t = tag();
+    const url = await serve(async (_req, res) => {
+      res.writeHead(200);
+      res.write("partial");
+      await insert(t);
+      throw new Error("boom after the head");
+    });
+    await expect(request(url)).rejects.toThrow(/aborted|socket hang up|ECONNRESET/);
+    expect(file.committedRows(t)).toBe(0);
+  });
+
+  it("a handler that throws before responding rolls back, then onError answers", async () => {
+    const t = tag();
+    const url = await serve(
+      async () => {
+        await insert(t);
+        throw new Error("boom");
+      },
+      {
+        onError: (error, _req, res) => {
+          res.statusCode = 422;
+          res.end((error as Error).message);
+        },
+      },
+    );
+    const res = await request(url);
+    expect([res.status, res.body, file.committedRows(t)]).toEqual([422, "boom", 0]);
+  });
+
+  it("wrapping twice is a clear error, not a second scope", async () => {
+    const url = await serve(withScope(db, (_req, res) => void res.end("inner")));
+    const res = await request(url);
+    expect(res.status).toBe(500);
+    expect(warnings.some((w) => w instanceof AlreadyRegisteredError)).toBe(true);
+  });
+});
+
+describe("context", () => {
+  it("getSession() works in the request's own 'data'/'end' listeners", async () => {
+    const t = tag();
+    const url = await serve(
+      (req: IncomingMessage, res: ServerResponse) =>
+        new Promise<void>((resolve, reject) => {
+          let body = "";
+          req.setEncoding("utf8");
+          req.on("data", (chunk: string) => (body += chunk));
+          req.on("end", () => {
+            // Runs in the context of the socket's parser, not of the handler: the binding restores the scope.
+            Promise.resolve()
+              .then(() => insert(`${t}:${body}`))
+              .then(() => res.writeHead(201).end())
+              .then(resolve, reject);
+          });
+        }),
+    );
+    const res = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(url, { method: "POST", agent: false }, (r) => {
+        r.resume();
+        resolve(r.statusCode ?? 0);
+      });
+      req.on("error", reject);
+      req.end("payload");
+    });
+    expect(res).toBe(201);
+    expect(file.committedRows(`${t}:payload`)).toBe(1);
+  });
+});
