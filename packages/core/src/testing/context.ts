@@ -56,6 +56,7 @@ export function setUpContext(options: ResolvedConformance): ConformanceContext {
   });
 
   afterEach(() => {
+    if (ctx.db === undefined) return; // beforeAll failed and already reported why
     // Every check ends with every connection back in its pool: a leak fails the check that caused it.
     for (const key of ["m", "a"]) expect(ctx.db.stats(key).borrowed, `connections of "${key}" still borrowed`).toBe(0);
   });
