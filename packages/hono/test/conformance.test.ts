@@ -27,5 +27,5 @@ function send(c: Context, out: RouteResponse): Response {
       for (const chunk of chunks) await s.write(chunk);
     });
   }
-  return c.body(out.body ?? null);
+  return out.body === undefined ? c.body(null) : c.body(out.body);
 }
