@@ -115,8 +115,9 @@ export class ConnectionPool {
         min: o.min,
         max: o.max,
         acquireTimeoutMillis: o.acquireTimeoutMs,
-        idleTimeoutMillis: o.idleTimeoutMs,
-        evictionRunIntervalMillis: o.evictionIntervalMs,
+        // generic-pool reads idleTimeoutMillis 0 as "evict everything idle"; ours means "never evict".
+        idleTimeoutMillis: o.idleTimeoutMs > 0 ? o.idleTimeoutMs : Number.MAX_SAFE_INTEGER,
+        evictionRunIntervalMillis: o.idleTimeoutMs > 0 ? o.evictionIntervalMs : 0,
         testOnBorrow: true,
         autostart: o.min > 0,
       },

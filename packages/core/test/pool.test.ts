@@ -190,6 +190,14 @@ describe("ConnectionPool", () => {
     expect(pool.stats().size).toBe(0);
   });
 
+  it("idleTimeoutMs 0 keeps idle connections open (generic-pool alone would evict them all)", async () => {
+    const { pool, driver } = setup({ idleTimeoutMs: 0, evictionIntervalMs: 20 });
+    await pool.release(await pool.acquire());
+    await sleep(120);
+    expect(pool.stats().idle).toBe(1);
+    expect(driver.connections[0]?.closed).toBe(false);
+  });
+
   it("rejects idleTimeoutMs without an eviction interval", () => {
     expect(() => setup({ idleTimeoutMs: 100, evictionIntervalMs: 0 })).toThrow(ConfigError);
     expect(() => setup({ acquireTimeoutMs: 0 })).toThrow(/without a deadline/);
