@@ -1,0 +1,161 @@
+// `pnpm bench` (full) and `pnpm bench --quick`: measures sqlscope against hand-written per-request
+// transactions (B1, B1a) and a peer library (P) over real HTTP, and writes bench/results/latest.{md,svg,json}.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { canPin } from "./cores.ts";
+import { prepareDatabase, type PreparedDatabase } from "./databases.ts";
+import { checkWrk } from "./load.ts";
+import { runGroup, type GroupResult, type Log, type RunPlan } from "./measure.ts";
+import { runMemory, type MemoryResult } from "./memory.ts";
+import { runMicro, type MicroResult } from "./micro/run.ts";
+import { profileServer, type ProfileSummary } from "./profile.ts";
+import { allCells, markdown } from "./report.ts";
+import { DRIVERS, FRAMEWORKS, ROUTES, VARIANTS, type DriverName, type Framework, type Route } from "./server/config.ts";
+import { chart } from "./svg.ts";
+
+const RESULTS = fileURLToPath(new URL("../results/", import.meta.url));
+
+const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== "--"),
+  options: {
+    quick: { type: "boolean", default: false },
+    frameworks: { type: "string" },
+    drivers: { type: "string" },
+    reps: { type: "string" },
+    seconds: { type: "string" },
+    "no-micro": { type: "boolean", default: false },
+    "no-memory": { type: "boolean", default: false },
+    "no-profile": { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  },
+});
+
+if (args.help) {
+  console.log(`pnpm bench [--quick] [--frameworks=node-http,express,...] [--drivers=sqlite,postgres,...]
+           [--reps=N] [--seconds=S] [--no-micro] [--no-memory] [--no-profile]
+Needs wrk (apt-get install -y wrk). Writes bench/results/latest.md, latest.svg and latest.json.`);
+  process.exit(0);
+}
+
+function list<T extends string>(text: string | undefined, all: readonly T[], fallback: readonly T[]): T[] {
+  if (text === undefined) return [...fallback];
+  const picked = text.split(",").map((s) => s.trim()) as T[];
+  for (const p of picked) if (!all.includes(p)) throw new Error(`bench: unknown name "${p}"; use one of ${all.join(", ")}`);
+  return picked;
+}
+
+const quick = args.quick;
+const frameworks = list<Framework>(args.frameworks, FRAMEWORKS, quick ? ["node-http", "express"] : FRAMEWORKS);
+const drivers = list<DriverName>(args.drivers, DRIVERS, quick ? ["sqlite"] : DRIVERS);
+const plan: RunPlan = {
+  reps: Number(args.reps ?? (quick ? 2 : 5)),
+  measureSeconds: Number(args.seconds ?? (quick ? 1 : 2)),
+  warmSeconds: quick ? 1 : 2,
+  connections: 32,
+  rows: 10_000,
+  poolMax: 10,
+};
+const memoryRequests = quick ? 60_000 : 1_000_000;
+const log: Log = (line) => process.stderr.write(`${line}\n`);
+
+function wrkVersion(): string {
+  const out = spawnSync("wrk", ["--version"], { encoding: "utf8" });
+  return (`${out.stdout}${out.stderr}`.split("\n")[0] ?? "wrk").replace(/ \[.*$/, "").trim();
+}
+
+async function main(): Promise<void> {
+  checkWrk();
+  const started = Date.now();
+  const loadBefore = loadavg();
+  const work = join(tmpdir(), `sqlscope-bench-${process.pid}`);
+  const groups: GroupResult[] = [];
+  const notMeasured: string[] = [];
+  const memory: MemoryResult[] = [];
+  const profiles: ProfileSummary[] = [];
+  let micro: MicroResult[] | undefined;
+  try {
+    for (const driver of drivers) {
+      let db: PreparedDatabase;
+      try {
+        log(`preparing ${driver}`);
+        db = await prepareDatabase(driver, join(work, driver), plan.rows);
+      } catch (error) {
+        notMeasured.push(`${driver}: the database could not be prepared (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`);
+        log(`  ${driver}: skipped`);
+        continue;
+      }
+      try {
+        for (const framework of frameworks) {
+          // The no-db route does not depend on the driver: measured once per framework, on the first driver.
+          const routes: Route[] = ROUTES.filter((r) => r !== "nodb" || driver === drivers[0]);
+          const variants = VARIANTS.filter((v) => v !== "P" || driver !== "duckdb");
+          log(`${framework} x ${driver}`);
+          groups.push(await runGroup(framework, driver, variants, routes, db, plan, log));
+        }
+        if (driver === "sqlite" && !args["no-memory"] && frameworks.includes("express")) {
+          memory.push(await runMemory("express", "L", db, memoryRequests, quick ? 1 : 5, plan, log));
+        }
+        if (!args["no-profile"]) {
+          const framework = frameworks.includes("express") ? "express" : frameworks[0];
+          if (framework !== undefined && (driver === "sqlite" || !quick)) {
+            log(`profiling ${framework}/${driver}/read/L`);
+            try {
+              profiles.push(await profileServer(framework, "L", await db.target(`profile-${framework}`), "read", quick ? 3 : 5, plan));
+            } catch (error) {
+              log(`  profile failed: ${error instanceof Error ? error.message : String(error)}`);
+            }
+          }
+        }
+      } finally {
+        await db.stop();
+      }
+    }
+    if (!args["no-micro"]) {
+      log("micro-benchmark");
+      micro = await runMicro(quick ? 50_000 : 200_000, quick ? 3 : 5, quick ? 1 : 3);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const measuredVariants = new Set(groups.flatMap((g) => g.cells.map((c) => c.variant)));
+  if (drivers.includes("duckdb")) notMeasured.push("P on duckdb: Kysely ships no DuckDB dialect.");
+  if (!measuredVariants.has("L")) notMeasured.push("L: no sqlscope server started (see the table for why).");
+  const report = {
+    mode: quick ? ("quick" as const) : ("full" as const),
+    command: `pnpm bench${process.argv.slice(2).length > 0 ? ` ${process.argv.slice(2).join(" ")}` : ""}`,
+    startedAt: new Date(started),
+    seconds: (Date.now() - started) / 1000,
+    env: {
+      node: process.version,
+      cpu: cpus()[0]?.model.trim() ?? "unknown CPU",
+      cores: cpus().length,
+      pinned: canPin,
+      loadBefore,
+      loadAfter: loadavg(),
+      wrk: wrkVersion(),
+    },
+    plan,
+    coverage: quick
+      ? `quick subset: ${frameworks.join(", ")} on ${drivers.join(", ")}; ${plan.reps} repetitions of ${plan.measureSeconds} s (the full run does 5 of 2 s on every framework and driver); memory over ${memoryRequests.toLocaleString("en-US")} requests (full: 1,000,000).`
+      : `${frameworks.join(", ")} on ${drivers.join(", ")}.`,
+    groups,
+    notMeasured,
+    micro,
+    memory,
+    profiles,
+  };
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, "latest.md"), markdown(report));
+  writeFileSync(join(RESULTS, "latest.svg"), chart(allCells(groups), `sqlscope ${report.mode} benchmark, Node ${process.version}`));
+  writeFileSync(join(RESULTS, "latest.json"), `${JSON.stringify(report, null, 1)}\n`);
+  log(`wrote bench/results/latest.md, latest.svg, latest.json in ${report.seconds.toFixed(0)} s`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

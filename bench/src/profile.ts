@@ -1,0 +1,133 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runLoad } from "./load.ts";
+import { serverBundle, startServer } from "./servers.ts";
+import type { DbTarget, Framework, Route, Variant } from "./server/config.ts";
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Self time of one place in a profile, as a share of all samples. */
+export interface Hotspot {
+  readonly where: string;
+  readonly share: number;
+}
+
+export interface ProfileSummary {
+  readonly label: string;
+  /** Self time grouped by where the code lives (sqlscope core, a driver, the framework, node internals). */
+  readonly byArea: Hotspot[];
+  /** The functions of sqlscope's own packages with the most self time. */
+  readonly sqlscopeTop: Hotspot[];
+  readonly top: Hotspot[];
+}
+
+/**
+ * Where each module of the esbuild bundle starts: esbuild writes a `// path/to/module.ts` line before
+ * every module's code when it does not minify, which is enough to map a profile line back to its file.
+ */
+export function bundleModules(bundleText: string): (line: number) => string {
+  const starts: { line: number; path: string }[] = [];
+  bundleText.split("\n").forEach((text, index) => {
+    const m = /^\/\/ (\S+\.(?:ts|js|mjs|cjs|json))$/.exec(text);
+    if (m !== null) starts.push({ line: index, path: m[1] ?? "" });
+  });
+  return (line) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    let found = "";
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const entry = starts[mid] as { line: number; path: string };
+      if (entry.line <= line) {
+        found = entry.path;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  };
+}
+
+function area(url: string, name: string): string {
+  const m = /(?:^|\/)packages\/([a-z-]+)\/src\//.exec(url);
+  if (m !== null) return `@sqlscope/${m[1] ?? "?"}`;
+  if (/(?:^|\/)bench\/src\/|^src\/server\//.test(url)) return "bench harness";
+  const dep = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (dep !== null) return dep[1] ?? "dependency";
+  if (url.startsWith("node:")) return "node internals (js)";
+  if (url === "") return name === "(garbage collector)" ? "GC" : name.startsWith("(") ? name : "native/V8";
+  return "other";
+}
+
+/** Reads a V8 .cpuprofile and groups self time by area and by function. */
+export function summarize(label: string, profile: CpuProfile, moduleAt: (line: number) => string = () => ""): ProfileSummary {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    self.set(id, (self.get(id) ?? 0) + dt);
+    total += dt;
+  });
+  const areas = new Map<string, number>();
+  const fns = new Map<string, number>();
+  for (const [id, time] of self) {
+    const node = byId.get(id);
+    if (node === undefined) continue;
+    const { functionName, lineNumber } = node.callFrame;
+    // Frames of the bundle name the bundle; the module comment before the line names the source file.
+    const url = /\/\.build\/[a-z]+\.mjs$/.test(node.callFrame.url) ? moduleAt(lineNumber) : node.callFrame.url;
+    if (functionName === "(idle)" || functionName === "(program)") continue;
+    const a = area(url, functionName);
+    areas.set(a, (areas.get(a) ?? 0) + time);
+    const file = url.replace(/^.*?\/?(packages|node_modules|bench)\//, "$1/");
+    const key = `${a}: ${functionName || "(anonymous)"} ${file}`;
+    fns.set(key, (fns.get(key) ?? 0) + time);
+  }
+  const busy = [...areas.values()].reduce((a, b) => a + b, 0) || total || 1;
+  const rank = (m: Map<string, number>) =>
+    [...m.entries()].sort((a, b) => b[1] - a[1]).map(([where, t]) => ({ where, share: t / busy }));
+  const top = rank(fns);
+  return { label, byArea: rank(areas), sqlscopeTop: top.filter((h) => h.where.startsWith("@sqlscope/")).slice(0, 12), top: top.slice(0, 15) };
+}
+
+/**
+ * Profiles one server while wrk loads one route: a warm-up first, then the V8 profiler (through the
+ * inspector, so start-up and module loading stay out of the picture) for `seconds`.
+ */
+export async function profileServer(
+  framework: Framework,
+  variant: Variant,
+  db: DbTarget,
+  route: Route,
+  seconds: number,
+  options: { connections: number; rows: number; poolMax: number },
+): Promise<ProfileSummary> {
+  const dir = mkdtempSync(join(tmpdir(), "sqlscope-prof-"));
+  try {
+    const server = await startServer({ framework, variant, db, poolMax: options.poolMax, rows: options.rows });
+    const file = join(dir, "server.cpuprofile");
+    try {
+      const load = { port: server.port, route, connections: options.connections, rows: options.rows };
+      await runLoad({ ...load, seconds: 2 });
+      await server.profileStart();
+      await runLoad({ ...load, seconds });
+      await server.profileStop(file);
+    } finally {
+      await server.stop();
+    }
+    const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
+    const moduleAt = bundleModules(readFileSync(await serverBundle(), "utf8"));
+    return summarize(`${framework}/${db.kind}/${route}/${variant}`, profile, moduleAt);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

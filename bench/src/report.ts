@@ -1,0 +1,175 @@
+import type { CellResult, GroupResult, RunPlan } from "./measure.ts";
+import type { MemoryResult } from "./memory.ts";
+import type { MicroResult } from "./micro/run.ts";
+import type { ProfileSummary } from "./profile.ts";
+import type { DriverName, Route, Variant } from "./server/config.ts";
+import { max, median, min } from "./stats.ts";
+
+export interface RunReport {
+  readonly mode: "quick" | "full";
+  readonly command: string;
+  readonly startedAt: Date;
+  readonly seconds: number;
+  readonly env: { node: string; cpu: string; cores: number; pinned: boolean; loadBefore: number[]; loadAfter: number[]; wrk: string };
+  readonly plan: RunPlan;
+  readonly coverage: string;
+  readonly groups: GroupResult[];
+  readonly notMeasured: string[];
+  readonly micro: MicroResult[] | undefined;
+  readonly memory: MemoryResult[];
+  readonly profiles: ProfileSummary[];
+}
+
+/** The target each ratio is held to, from the issue. */
+export function throughputTarget(driver: DriverName, route: Route): number {
+  if (route === "nodb") return 0.98;
+  return driver === "sqlite" ? 0.97 : driver === "duckdb" ? 0.98 : 0.99;
+}
+
+const P99_BUDGET_US = 200;
+const MACHINERY_BUDGET_NS = 2000;
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "-");
+const ms = (us: number) => fmt(us / 1000, 2);
+
+function mid(cell: CellResult | undefined, pick: (s: CellResult["samples"][number]) => number): number {
+  return cell === undefined || cell.samples.length === 0 ? Number.NaN : median(cell.samples.map(pick));
+}
+
+function ratio(a: number, b: number): string {
+  return Number.isFinite(a) && Number.isFinite(b) && b > 0 ? (a / b).toFixed(3) : "-";
+}
+
+function verdict(value: number, target: number): string {
+  if (!Number.isFinite(value)) return "-";
+  return value >= target ? "meets" : "**below**";
+}
+
+function ratiosTable(groups: readonly GroupResult[]): string[] {
+  const lines = [
+    "| framework | driver | route | L/B1a | L/B1 | L/P | target (L/B1a; no-db: L/B1) | added CPU (L - B1a) ns/req | p99 L - B1a (ms) | p99 within +0.2 ms |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const group of groups) {
+    const routes = [...new Set(group.cells.map((c) => c.route))];
+    for (const route of routes) {
+      const cell = (v: Variant) => group.cells.find((c) => c.route === route && c.variant === v);
+      const rps = (v: Variant) => mid(cell(v), (s) => s.rps);
+      const cpu = (v: Variant) => mid(cell(v), (s) => s.cpuNsPerRequest);
+      const p99 = (v: Variant) => mid(cell(v), (s) => s.p99Us);
+      const target = throughputTarget(group.driver, route);
+      const held = route === "nodb" ? rps("L") / rps("B1") : rps("L") / rps("B1a");
+      const dp99 = p99("L") - p99("B1a");
+      lines.push(
+        `| ${group.framework} | ${group.driver} | ${route} | ${ratio(rps("L"), rps("B1a"))} | ${ratio(rps("L"), rps("B1"))} | ${ratio(rps("L"), rps("P"))} | ` +
+          `${target} (${verdict(held, target)}) | ${fmt(cpu("L") - cpu("B1a"))} | ${ms(dp99)} | ${Number.isFinite(dp99) ? (dp99 <= P99_BUDGET_US ? "yes" : "**no**") : "-"} |`,
+      );
+    }
+  }
+  return lines;
+}
+
+function cellsTable(groups: readonly GroupResult[]): string[] {
+  const lines = [
+    "| framework | driver | route | variant | median req/s | min-max req/s | p50 ms | p99 ms | CPU ns/req | non-2xx | socket errors |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const group of groups) {
+    for (const cell of group.cells) {
+      const rps = cell.samples.map((s) => s.rps);
+      const sum = (pick: (s: CellResult["samples"][number]) => number) => cell.samples.reduce((a, s) => a + pick(s), 0);
+      lines.push(
+        `| ${cell.framework} | ${cell.driver} | ${cell.route} | ${cell.variant} | ${fmt(median(rps))} | ${fmt(min(rps))}-${fmt(max(rps))} | ` +
+          `${ms(mid(cell, (s) => s.p50Us))} | ${ms(mid(cell, (s) => s.p99Us))} | ${fmt(mid(cell, (s) => s.cpuNsPerRequest))} | ${fmt(sum((s) => s.statusErrors))} | ${fmt(sum((s) => s.otherErrors))} |`,
+      );
+    }
+    for (const skip of group.skipped) lines.push(`| ${group.framework} | ${group.driver} | all | ${skip.variant} | not measured: ${skip.reason.replace(/\|/g, "/")} | | | | | | |`);
+  }
+  return lines;
+}
+
+function microSection(micro: readonly MicroResult[]): string[] {
+  const ns = (v: string) => micro.find((m) => m.variant === v)?.ns ?? Number.NaN;
+  const machinery = ns("L") - ns("hand-als");
+  const lines = [
+    "| variant | what runs per iteration | ns/iteration (median) |",
+    "| --- | --- | --- |",
+    `| hand | free-list checkout, BEGIN, one statement, COMMIT, give back (fake driver) | ${fmt(ns("hand"))} |`,
+    `| hand-als | the same inside AsyncLocalStorage.run | ${fmt(ns("hand-als"))} |`,
+    `| L | db.createScope(), scope.run, getSession(), execute(), scope.finish({status: 200}) (default pool options) | ${fmt(ns("L"))} |`,
+    `| L-noleak | L with pool.leakDetectionMs = 0 (no stack captured per checkout) | ${fmt(ns("L-noleak"))} |`,
+    "",
+    `sqlscope's per-request machinery: L - hand-als = **${fmt(machinery)} ns** (target <= ${MACHINERY_BUDGET_NS} ns: ${machinery <= MACHINERY_BUDGET_NS ? "meets" : "**above**"}); ` +
+      `L - hand = ${fmt(ns("L") - ns("hand"))} ns; leak-detection stack capture = L - L-noleak = ${fmt(ns("L") - ns("L-noleak"))} ns.`,
+  ];
+  return lines;
+}
+
+function memorySection(memory: readonly MemoryResult[]): string[] {
+  const mib = (b: number) => fmt(b / 2 ** 20, 1);
+  const lines = ["| server | requests | RSS first -> last (MiB) | heap first -> last (MiB) | RSS slope (KiB / 100k req) | heap slope (KiB / 100k req) |", "| --- | --- | --- | --- | --- | --- |"];
+  for (const m of memory) {
+    const first = m.samples[1] ?? m.samples[0];
+    const last = m.samples.at(-1);
+    lines.push(
+      `| ${m.label} | ${fmt(m.requests)} | ${mib(first?.rss ?? NaN)} -> ${mib(last?.rss ?? NaN)} | ${mib(first?.heapUsed ?? NaN)} -> ${mib(last?.heapUsed ?? NaN)} | ${fmt(m.rssSlope / 1024, 1)} | ${fmt(m.heapSlope / 1024, 1)} |`,
+    );
+  }
+  lines.push("", "Heap is sampled after a forced GC between load chunks; the slope is fitted over the samples after the first quarter (warm-up).");
+  return lines;
+}
+
+function profileSection(profiles: readonly ProfileSummary[]): string[] {
+  const lines: string[] = [];
+  for (const p of profiles) {
+    lines.push(`**${p.label}** (self time while loaded, share of busy samples)`, "");
+    lines.push("| area | share |", "| --- | --- |");
+    for (const a of p.byArea.slice(0, 10)) lines.push(`| ${a.where} | ${fmt(a.share * 100, 1)}% |`);
+    lines.push("", "sqlscope's own functions:", "", "| function | share |", "| --- | --- |");
+    for (const h of p.sqlscopeTop.slice(0, 8)) lines.push(`| ${h.where.replace(/\|/g, "/")} | ${fmt(h.share * 100, 1)}% |`);
+    lines.push("");
+  }
+  return lines;
+}
+
+/** The Markdown of bench/results/latest.md. */
+export function markdown(report: RunReport): string {
+  const { env, plan } = report;
+  const loaded = Math.max(...env.loadBefore.slice(0, 1), ...env.loadAfter.slice(0, 1)) > 1.5;
+  const out = [
+    `# sqlscope benchmark: ${report.mode} run`,
+    "",
+    `Written by \`${report.command}\` on ${report.startedAt.toISOString()} in ${fmt(report.seconds)} s. Chart: [latest.svg](latest.svg).`,
+    "",
+    `- Node ${env.node}, ${env.cpu}, ${env.cores} cores; server ${env.pinned ? "pinned to core 0, load generator to core 1 (taskset)" : "and load generator NOT pinned (no taskset or one core)"}.`,
+    `- Load: ${env.wrk}, 1 thread, ${plan.connections} keep-alive connections, no pipelining; random ids over ${fmt(plan.rows)} rows; pool size ${plan.poolMax} for every variant.`,
+    `- Each cell: ${plan.reps} repetitions of ${plan.measureSeconds} s after a ${plan.warmSeconds} s warm-up per server over all routes; variants interleaved, order rotating per repetition.`,
+    `- Load average (1 min) before/after: ${env.loadBefore[0]?.toFixed(2)} / ${env.loadAfter[0]?.toFixed(2)}.` +
+      (loaded ? " **The machine was shared with other work during this run: absolute numbers are low and noisy; compare ratios, and treat differences of a few percent as noise.**" : ""),
+    `- Coverage: ${report.coverage}`,
+    ...report.notMeasured.map((n) => `- Not measured: ${n}`),
+    "",
+    "Variants: **B1** hand-written per-request transaction on the raw driver; **B1a** B1 inside a bare `AsyncLocalStorage.run`; " +
+      "**L** sqlscope (adapter middleware + `getSession()`, commit: autocommit); **P** Kysely 0.28 with a per-request transaction kept in AsyncLocalStorage. " +
+      "See [docs/performance.md](../../docs/performance.md) for what each ratio means.",
+    "",
+    "## Ratios against the targets",
+    "",
+    ...ratiosTable(report.groups),
+    "",
+    "## Every cell",
+    "",
+    ...cellsTable(report.groups),
+    "",
+    "The error route answers 500 on purpose (its non-2xx count is every request); any other non-2xx or socket error is a fault.",
+    "",
+  ];
+  if (report.micro !== undefined) out.push("## Per-request machinery (in process, fake driver, no HTTP)", "", ...microSection(report.micro), "");
+  if (report.memory.length > 0) out.push("## Memory", "", ...memorySection(report.memory), "");
+  if (report.profiles.length > 0) out.push("## Where L spends its time (V8 CPU profile of the server)", "", ...profileSection(report.profiles));
+  return `${out.join("\n")}\n`;
+}
+
+export function allCells(groups: readonly GroupResult[]): CellResult[] {
+  return groups.flatMap((g) => g.cells);
+}

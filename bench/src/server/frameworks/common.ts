@@ -1,0 +1,45 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Server } from "node:http";
+import type { SQLScope } from "@sqlscope/core";
+import type { Handlers, Reply, Route, Variant } from "../config.ts";
+import type { Peer } from "../peer.ts";
+
+/** Everything a framework needs to build one variant's server. */
+export interface AppParts {
+  readonly variant: Variant;
+  readonly handlers: Handlers;
+  /** L only. */
+  readonly registry?: SQLScope;
+  /** P only. */
+  readonly peer?: Peer;
+}
+
+export type BuildServer = (parts: AppParts) => Promise<Server>;
+
+/** B1a's bare AsyncLocalStorage: one run per request with a fresh store, nothing else. */
+export const bareStorage = new AsyncLocalStorage<object>();
+
+/** Calls the route; keeps synchronous results synchronous so hand-written SQLite code pays no microtask. */
+export function callRoute(handlers: Handlers, route: Route, id: number): Reply | Promise<Reply> {
+  switch (route) {
+    case "read":
+      return handlers.read(id);
+    case "update":
+      return handlers.update(id);
+    case "nodb":
+      return handlers.nodb();
+    case "error":
+      return handlers.error(id);
+  }
+}
+
+/** Hands a reply (sync or async) to `send`, and a failure to `fail`. */
+export function deliver(result: Reply | Promise<Reply>, send: (reply: Reply) => void, fail: (error: unknown) => void): void {
+  if (result instanceof Promise) result.then(send, fail);
+  else send(result);
+}
+
+export function requirePart<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`bench: ${what} is missing for this variant`);
+  return value;
+}

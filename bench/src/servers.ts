@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { buildBundles } from "./build.ts";
+import { pinned, SERVER_CORE } from "./cores.ts";
+import type { ServerConfig, ServerMessage, ServerRequest } from "./server/config.ts";
+
+const BENCH_DIR = fileURLToPath(new URL("..", import.meta.url));
+let bundles: ReturnType<typeof buildBundles> | undefined;
+
+export interface ServerStats {
+  /** Process CPU time (user + system) since start, microseconds. */
+  readonly cpuMicros: number;
+  readonly rss: number;
+  readonly heapUsed: number;
+}
+
+/** A running benchmark server: its port and a way to ask it for CPU and memory figures. */
+export interface RunningBenchServer {
+  readonly port: number;
+  readonly config: ServerConfig;
+  stats(gc?: boolean): Promise<ServerStats>;
+  /** Starts the V8 CPU profiler in the server. */
+  profileStart(): Promise<void>;
+  /** Stops it and writes the .cpuprofile JSON to `file`. */
+  profileStop(file: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts one server process pinned to the server core and waits until it listens (or fails). */
+export async function startServer(config: ServerConfig): Promise<RunningBenchServer> {
+  const main = await serverBundle();
+  const { command, args } = pinned(SERVER_CORE, process.execPath, ["--expose-gc", main, JSON.stringify(config)]);
+  const child = spawn(command, args, { cwd: BENCH_DIR, stdio: ["ignore", "inherit", "pipe", "ipc"] });
+  let stderr = "";
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  return await new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`server ${describe(config)} exited (${String(code)}) before listening:\n${stderr}`));
+    child.once("exit", onExit);
+    child.once("error", reject);
+    child.on("message", function onMessage(message: ServerMessage) {
+      if (message.type === "fatal") {
+        child.off("message", onMessage);
+        reject(new Error(`server ${describe(config)} failed: ${message.message}`));
+      } else if (message.type === "ready") {
+        child.off("message", onMessage);
+        child.off("exit", onExit);
+        resolve(handle(child, config, message.port));
+      }
+    });
+  });
+}
+
+function ask<T extends ServerMessage["type"]>(
+  child: ChildProcess,
+  config: ServerConfig,
+  request: ServerRequest,
+  answer: T,
+): Promise<Extract<ServerMessage, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onExit = () => reject(new Error(`server ${describe(config)} exited`));
+    child.once("exit", onExit);
+    child.on("message", function onMessage(message: ServerMessage) {
+      if (message.type !== answer) return;
+      child.off("message", onMessage);
+      child.off("exit", onExit);
+      resolve(message as Extract<ServerMessage, { type: T }>);
+    });
+    child.send(request);
+  });
+}
+
+function handle(child: ChildProcess, config: ServerConfig, port: number): RunningBenchServer {
+  return {
+    port,
+    config,
+    stats: (gc = false) => ask(child, config, { type: "stats", gc }, "stats"),
+    async profileStart() {
+      await ask(child, config, { type: "profile-start" }, "profiled");
+    },
+    async profileStop(file) {
+      const answer = await ask(child, config, { type: "profile-stop", file }, "profiled");
+      if (answer.error !== undefined) throw new Error(`profiling ${describe(config)} failed: ${answer.error}`);
+    },
+    stop() {
+      if (child.exitCode !== null) return Promise.resolve();
+      return new Promise((resolve) => {
+        const kill = setTimeout(() => child.kill("SIGKILL"), 5_000);
+        child.once("exit", () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.send({ type: "stop" });
+      });
+    },
+  };
+}
+
+/** The bundled server file (built on first use). */
+export async function serverBundle(): Promise<string> {
+  bundles ??= buildBundles();
+  return (await bundles).server;
+}
+
+/** The bundled micro-benchmark file. */
+export async function microBundle(): Promise<string> {
+  bundles ??= buildBundles();
+  return (await bundles).micro;
+}
+
+export function describe(config: ServerConfig): string {
+  return `${config.framework}/${config.db.kind}/${config.variant}`;
+}
