@@ -246,7 +246,7 @@ describe("context", () => {
             // Runs in the context of the socket's parser, not of the handler: the binding restores the scope.
             Promise.resolve()
               .then(() => insert(`${t}:${body}`))
-              .then(() => res.writeHead(201).end())
+              .then(() => void res.writeHead(201).end())
               .then(resolve, reject);
           });
         }),
