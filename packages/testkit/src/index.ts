@@ -2,3 +2,4 @@
 export {};
 export * from "./servers/index.ts";
 export * from "./adapter-suite/index.ts";
+export { FaultProxy, type Fault, type FaultProxyStats } from "./fault-proxy.ts";

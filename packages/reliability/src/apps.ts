@@ -1,0 +1,53 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { SQLScope } from "@sqlscope/core";
+import { sqlscope, sqlscopeErrors } from "@sqlscope/express";
+import { withScope } from "@sqlscope/node-http";
+import { listen, type StartedServer } from "@sqlscope/testkit";
+import express, { type ErrorRequestHandler } from "express";
+import { ROUTES, routeFor, type RouteContext } from "./routes.ts";
+
+export type AppKind = "express" | "node-http";
+
+/**
+ * The scenario routes behind a real HTTP server on 127.0.0.1: Express 5 with sqlscope(db) and
+ * sqlscopeErrors(), or plain node:http with withScope(db, handler).
+ *
+ * @example
+ * const app = await startApp("express", db, ctx);
+ * await send(`${app.url}/write?tag=a`);
+ * await app.close();
+ */
+export function startApp(kind: AppKind, db: SQLScope, ctx: RouteContext): Promise<StartedServer> {
+  return kind === "express" ? startExpress(db, ctx) : startNodeHttp(db, ctx);
+}
+
+function startExpress(db: SQLScope, ctx: RouteContext): Promise<StartedServer> {
+  const app = express();
+  app.use(sqlscope(db));
+  for (const [path, handler] of Object.entries(ROUTES)) {
+    app.post(path, (req, res) => handler(req, res, new URL(req.originalUrl, "http://x"), ctx));
+  }
+  app.use(sqlscopeErrors());
+  // Like Express's final handler, without printing every deliberate failure: a cut-off response is
+  // destroyed so the client cannot take it for a complete one.
+  const last: ErrorRequestHandler = (_error, _req, res, _next) => {
+    if (res.headersSent) res.destroy();
+    else res.status(500).type("text/plain").send("scenario failed");
+  };
+  app.use(last);
+  return listen(createServer(app));
+}
+
+function startNodeHttp(db: SQLScope, ctx: RouteContext): Promise<StartedServer> {
+  const handler = withScope(db, async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    const route = routeFor(url.pathname);
+    if (route === undefined) {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    await route(req, res, url, ctx);
+  });
+  return listen(createServer((req, res) => void handler(req, res)));
+}
