@@ -49,6 +49,10 @@ export interface Lease {
   reported: boolean;
 }
 
+const NOT_CAPTURED =
+  "(not captured: a stack costs microseconds per checkout, so with the default leakDetectionMs a pool starts capturing " +
+  "after its first leak and later reports show where the connection was taken; set pool.leakDetectionMs yourself to capture from the start)";
+
 /** A connection held longer than `leakDetectionMs`. Reported through the SQLScope's onWarning. */
 export class LeakWarning extends SQLScopeError {
   constructor(key: string, heldMs: number, stack: string | undefined) {
@@ -56,7 +60,7 @@ export class LeakWarning extends SQLScopeError {
       "ERR_SQLSCOPE_LEAK",
       `A connection of "${key}" has been borrowed for ${heldMs} ms (pool.leakDetectionMs). ` +
         `Long transactions hold connections other requests wait for; find the scope that never ends.\n` +
-        `Taken at:\n${stack ?? "(stack not captured)"}`,
+        `Taken at:\n${stack ?? NOT_CAPTURED}`,
     );
   }
 }
@@ -89,6 +93,12 @@ export class ConnectionPool {
   private lastCreateError: unknown = undefined;
   private lastCreateErrorAt = 0;
   private leakTimer: NodeJS.Timeout | undefined;
+  /**
+   * Capturing the taker's stack costs 5-15 us per checkout on Node 20 (more than a whole SQLite request
+   * written by hand), so it is on from the start only when leakDetectionMs was set explicitly; with the
+   * default, leaks are still reported and capture switches on after the pool's first one.
+   */
+  private captureStacks: boolean;
   /** connect() calls under way: an acquire that times out while one runs is waiting on the database. */
   private connecting = 0;
   private draining = false;
@@ -98,6 +108,7 @@ export class ConnectionPool {
     this.key = key;
     this.options = validatePoolOptions(key, { ...DEFAULT_POOL_OPTIONS, ...driver.pool, ...options });
     this.onWarning = onWarning;
+    this.captureStacks = (options.leakDetectionMs ?? driver.pool?.leakDetectionMs) !== undefined;
     const o = this.options;
     this.pool = createPool<DriverConnection>(
       {
@@ -196,7 +207,8 @@ export class ConnectionPool {
   /** Borrows a connection, or fails with PoolTimeoutError within `acquireTimeoutMs`. */
   async acquire(): Promise<Lease> {
     let conn: DriverConnection;
-    const taker = this.options.leakDetectionMs > 0 ? captureStack() : undefined;
+    const detect = this.options.leakDetectionMs > 0;
+    const taker = detect && this.captureStacks ? captureStack() : undefined;
     try {
       conn = await this.pool.acquire();
     } catch (error) {
@@ -217,7 +229,7 @@ export class ConnectionPool {
     }
     const lease: Lease = { conn, acquiredAt: Date.now(), taker, reported: false };
     this.leases.add(lease);
-    if (taker !== undefined && this.leakTimer === undefined) this.startLeakTimer();
+    if (detect && this.leakTimer === undefined) this.startLeakTimer();
     return lease;
   }
 
@@ -290,6 +302,7 @@ export class ConnectionPool {
       for (const lease of this.leases) {
         if (!lease.reported && now - lease.acquiredAt >= threshold) {
           lease.reported = true;
+          this.captureStacks = true;
           this.onWarning(new LeakWarning(this.key, now - lease.acquiredAt, formatTaker(lease.taker)));
         }
       }
@@ -300,7 +313,7 @@ export class ConnectionPool {
 
 function captureStack(): { stack?: string } {
   const holder: { stack?: string } = {};
-  // captureStackTrace records frames now and formats them only if .stack is read: cheap per acquire.
+  // captureStackTrace records frames now and formats them only if .stack is read; recording alone is still microseconds.
   Error.captureStackTrace(holder, ConnectionPool.prototype.acquire);
   return holder;
 }
