@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     drivers: { type: "string" },
     reps: { type: "string" },
     seconds: { type: "string" },
+    "l-pool": { type: "string" },
     "no-micro": { type: "boolean", default: false },
     "no-memory": { type: "boolean", default: false },
     "no-profile": { type: "boolean", default: false },
@@ -37,6 +38,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`pnpm bench [--quick] [--frameworks=node-http,express,...] [--drivers=sqlite,postgres,...]
            [--reps=N] [--seconds=S] [--no-micro] [--no-memory] [--no-profile]
+           [--l-pool='{"leakDetectionMs":0}']  (extra pool options for L, to measure a setting)
 Needs wrk (apt-get install -y wrk). Writes bench/results/latest.md, latest.svg and latest.json.`);
   process.exit(0);
 }
@@ -58,6 +60,7 @@ const plan: RunPlan = {
   connections: 32,
   rows: 10_000,
   poolMax: 10,
+  ...(args["l-pool"] === undefined ? {} : { lPool: JSON.parse(args["l-pool"]) as Record<string, number> }),
 };
 const memoryRequests = quick ? 60_000 : 1_000_000;
 const log: Log = (line) => process.stderr.write(`${line}\n`);

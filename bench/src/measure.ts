@@ -11,6 +11,7 @@ export interface RunPlan {
   readonly connections: number;
   readonly rows: number;
   readonly poolMax: number;
+  readonly lPool?: Readonly<Record<string, number>>;
 }
 
 /** One measured run of one cell. */
@@ -86,7 +87,7 @@ export async function runGroup(
     for (const variant of variants) {
       try {
         const target = await db.target(`${framework}-${variant}`);
-        const server = await startServer({ framework, variant, db: target, poolMax: plan.poolMax, rows: plan.rows });
+        const server = await startServer({ framework, variant, db: target, poolMax: plan.poolMax, rows: plan.rows, ...(plan.lPool === undefined ? {} : { lPool: plan.lPool }) });
         servers.push({ variant, server });
       } catch (error) {
         const reason = error instanceof Error ? (error.message.split("\n").find((l) => /Error|error/.test(l)) ?? error.message.split("\n")[0] ?? "") : String(error);

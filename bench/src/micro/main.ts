@@ -36,10 +36,10 @@ function iteration(variant: MicroVariant): () => Promise<void> {
       return () => storage.run({}, work);
     }
     case "L":
-    case "L-noleak": {
+    case "L-stacks": {
       const db = new SQLScope().add(noopDriver, {
         commit: "autocommit",
-        pool: variant === "L-noleak" ? { leakDetectionMs: 0 } : {},
+        pool: variant === "L-stacks" ? { leakDetectionMs: 60_000 } : {},
       });
       const work = async () => {
         await getSession().execute(SQL, PARAMS);

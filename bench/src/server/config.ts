@@ -32,6 +32,8 @@ export interface ServerConfig {
   readonly poolMax: number;
   /** Rows in the users table; ids are 1..rows. */
   readonly rows: number;
+  /** Extra pool options for L (`--l-pool='{"leakDetectionMs":0}'`), to measure what a setting costs. */
+  readonly lPool?: Readonly<Record<string, number>>;
 }
 
 /** Parent -> server. */

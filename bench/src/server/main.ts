@@ -53,7 +53,7 @@ async function main(): Promise<void> {
       break;
     case "L": {
       const { sqlscopeRegistry, sqlscopeHandlers } = await import("./sqlscope-handlers.ts");
-      registry = await sqlscopeRegistry(config.db, config.poolMax);
+      registry = await sqlscopeRegistry(config.db, config.poolMax, config.lPool);
       handlers = sqlscopeHandlers(registry);
       break;
     }

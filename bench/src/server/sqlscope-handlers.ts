@@ -29,9 +29,9 @@ export async function sqlscopeDriver(db: DbTarget): Promise<Driver> {
 }
 
 /** L: the registry every request's scope comes from, in autocommit mode (commit on 2xx, else roll back). */
-export async function sqlscopeRegistry(db: DbTarget, poolMax: number): Promise<SQLScope> {
-  // Leak detection captures a stack per checkout; it is on by default, so it is measured on.
-  return new SQLScope().add(await sqlscopeDriver(db), { key: "db", commit: "autocommit", pool: { max: poolMax } });
+export async function sqlscopeRegistry(db: DbTarget, poolMax: number, extraPool: Readonly<Record<string, number>> = {}): Promise<SQLScope> {
+  // Default pool options (only max is set, as for every variant): what a user gets without tuning.
+  return new SQLScope().add(await sqlscopeDriver(db), { key: "db", commit: "autocommit", pool: { ...extraPool, max: poolMax } });
 }
 
 /** L's routes: plain getSession() calls; the adapter commits or rolls back by the status. */
