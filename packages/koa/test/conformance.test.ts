@@ -1,30 +1,5 @@
-import { createServer } from "node:http";
-import { Readable } from "node:stream";
 import Koa from "koa";
-import Router from "@koa/router";
-import { listen, runAdapterSuite, type RouteResponse } from "@sqlscope/testkit";
-import { sqlscope } from "../src/index.ts";
+import { runAdapterSuite } from "@sqlscope/testkit";
+import { koaHarness } from "./harness.ts";
 
-runAdapterSuite({
-  name: "koa",
-  start: async (db, routes) => {
-    const app = new Koa();
-    app.silent = true;
-    app.use(sqlscope(db));
-    const router = new Router();
-    for (const route of routes) {
-      router[route.method === "GET" ? "get" : "post"](route.path, async (ctx) => {
-        send(ctx, await route.handle({ url: new URL(ctx.originalUrl, "http://127.0.0.1") }));
-      });
-    }
-    app.use(router.routes());
-    return listen(createServer(app.callback()));
-  },
-});
-
-function send(ctx: Koa.Context, out: RouteResponse): void {
-  ctx.status = out.status;
-  if (out.headers !== undefined) ctx.set(out.headers);
-  if (out.chunks !== undefined) ctx.body = Readable.from(out.chunks);
-  else if (out.body !== undefined) ctx.body = out.body;
-}
+runAdapterSuite(koaHarness("koa 3", Koa));
