@@ -1,4 +1,5 @@
 import { NoScopeError, UnknownKeyError } from "./errors.ts";
+import type { Hook } from "./hooks.ts";
 import { storage, type Scope } from "./scope.ts";
 import type { Session } from "./session.ts";
 import { SQLScope, type RunInScopeOptions } from "./sqlscope.ts";
@@ -54,4 +55,40 @@ export function runInScope<T>(fn: () => Promise<T> | T, options: RunInScopeOptio
     return Promise.reject(error as Error);
   }
   return registry.runInScope(fn, options);
+}
+
+/**
+ * Runs fn after the current scope committed, before its response is released (HTTP) or its
+ * runInScope resolves. Hooks run in registration order and are awaited; one that fails is reported
+ * through onWarning and never turns a committed request into a failure. Dropped when the scope rolls back.
+ *
+ * @example
+ * await getSession().execute("INSERT INTO users (email) VALUES (?)", [email]);
+ * afterCommit(() => mailer.sendWelcome(email)); // never for a user that was rolled back
+ */
+export function afterCommit(fn: Hook): void {
+  currentOrThrow().afterCommit(fn);
+}
+
+/**
+ * Runs fn after the current scope rolled back (a failure status, a throw, an abort, a failed commit).
+ * Dropped when the scope commits.
+ *
+ * @example
+ * await uploads.put(key, body);
+ * afterRollback(() => uploads.delete(key)); // undo the side effect the database no longer backs
+ */
+export function afterRollback(fn: Hook): void {
+  currentOrThrow().afterRollback(fn);
+}
+
+function currentOrThrow(): Scope {
+  const scope = storage.getStore();
+  if (scope === undefined) {
+    throw new NoScopeError(
+      "afterCommit()/afterRollback() was called outside a sqlscope scope, so there is no transaction to wait for. " +
+        "Call it inside a request handled by the sqlscope middleware or inside db.runInScope(async () => ...).",
+    );
+  }
+  return scope;
 }

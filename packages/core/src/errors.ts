@@ -201,6 +201,50 @@ export class SecondConnectionError extends SQLScopeError {
   }
 }
 
+/** One problem a Standard Schema validator reported: what is wrong, and where (the column, for a row). */
+export interface ValidationIssue {
+  readonly message: string;
+  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+}
+
+/** A row that does not match the schema given to select(schema, ...), selectOne(schema, ...) and friends. */
+export class RowValidationError extends SQLScopeError {
+  /** Position of the offending row in the result (0 for selectOne). */
+  readonly rowIndex: number;
+  /** The column the first issue points at, when the validator gave a path. */
+  readonly column: string | undefined;
+  readonly issues: readonly ValidationIssue[];
+  readonly sql: string;
+  constructor(sql: string, rowIndex: number, issues: readonly ValidationIssue[]) {
+    const first = issues[0];
+    const column = first === undefined ? undefined : columnOf(first);
+    const where = column === undefined ? "" : `column "${column}": `;
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more issue${issues.length > 2 ? "s" : ""})` : "";
+    super(
+      "ERR_SQLSCOPE_ROW_VALIDATION",
+      `Row ${rowIndex} of ${preview(sql)} does not match the schema: ${where}${first?.message ?? "invalid"}${more}. ` +
+        "Make the query return what the schema expects (column names, aliases, casts: drivers return bigint and numeric " +
+        "columns differently) or widen the schema (coerce, nullable).",
+    );
+    this.rowIndex = rowIndex;
+    this.column = column;
+    this.issues = issues;
+    this.sql = sql;
+  }
+}
+
+/** An afterCommit/afterRollback hook that failed or timed out (reported through onWarning), or was registered too late. */
+export class HookError extends SQLScopeError {
+  constructor(message: string, cause?: unknown) {
+    super("ERR_SQLSCOPE_HOOK", message, { cause });
+  }
+}
+
+function columnOf(issue: ValidationIssue): string | undefined {
+  if (issue.path === undefined || issue.path.length === 0) return undefined;
+  return issue.path.map((segment) => String(typeof segment === "object" ? segment.key : segment)).join(".");
+}
+
 export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);

@@ -1,5 +1,19 @@
 export { SQLScope, type SQLScopeOptions, type AddOptions, type RunInScopeOptions } from "./sqlscope.ts";
-export { getSession, tryGetSession, runInScope } from "./context.ts";
+export { getSession, tryGetSession, runInScope, afterCommit, afterRollback } from "./context.ts";
+export type { Hook } from "./hooks.ts";
+export { isRetryableFailure, type RetryOptions } from "./retry.ts";
+export { isSchema, type StandardSchema, type StandardSchemaProps, type StandardResult, type InferOutput } from "./schema.ts";
+export type { ScopeFigures, SettledResult } from "./figures.ts";
+export {
+  CHANNELS,
+  type ScopeStartMessage,
+  type ScopeFinishMessage,
+  type AcquireMessage,
+  type QueryMessage,
+  type TransactionMessage,
+  type ReleaseMessage,
+  type RetryMessage,
+} from "./diagnostics.ts";
 export { Scope, currentScope, type FinishReport, type ScopeState } from "./scope.ts";
 export { Session, type Query, type SettleResult } from "./session.ts";
 export { decide, makePolicy, COMMIT_MODES, type CommitMode, type CommitPolicy, type Outcome, type Decision } from "./policy.ts";
@@ -27,6 +41,9 @@ export {
   TransactionError,
   UnsupportedError,
   SecondConnectionError,
+  RowValidationError,
+  HookError,
   isRetryable,
+  type ValidationIssue,
   type ConstraintKind,
 } from "./errors.ts";

@@ -1,5 +1,8 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { SessionClosedError, TransactionError, type SQLScopeError } from "./errors.ts";
+import { channels } from "./diagnostics.ts";
+import { HookError, SessionClosedError, TransactionError, type SQLScopeError } from "./errors.ts";
+import { settledResult, type ScopeFigures, type SettledResult } from "./figures.ts";
+import { hookKindFor, runHooks, type Hook, type HookKind, type RegisteredHook } from "./hooks.ts";
 import { decide, type Outcome } from "./policy.ts";
 import { Session, type DatabaseEntry, type SettleResult } from "./session.ts";
 import type { SQLScope } from "./sqlscope.ts";
@@ -16,6 +19,8 @@ export interface FinishReport {
   /** The first failure that made the outcome a lie (a failed commit), if any. */
   readonly error: SQLScopeError | undefined;
   readonly sessions: readonly SettleResult[];
+  /** What the scope did (keys, statements, waits, result): the same object as `scope.figures` after finish. */
+  readonly figures?: ScopeFigures;
 }
 
 const NOTHING_TO_SETTLE: FinishReport = Object.freeze({ ok: true, error: undefined, sessions: Object.freeze([]) });
@@ -34,10 +39,93 @@ export class Scope {
   private sessions: Map<string, Session> | undefined = undefined;
   private finishing: Promise<FinishReport> | undefined = undefined;
   private _state: ScopeState = "open";
+  private hooks: RegisteredHook[] | undefined = undefined;
+  // Figures: plain counters, so a scope that never queries pays two fields and one clock read.
+  private readonly startedAt = performance.now();
+  private endedAt: number | undefined = undefined;
+  private keysOpened: string[] | undefined = undefined;
+  private statements = 0;
+  private acquireWaitMs = 0;
+  private holdMs = 0;
+  private outcome: Outcome | undefined = undefined;
+  private result: SettledResult | undefined = undefined;
+  private ok: boolean | undefined = undefined;
+  private _durable = false;
 
   constructor(registry: SQLScope, parent: Scope | undefined) {
     this.registry = registry;
     this.parent = parent;
+    if (channels.scopeStart.hasSubscribers) channels.scopeStart.publish({ scope: this });
+  }
+
+  /**
+   * Runs fn once the scope's transactions committed (see hooks.ts for the per-scope rule), before the
+   * response is released. Hooks run in registration order, outside the finished scope.
+   *
+   * @example
+   * scope.afterCommit(() => mailer.send(welcome));
+   */
+  afterCommit(fn: Hook): void {
+    this.addHook("commit", fn);
+  }
+
+  /** Runs fn once the scope's transactions rolled back (or a commit failed). @example scope.afterRollback(() => cache.restore()); */
+  afterRollback(fn: Hook): void {
+    this.addHook("rollback", fn);
+  }
+
+  private addHook(kind: HookKind, fn: Hook): void {
+    if (typeof fn !== "function") {
+      throw new TypeError(`${kind === "commit" ? "afterCommit" : "afterRollback"}() needs a function, got ${String(fn)}.`);
+    }
+    if (this._state !== "open") {
+      throw new HookError(
+        `${kind === "commit" ? "afterCommit" : "afterRollback"}() was called after the scope ended, so it could never run. ` +
+          "Register hooks while the request or runInScope function is still running (look for a missing await).",
+      );
+    }
+    (this.hooks ??= []).push({ kind, fn });
+  }
+
+  /** What this scope did so far; complete once it finished. */
+  get figures(): ScopeFigures {
+    return {
+      keys: this.keysOpened ?? [],
+      statements: this.statements,
+      acquireWaitMs: this.acquireWaitMs,
+      holdMs: this.holdMs,
+      durationMs: this.endedAt === undefined ? undefined : this.endedAt - this.startedAt,
+      status: this.outcome !== undefined && "status" in this.outcome ? this.outcome.status : undefined,
+      outcome: this.outcome,
+      result: this.result,
+      ok: this.ok,
+    };
+  }
+
+  /** True when something of this scope may already be committed for good, so re-running it is unsafe. */
+  get durable(): boolean {
+    return this._durable;
+  }
+
+  /** @internal a session took a connection after waiting `waitMs`. */
+  recordAcquire(key: string, waitMs: number): void {
+    (this.keysOpened ??= []).push(key);
+    this.acquireWaitMs += waitMs;
+  }
+
+  /** @internal a session returned its connection after holding it `holdMs`. */
+  recordRelease(holdMs: number): void {
+    this.holdMs += holdMs;
+  }
+
+  /** @internal a statement ran. */
+  recordStatement(): void {
+    this.statements++;
+  }
+
+  /** @internal work was committed (or may have been) before the scope ended. */
+  recordDurable(): void {
+    this._durable = true;
   }
 
   get state(): ScopeState {
@@ -60,8 +148,9 @@ export class Scope {
     return session;
   }
 
-  /** True when some session holds or is taking a connection, so finish() has work to do. */
+  /** True when some session holds or is taking a connection, or hooks wait: finish() has work to do. */
   get needsSettling(): boolean {
+    if (this.hooks !== undefined) return true;
     if (this.sessions === undefined) return false;
     for (const session of this.sessions.values()) if (session.active) return true;
     return false;
@@ -78,19 +167,56 @@ export class Scope {
 
   /**
    * Settles every session in creation order by its key's policy: after a failed commit the rest roll
-   * back. Every connection is returned exactly once. Idempotent; never rejects.
+   * back. Every connection is returned exactly once. Then the afterCommit or afterRollback hooks run.
+   * Idempotent; never rejects.
    */
   finish(outcome: Outcome): Promise<FinishReport> {
     if (this.finishing !== undefined) return this.finishing;
     this._state = "finishing";
-    if (this.sessions === undefined || !this.needsSettling) {
+    this.outcome = outcome;
+    if (!this.needsSettling) {
       this.closeAll();
       this._state = "finished";
+      this.result = "none";
+      this.ok = true;
+      this.endedAt = performance.now();
+      if (channels.scopeFinish.hasSubscribers) this.publishFinish(outcome, NOTHING_TO_SETTLE);
       this.finishing = SETTLED;
       return SETTLED;
     }
-    this.finishing = this.settleAll(outcome);
+    this.finishing = this.settleAll(outcome).then((report) => this.afterSettled(outcome, report));
     return this.finishing;
+  }
+
+  private async afterSettled(outcome: Outcome, settled: FinishReport): Promise<FinishReport> {
+    this.result = settledResult(settled.ok, settled.sessions);
+    this.ok = settled.ok;
+    const hooks = this.hooks;
+    if (hooks !== undefined) {
+      this.hooks = undefined;
+      const policy = this.registry.entry(this.registry.defaultKey).policy;
+      const kind = hookKindFor(this.result, outcome, policy);
+      await runHooks(hooks, kind, this.registry.finishTimeoutMs, (w) => this.registry.warn(w), this.runOutside);
+    }
+    this._state = "finished";
+    this.endedAt = performance.now();
+    const report: FinishReport = { ...settled, figures: this.figures };
+    if (channels.scopeFinish.hasSubscribers) this.publishFinish(outcome, report);
+    return report;
+  }
+
+  // Hooks run after the scope ended: in the enclosing scope if any, else in no scope, so getSession()
+  // there says "no scope" (the fix: runInScope) instead of "session closed".
+  private readonly runOutside = <T>(fn: () => T): T => (this.parent !== undefined ? storage.run(this.parent, fn) : storage.exit(fn));
+
+  private publishFinish(outcome: Outcome, report: FinishReport): void {
+    channels.scopeFinish.publish({
+      scope: this,
+      outcome,
+      ok: report.ok,
+      error: report.error,
+      figures: report.figures ?? this.figures,
+    });
   }
 
   private closeAll(): void {
@@ -98,7 +224,7 @@ export class Scope {
   }
 
   private async settleAll(outcome: Outcome): Promise<FinishReport> {
-    const sessions = [...(this.sessions as Map<string, Session>).values()];
+    const sessions = this.sessions === undefined ? [] : [...this.sessions.values()];
     this.closeAll();
     const results: SettleResult[] = [];
     let failure: SQLScopeError | undefined;
@@ -121,7 +247,6 @@ export class Scope {
         else this.registry.warn(left);
       }
     }
-    this._state = "finished";
     return { ok: failure === undefined, error: failure, sessions: results };
   }
 }

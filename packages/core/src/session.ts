@@ -1,3 +1,4 @@
+import { channels } from "./diagnostics.ts";
 import type { Driver, DriverConnection, QueryResult, Row } from "./driver.ts";
 import {
   CommitFailedError,
@@ -14,8 +15,10 @@ import {
   UnsupportedError,
 } from "./errors.ts";
 import { bindParams, compileSql, type Params, type ParseOptions } from "./placeholders.ts";
+import type { Hook } from "./hooks.ts";
 import type { CommitPolicy, Decision } from "./policy.ts";
 import type { ConnectionPool, Lease } from "./pool.ts";
+import { isSchema, validateOne, validateRows, type InferOutput, type StandardSchema } from "./schema.ts";
 import { compileFragment, isSql, type Sql } from "./sql.ts";
 import type { Scope } from "./scope.ts";
 
@@ -65,6 +68,8 @@ export class Session {
   private unknownState = false;
   private inflight = 0;
   private idleWaiter: (() => void) | undefined = undefined;
+  /** performance.now() when the lease was taken: hold time for figures and the release event. */
+  private heldSince = 0;
 
   constructor(entry: DatabaseEntry, scope: Scope) {
     this.entry = entry;
@@ -105,31 +110,70 @@ export class Session {
     return (await this.run(query, params)) as QueryResult<R>;
   }
 
-  /** All rows of a query. @example const users = await s.select<User>("SELECT * FROM users"); */
-  async select<R = Row>(query: Query, params?: Params): Promise<R[]> {
-    return (await this.run(query, params)).rows as R[];
+  /**
+   * All rows of a query. Given a Standard Schema validator (zod, valibot, arktype, ...) first, every
+   * row is validated and the schema's output returned; a row that does not match throws RowValidationError.
+   *
+   * @example
+   * const users = await s.select<User>("SELECT * FROM users");
+   * const typed = await s.select(z.object({ id: z.number(), email: z.string() }), "SELECT id, email FROM users");
+   */
+  select<S extends StandardSchema>(schema: S, query: Query, params?: Params): Promise<InferOutput<S>[]>;
+  select<R = Row>(query: Query, params?: Params): Promise<R[]>;
+  async select(first: Query | StandardSchema, second?: Query | Params, third?: Params): Promise<unknown[]> {
+    // Strings first: the untyped path pays one typeof check.
+    if (typeof first === "string" || !isSchema(first)) return (await this.run(first, second as Params | undefined)).rows;
+    const query = second as Query;
+    return validateRows(first, (await this.run(query, third)).rows, textOf(query));
   }
 
-  /** Exactly one row: NotFoundError when none, MultipleRowsError when several. */
-  async selectOne<R = Row>(query: Query, params?: Params): Promise<R> {
+  /** Exactly one row: NotFoundError when none, MultipleRowsError when several. Takes a schema first, like select(). */
+  selectOne<S extends StandardSchema>(schema: S, query: Query, params?: Params): Promise<InferOutput<S>>;
+  selectOne<R = Row>(query: Query, params?: Params): Promise<R>;
+  async selectOne(first: Query | StandardSchema, second?: Query | Params, third?: Params): Promise<unknown> {
+    const [schema, query, params] = splitArgs(first, second, third);
     const rows = (await this.run(query, params)).rows;
     if (rows.length === 0) throw new NotFoundError(textOf(query));
     if (rows.length > 1) throw new MultipleRowsError(textOf(query), rows.length);
-    return rows[0] as R;
+    return schema === undefined ? rows[0] : validateOne(schema, rows[0], textOf(query));
   }
 
-  /** One row or null: MultipleRowsError when several. */
-  async selectOneOrNull<R = Row>(query: Query, params?: Params): Promise<R | null> {
+  /** One row or null: MultipleRowsError when several. Takes a schema first, like select() (null is not validated). */
+  selectOneOrNull<S extends StandardSchema>(schema: S, query: Query, params?: Params): Promise<InferOutput<S> | null>;
+  selectOneOrNull<R = Row>(query: Query, params?: Params): Promise<R | null>;
+  async selectOneOrNull(first: Query | StandardSchema, second?: Query | Params, third?: Params): Promise<unknown> {
+    const [schema, query, params] = splitArgs(first, second, third);
     const rows = (await this.run(query, params)).rows;
     if (rows.length > 1) throw new MultipleRowsError(textOf(query), rows.length);
-    return (rows[0] as R | undefined) ?? null;
+    const row = rows[0];
+    if (row === undefined) return null;
+    return schema === undefined ? row : validateOne(schema, row, textOf(query));
   }
 
-  /** The first column of the one row. @example const n = await s.selectValue<number>("SELECT count(*) FROM users"); */
-  async selectValue<V = unknown>(query: Query, params?: Params): Promise<V> {
+  /**
+   * The first column of the one row. With a schema first, the value is validated by it.
+   *
+   * @example
+   * const n = await s.selectValue<number>("SELECT count(*) FROM users");
+   * const m = await s.selectValue(z.coerce.number(), "SELECT count(*) FROM users"); // pg returns count as a string
+   */
+  selectValue<S extends StandardSchema>(schema: S, query: Query, params?: Params): Promise<InferOutput<S>>;
+  selectValue<V = unknown>(query: Query, params?: Params): Promise<V>;
+  async selectValue(first: Query | StandardSchema, second?: Query | Params, third?: Params): Promise<unknown> {
+    const [schema, query, params] = splitArgs(first, second, third);
     const row = await this.selectOne<Row>(query, params);
-    for (const column in row) return row[column] as V;
+    for (const column in row) return schema === undefined ? row[column] : validateOne(schema, row[column], textOf(query));
     throw new NotFoundError(textOf(query));
+  }
+
+  /** Registers fn to run after this session's scope committed. Same as the free afterCommit(fn). */
+  afterCommit(fn: Hook): void {
+    this.scope.afterCommit(fn);
+  }
+
+  /** Registers fn to run after this session's scope rolled back. Same as the free afterRollback(fn). */
+  afterRollback(fn: Hook): void {
+    this.scope.afterRollback(fn);
   }
 
   /**
@@ -144,13 +188,17 @@ export class Session {
       const compiled = compileSql(query, this.entry.parse);
       const sets = paramSets.map((p) => bindParams(compiled, p, query));
       const conn = this.lease?.conn ?? (await this.open());
+      const t0 = this.startStatement();
       try {
-        if (conn.queryMany !== undefined) return await conn.queryMany(compiled.text, sets);
         let rowsAffected = 0;
-        for (const set of sets) rowsAffected += (await conn.query(compiled.text, set)).rowsAffected;
+        if (conn.queryMany !== undefined) rowsAffected = (await conn.queryMany(compiled.text, sets)).rowsAffected;
+        else for (const set of sets) rowsAffected += (await conn.query(compiled.text, set)).rowsAffected;
+        this.endStatement(t0, compiled.text, 0, rowsAffected, undefined);
         return { rowsAffected };
       } catch (error) {
-        throw this.mapError(error, query);
+        const mapped = this.mapError(error, query);
+        this.endStatement(t0, compiled.text, 0, 0, mapped);
+        throw mapped;
       }
     } finally {
       this.leave();
@@ -162,10 +210,14 @@ export class Session {
     this.enter();
     try {
       const conn = this.lease?.conn ?? (await this.open());
+      const t0 = this.startStatement();
       try {
         await conn.executeScript(script);
+        this.endStatement(t0, script, 0, 0, undefined);
       } catch (error) {
-        throw this.mapError(error, script);
+        const mapped = this.mapError(error, script);
+        this.endStatement(t0, script, 0, 0, mapped);
+        throw mapped;
       }
     } finally {
       this.leave();
@@ -184,13 +236,21 @@ export class Session {
     try {
       const { text, values } = this.prepare(query, params);
       const conn = this.lease?.conn ?? (await this.open());
+      const t0 = this.startStatement();
+      let rows = 0;
+      let failure: unknown;
       try {
         for await (const row of conn.stream(text, values)) {
           if (this.closed && this.lease === undefined) throw new SessionClosedError(this.key);
+          rows++;
           yield row as R;
         }
       } catch (error) {
-        throw this.mapError(error, textOf(query));
+        failure = this.mapError(error, textOf(query));
+        throw failure;
+      } finally {
+        // Also reached when the consumer breaks out of the loop early.
+        this.endStatement(t0, text, rows, 0, failure);
       }
     } finally {
       this.leave();
@@ -201,7 +261,10 @@ export class Session {
   async connection<Raw = unknown>(): Promise<Raw> {
     this.enter();
     try {
-      return (this.lease?.conn ?? (await this.open())).raw as Raw;
+      const conn = this.lease?.conn ?? (await this.open());
+      // Raw access can commit anything: a retry must not re-run it unless a transaction contains it.
+      if (this.depth === 0) this.scope.recordDurable();
+      return conn.raw as Raw;
     } finally {
       this.leave();
     }
@@ -212,14 +275,54 @@ export class Session {
     try {
       const { text, values } = this.prepare(query, params);
       const conn = this.lease?.conn ?? (await this.open());
+      const t0 = this.startStatement();
       try {
-        return await conn.query(text, values);
+        const result = await conn.query(text, values);
+        if (t0 >= 0) this.endStatement(t0, text, result.rows.length, result.rowsAffected, undefined);
+        else if (this.depth === 0) this.scope.recordDurable();
+        return result;
       } catch (error) {
-        throw this.mapError(error, text);
+        const mapped = this.mapError(error, text);
+        if (t0 >= 0) this.endStatement(t0, text, 0, 0, mapped);
+        throw mapped;
       }
     } finally {
       this.leave();
     }
+  }
+
+  /** Counts the statement; returns the start time only when someone listens on the query channel, else -1. */
+  private startStatement(): number {
+    this.scope.recordStatement();
+    return channels.query.hasSubscribers ? performance.now() : -1;
+  }
+
+  private endStatement(t0: number, sql: string, rows: number, rowsAffected: number, error: unknown): void {
+    // Outside a transaction (manual mode) a statement that succeeded is committed for good.
+    if (error === undefined && this.depth === 0) this.scope.recordDurable();
+    if (t0 < 0 || !channels.query.hasSubscribers) return;
+    channels.query.publish({
+      scope: this.scope,
+      key: this.key,
+      driver: this.entry.driver.name,
+      sql,
+      durationMs: performance.now() - t0,
+      rows,
+      rowsAffected,
+      ...(error === undefined ? {} : { error: error as Error }),
+    });
+  }
+
+  private publishEnd(action: Decision, t0: number, error: unknown): void {
+    const channel = action === "commit" ? channels.commit : channels.rollback;
+    if (t0 < 0 || !channel.hasSubscribers) return;
+    channel.publish({
+      scope: this.scope,
+      key: this.key,
+      driver: this.entry.driver.name,
+      durationMs: performance.now() - t0,
+      ...(error === undefined ? {} : { error: error as Error }),
+    });
   }
 
   private prepare(query: Query, params: Params | undefined): { text: string; values: readonly unknown[] } {
@@ -320,11 +423,20 @@ export class Session {
     this.depth--;
     if (this.closed && this.lease === undefined) throw new SessionClosedError(this.key);
     const name = savepoint;
+    const t0 = name === undefined ? clock(channels.commit.hasSubscribers) : -1;
     try {
       await this.control(conn, () => (name === undefined ? conn.commit() : conn.releaseSavepoint(name)));
     } catch (error) {
-      if (name === undefined) throw new CommitFailedError(this.key, error);
+      if (name === undefined) {
+        const failed = new CommitFailedError(this.key, error);
+        this.publishEnd("commit", t0, failed);
+        throw failed;
+      }
       throw error;
+    }
+    if (name === undefined) {
+      this.scope.recordDurable();
+      this.publishEnd("commit", t0, undefined);
     }
     return result;
   }
@@ -341,12 +453,16 @@ export class Session {
       }
       const conn = this.lease.conn;
       this.depth = 0;
+      const t0 = clock((action === "commit" ? channels.commit : channels.rollback).hasSubscribers);
       try {
         await this.control(conn, () => (action === "commit" ? conn.commit() : conn.rollback()));
       } catch (error) {
-        if (action === "commit") throw new CommitFailedError(this.key, error);
-        throw error;
+        const failed = action === "commit" ? new CommitFailedError(this.key, error) : error;
+        this.publishEnd(action, t0, failed);
+        throw failed;
       }
+      if (action === "commit") this.scope.recordDurable();
+      this.publishEnd(action, t0, undefined);
     } finally {
       this.leave();
     }
@@ -401,11 +517,20 @@ export class Session {
   private async acquire(): Promise<DriverConnection> {
     const pool = this.entry.pool;
     let lease: Lease;
+    const t0 = performance.now();
     try {
       lease = await pool.acquire();
     } catch (error) {
       this.opening = undefined;
+      if (channels.acquire.hasSubscribers) {
+        channels.acquire.publish({ scope: this.scope, key: this.key, driver: this.entry.driver.name, waitMs: performance.now() - t0, error: error as Error });
+      }
       throw error;
+    }
+    this.heldSince = performance.now();
+    this.scope.recordAcquire(this.key, this.heldSince - t0);
+    if (channels.acquire.hasSubscribers) {
+      channels.acquire.publish({ scope: this.scope, key: this.key, driver: this.entry.driver.name, waitMs: this.heldSince - t0 });
     }
     if (this.entry.policy.mode !== "manual") {
       // The lease is published only after BEGIN: a statement arriving meanwhile waits on `opening`
@@ -417,7 +542,7 @@ export class Session {
         this.opening = undefined;
         const mapped = this.mapError(error, "BEGIN");
         this.unknownState = false;
-        await pool.release(lease, true);
+        await this.giveBack(lease, true);
         throw mapped;
       }
       this.depth = 1;
@@ -496,9 +621,11 @@ export class Session {
     } else if (this.depth > 0) {
       const action: Decision = manual ? "rollback" : decision;
       this.depth = 0;
+      const t0 = clock((action === "commit" ? channels.commit : channels.rollback).hasSubscribers);
       try {
         if (action === "commit") await conn.commit();
         else await conn.rollback();
+        if (action === "commit") this.scope.recordDurable();
         result = manual ? { key: this.key, action, leftOpen: true } : { key: this.key, action };
       } catch (error) {
         this.unknownState = true;
@@ -510,12 +637,36 @@ export class Session {
           ...(manual ? { leftOpen: true } : {}),
         };
       }
+      this.publishEnd(action, t0, result.error);
     }
     this.lease = undefined;
     this.opening = undefined;
-    await this.entry.pool.release(lease, this.unknownState);
+    await this.giveBack(lease, this.unknownState);
     return result;
   }
+
+  private async giveBack(lease: Lease, destroy: boolean): Promise<void> {
+    const holdMs = performance.now() - this.heldSince;
+    this.scope.recordRelease(holdMs);
+    await this.entry.pool.release(lease, destroy);
+    if (channels.release.hasSubscribers) {
+      channels.release.publish({ scope: this.scope, key: this.key, driver: this.entry.driver.name, holdMs, destroyed: destroy });
+    }
+  }
+}
+
+function clock(listening: boolean): number {
+  return listening ? performance.now() : -1;
+}
+
+/** (schema, query, params) or (query, params): the schema, when given, comes first. */
+function splitArgs(
+  first: Query | StandardSchema,
+  second: Query | Params | undefined,
+  third: Params | undefined,
+): [StandardSchema | undefined, Query, Params | undefined] {
+  if (typeof first === "string" || !isSchema(first)) return [undefined, first, second as Params | undefined];
+  return [first, second as Query, third];
 }
 
 function textOf(query: Query): string {

@@ -2,6 +2,7 @@ import type { Driver } from "./driver.ts";
 import { AlreadyRegisteredError, ConfigError, DuplicateKeyError, NoScopeError, UnknownKeyError } from "./errors.ts";
 import { makePolicy, type PolicyOptions } from "./policy.ts";
 import { ConnectionPool, type PoolOptions, type PoolStats } from "./pool.ts";
+import { isRetryableFailure, retryPolicy, withRetry, type RetryOptions } from "./retry.ts";
 import { Scope, storage } from "./scope.ts";
 import type { DatabaseEntry, Session } from "./session.ts";
 
@@ -26,6 +27,13 @@ export interface RunInScopeOptions {
    * by the outer scope). `isolated: true` opens a scope of its own that commits or rolls back on its own.
    */
   isolated?: boolean;
+  /**
+   * Re-runs the whole scope, a fresh one each time, when it fails with a retryable error (serialization
+   * failure or conflict, a commit rejected by one, a connection lost mid-transaction) and nothing of the
+   * failed run was committed yet. A number is the attempt count (the first run included).
+   * Adapters never retry an HTTP request: its response may already be on the wire.
+   */
+  retry?: number | RetryOptions;
 }
 
 /** Every SQLScope that has not been closed: the free runInScope() picks its registry from these. */
@@ -149,9 +157,34 @@ export class SQLScope {
    */
   async runInScope<T>(fn: () => Promise<T> | T, options: RunInScopeOptions = {}): Promise<T> {
     const current = storage.getStore();
-    if (options.isolated !== true && this.openIn(current) !== undefined) return await fn();
+    const joins = options.isolated !== true && this.openIn(current) !== undefined;
+    if (options.retry !== undefined) {
+      const policy = retryPolicy(options.retry);
+      if (joins) {
+        throw new ConfigError(
+          "runInScope(fn, { retry }) was called inside an open scope of the same SQLScope, so it would join that scope, which " +
+            "cannot be re-run on its own. Pass { isolated: true, retry } to give it a scope (and commit) of its own, or retry " +
+            "at the outermost runInScope.",
+        );
+      }
+      if (this.entries.size === 0) this.defaultKey;
+      let scope: Scope | undefined;
+      return await withRetry(
+        policy,
+        () => {
+          scope = new Scope(this, current);
+          return this.runScope(scope, fn);
+        },
+        // A run that already committed something cannot be repeated without doing it twice.
+        (error) => isRetryableFailure(error) && scope?.durable === false,
+      );
+    }
+    if (joins) return await fn();
     if (this.entries.size === 0) this.defaultKey;
-    const scope = new Scope(this, current);
+    return await this.runScope(new Scope(this, current), fn);
+  }
+
+  private async runScope<T>(scope: Scope, fn: () => Promise<T> | T): Promise<T> {
     let result: T;
     try {
       result = await scope.run(fn);

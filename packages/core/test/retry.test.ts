@@ -1,0 +1,279 @@
+import diagnostics from "node:diagnostics_channel";
+import { afterEach, describe, expect, it } from "vitest";
+import { postgresTestUrl } from "@sqlscope/testkit";
+import { postgres } from "@sqlscope/postgres";
+import {
+  afterCommit,
+  afterRollback,
+  CHANNELS,
+  CommitFailedError,
+  ConfigError,
+  currentScope,
+  getSession,
+  QueryError,
+  runInScope,
+  SerializationError,
+  SQLScope,
+  type RetryMessage,
+  type Scope,
+} from "../src/index.ts";
+import { backoffDelay, isRetryableFailure, retryPolicy } from "../src/retry.ts";
+import { FakeDbError } from "../src/testing/fake-driver.ts";
+import { closeAll, makeDb, rejection } from "./helpers.ts";
+import { signal, sqliteDb, type RealDb } from "./real.ts";
+
+afterEach(closeAll);
+
+const conflict = () => new FakeDbError("could not serialize access", { kind: "serialization", code: "40001" });
+
+describe("runInScope(fn, { retry }) (fake driver: the rules)", () => {
+  it("re-runs the whole function in a fresh scope after a serialization failure, then commits once", async () => {
+    const { db, driver } = makeDb({ db: { commit: "autocommit" } });
+    driver().failOn("query", { how: "reject", error: conflict(), match: "UPDATE", times: 2 });
+    const scopes: Scope[] = [];
+    const log: string[] = [];
+    const result = await db.runInScope(
+      async () => {
+        scopes.push(currentScope() as Scope);
+        afterCommit(() => log.push("commit"));
+        afterRollback(() => log.push("rollback"));
+        await getSession().execute("UPDATE t SET n = n + 1");
+        return "done";
+      },
+      { retry: { attempts: 3, backoffMs: 1 } },
+    );
+    expect(result).toBe("done");
+    expect(scopes).toHaveLength(3);
+    expect(new Set(scopes).size).toBe(3);
+    expect(log).toEqual(["rollback", "rollback", "commit"]);
+    expect(db.stats().borrowed).toBe(0);
+  });
+
+  it("a commit rejected by a serialization failure is retried; one whose connection was lost is not (it may have landed)", async () => {
+    const { db, driver } = makeDb({ db: { commit: "autocommit" } });
+    driver().failOn("commit", { how: "reject", error: conflict(), times: 1 });
+    let runs = 0;
+    await db.runInScope(
+      async () => {
+        runs++;
+        await getSession().execute("INSERT 1");
+      },
+      { retry: 3 },
+    );
+    expect(runs).toBe(2);
+
+    driver().failOn("commit", { how: "reject", error: new FakeDbError("socket hang up", { kind: "connection", fatal: true }), times: 1 });
+    runs = 0;
+    const error = await rejection(
+      db.runInScope(
+        async () => {
+          runs++;
+          await getSession().execute("INSERT 1");
+        },
+        { retry: 3 },
+      ),
+    );
+    expect(error).toBeInstanceOf(CommitFailedError);
+    expect(runs).toBe(1);
+  });
+
+  it("gives up after `attempts` runs and rethrows the last error unchanged; other errors are never retried", async () => {
+    const { db, driver } = makeDb({ db: { commit: "autocommit" } });
+    driver().failOn("query", { how: "reject", error: conflict(), match: "UPDATE" });
+    let runs = 0;
+    const error = await rejection(
+      db.runInScope(
+        async () => {
+          runs++;
+          await getSession().execute("UPDATE t");
+        },
+        { retry: { attempts: 4, backoffMs: 1 } },
+      ),
+    );
+    expect(error).toBeInstanceOf(SerializationError);
+    expect(runs).toBe(4);
+
+    runs = 0;
+    driver().failOn("query", { how: "reject", error: new FakeDbError("syntax error"), match: "SELEC" });
+    expect(await rejection(db.runInScope(async () => void runs++ + (await getSession().execute("SELEC 1")).rowsAffected, { retry: 5 }))).toBeInstanceOf(
+      QueryError,
+    );
+    expect(runs).toBe(1);
+  });
+
+  it("does not re-run work that was already committed (manual mode: a statement outside a transaction)", async () => {
+    const { db, driver } = makeDb({ db: { commit: "manual" } });
+    driver().failOn("query", { how: "reject", error: conflict(), match: "UPDATE" });
+    let runs = 0;
+    const error = await rejection(
+      db.runInScope(
+        async () => {
+          runs++;
+          const s = getSession();
+          await s.execute("INSERT INTO audit VALUES (1)"); // committed at once: no transaction
+          await s.transaction(() => s.execute("UPDATE t"));
+        },
+        { retry: 3 },
+      ),
+    );
+    expect(error).toBeInstanceOf(SerializationError);
+    expect(runs).toBe(1);
+
+    // The same conflict inside transaction(fn) with nothing committed before it is retried.
+    runs = 0;
+    await rejection(db.runInScope(async () => void runs++ + (await getSession().transaction((s) => s.execute("UPDATE t"))).rowsAffected, { retry: 3 }));
+    expect(runs).toBe(3);
+  });
+
+  it("refuses retry on a runInScope that would join an enclosing scope, and checks its options", async () => {
+    const { db } = makeDb({ db: { commit: "autocommit" } });
+    const error = await rejection(db.runInScope(() => runInScope(() => 1, { retry: 2 })));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/isolated: true/);
+    expect(await db.runInScope(() => runInScope(() => 1, { retry: 2, isolated: true }))).toBe(1);
+    expect(() => retryPolicy(0)).toThrow(/attempts must be a whole number >= 1/);
+    expect(() => retryPolicy({ backoffMs: -1 })).toThrow(ConfigError);
+  });
+
+  it("backs off exponentially with jitter, within [ceiling/2, ceiling], capped by maxBackoffMs", () => {
+    const policy = retryPolicy({ attempts: 10, backoffMs: 10, maxBackoffMs: 100 });
+    for (let i = 0; i < 200; i++) {
+      const first = backoffDelay(policy, 1);
+      expect(first).toBeGreaterThanOrEqual(5);
+      expect(first).toBeLessThanOrEqual(10);
+      const late = backoffDelay(policy, 8);
+      expect(late).toBeGreaterThanOrEqual(50);
+      expect(late).toBeLessThanOrEqual(100);
+    }
+    expect(isRetryableFailure(new Error("plain"))).toBe(false);
+  });
+
+  it("publishes each retry on the sqlscope:retry channel", async () => {
+    const { db, driver } = makeDb({ db: { commit: "autocommit" } });
+    driver().failOn("query", { how: "reject", error: conflict(), match: "UPDATE", times: 1 });
+    const seen: RetryMessage[] = [];
+    const listener = (message: unknown) => seen.push(message as RetryMessage);
+    diagnostics.subscribe(CHANNELS.retry, listener);
+    try {
+      await db.runInScope(() => getSession().execute("UPDATE t"), { retry: { attempts: 2, backoffMs: 4 } });
+    } finally {
+      diagnostics.unsubscribe(CHANNELS.retry, listener);
+    }
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.attempt).toBe(1);
+    expect(seen[0]?.error).toBeInstanceOf(SerializationError);
+    expect(seen[0]?.delayMs).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("retries on a real SQLite busy-snapshot conflict", () => {
+  let real: RealDb;
+  afterEach(async () => real?.close());
+
+  it("the reader whose snapshot went stale re-runs and both increments land", async () => {
+    real = await sqliteDb("CREATE TABLE counter (n INTEGER); INSERT INTO counter VALUES (0)");
+    const { db } = real;
+    const readDone = signal();
+    const otherCommitted = signal();
+    const errors: unknown[] = [];
+    const listener = (message: unknown) => errors.push((message as RetryMessage).error);
+    diagnostics.subscribe(CHANNELS.retry, listener);
+    let runs = 0;
+    try {
+      const reader = db.runInScope(
+        async () => {
+          runs++;
+          const s = db.getSession();
+          const n = await s.selectValue<number>("SELECT n FROM counter"); // the snapshot starts here
+          if (runs === 1) {
+            readDone.fire();
+            await otherCommitted.promise;
+          }
+          await s.execute("UPDATE counter SET n = ?", [n + 1]);
+        },
+        { retry: { attempts: 3, backoffMs: 5 } },
+      );
+      await readDone.promise;
+      await db.runInScope(() => db.getSession().execute("UPDATE counter SET n = n + 1"));
+      otherCommitted.fire();
+      await reader;
+    } finally {
+      diagnostics.unsubscribe(CHANNELS.retry, listener);
+    }
+    expect(runs).toBe(2);
+    expect(errors).toHaveLength(1);
+    expect((errors[0] as SerializationError).cause).toMatchObject({ code: "SQLITE_BUSY_SNAPSHOT" });
+    expect(await db.runInScope(() => db.getSession().selectValue<number>("SELECT n FROM counter"))).toBe(2);
+    expect(db.stats().borrowed).toBe(0);
+  });
+});
+
+const pgUrl = postgresTestUrl();
+
+describe.skipIf(pgUrl === undefined)("retries on a real PostgreSQL 40001 (SERIALIZABLE write skew)", () => {
+  it("two transactions that read each other's rows: the one that fails re-runs and the invariant holds", async () => {
+    const table = `retry_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+    const db = new SQLScope({ onWarning: () => undefined }).add(postgres({ connectionString: pgUrl as string }), {
+      commit: "autocommit",
+      pool: { max: 4 },
+    });
+    try {
+      await db.runInScope(() =>
+        db.getSession().executeScript(`CREATE TABLE ${table} (id int PRIMARY KEY, on_call boolean NOT NULL); INSERT INTO ${table} VALUES (1, true), (2, true);`),
+      );
+      const bothRead = barrier(2);
+      const runs = { 1: 0, 2: 0 };
+      const failures: unknown[] = [];
+      const listener = (message: unknown) => failures.push((message as RetryMessage).error);
+      diagnostics.subscribe(CHANNELS.retry, listener);
+      // Each doctor leaves if someone else is on call: under SERIALIZABLE, only one may leave.
+      const leave = (id: 1 | 2) =>
+        db.runInScope(
+          async () => {
+            runs[id]++;
+            const s = db.getSession();
+            await s.execute("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE");
+            const onCall = await s.selectValue(countSchema, `SELECT count(*) FROM ${table} WHERE on_call`);
+            if (runs[id] === 1) await bothRead();
+            if (onCall >= 2) await s.execute(`UPDATE ${table} SET on_call = false WHERE id = ?`, [id]);
+          },
+          { retry: { attempts: 3, backoffMs: 5 } },
+        );
+      try {
+        await Promise.all([leave(1), leave(2)]);
+      } finally {
+        diagnostics.unsubscribe(CHANNELS.retry, listener);
+      }
+      expect(failures).toHaveLength(1);
+      const failure = failures[0];
+      const serialization = failure instanceof CommitFailedError ? failure.cause : failure;
+      expect(serialization).toBeInstanceOf(SerializationError);
+      expect((serialization as SerializationError).cause).toMatchObject({ code: "40001" });
+      expect(runs[1] + runs[2]).toBe(3);
+      const stillOnCall = await db.runInScope(() => db.getSession().selectValue(countSchema, `SELECT count(*) FROM ${table} WHERE on_call`));
+      expect(stillOnCall).toBe(1);
+      await db.runInScope(() => db.getSession().executeScript(`DROP TABLE ${table}`));
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+/** A Standard Schema that turns pg's bigint-as-string count into a number (no validator library needed). */
+const countSchema = {
+  "~standard": {
+    version: 1 as const,
+    vendor: "test",
+    validate: (value: unknown) => ({ value: Number(value) }),
+  },
+};
+
+/** Resolves every caller once `n` callers arrived. */
+function barrier(n: number): () => Promise<void> {
+  let arrived = 0;
+  const all = signal();
+  return () => {
+    if (++arrived >= n) all.fire();
+    return all.promise;
+  };
+}
