@@ -77,7 +77,9 @@ async function provision(spec: ServerSpec, needed: boolean, started: RunningServ
 /** Which servers the selected test files use. When the files cannot be listed, both. */
 async function selectedFilesNeed(project: TestProject): Promise<{ postgres: boolean; mysql: boolean }> {
   try {
-    const { testFiles } = await project.globTestFiles(project.vitest.config.filters);
+    // The CLI file filters of this run (vitest keeps them on `filenamePattern`, not a public field yet).
+    const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern ?? project.vitest.config.filters;
+    const { testFiles } = await project.globTestFiles(filters);
     const texts = await Promise.all(testFiles.map((file) => readFile(file, "utf8").catch(() => "")));
     return {
       postgres: texts.some((t) => POSTGRES.marker.test(t)),

@@ -93,7 +93,14 @@ export async function startMariadb(): Promise<RunningServer> {
         stopped = true;
         const exited = exitOf(running);
         await run(admin, ["--no-defaults", `--socket=${socket}`, "-uroot", "shutdown"], { timeoutMs: 15_000 }).catch(() => undefined);
-        const gone = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
+        let timer: NodeJS.Timeout | undefined;
+        const gone = await Promise.race([
+          exited.then(() => true),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(false), 15_000);
+          }),
+        ]);
+        clearTimeout(timer);
         if (!gone) running.kill("SIGKILL");
         process.removeListener("exit", killSync);
         removeDir(dir);

@@ -94,19 +94,6 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Retries `attempt` until it resolves or `timeoutMs` passes; rethrows the last failure. */
-export async function retryUntil<T>(timeoutMs: number, attempt: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(100);
-    }
-  }
-}
-
 /** A server log's text, or "" when there is none. */
 export function readLog(path: string): Promise<string> {
   return readFile(path, "utf8").catch(() => "");

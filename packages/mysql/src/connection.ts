@@ -1,0 +1,191 @@
+import type { DriverConnection, QueryResult, Row } from "@sqlscope/core";
+import mysql2, { type Connection as CoreConnection, type ConnectionOptions, type ResultSetHeader } from "mysql2";
+import type { Connection as PromiseConnection } from "mysql2/promise";
+import type { SessionValue } from "./options.ts";
+import { interpolate, splitStatements } from "./sql-text.ts";
+
+/** The SERVER_STATUS_IN_TRANS bit of the status flags in every OK packet. */
+const IN_TRANS = 1;
+
+export interface MysqlConnectionSettings {
+  readonly sessionVariables: Readonly<Record<string, SessionValue>>;
+  readonly resetOnRelease: boolean;
+}
+
+/**
+ * One mysql2 connection. Listeners for 'error' and 'end' are attached before the handshake, so a
+ * connection the server closes (KILL, wait_timeout, restart) while it sits in the pool never crashes
+ * the process; it is marked broken and the pool replaces it instead of handing it out.
+ */
+export class MysqlConnection implements DriverConnection<PromiseConnection> {
+  readonly raw: PromiseConnection;
+  private readonly core: CoreConnection;
+  private readonly settings: MysqlConnectionSettings;
+  private _broken = false;
+  /** From the server's status flags where it sent them, else from our own begin/commit/rollback. */
+  private txn = false;
+  /** The error that broke the connection, for diagnostics. */
+  lastError: Error | undefined = undefined;
+
+  private constructor(core: CoreConnection, settings: MysqlConnectionSettings) {
+    this.core = core;
+    this.settings = settings;
+    this.raw = core.promise();
+    core.on("error", (error: Error) => {
+      this.lastError = error;
+      if ((error as { fatal?: boolean }).fatal !== false) this._broken = true;
+    });
+    core.on("end", () => {
+      this._broken = true;
+    });
+  }
+
+  static async open(options: ConnectionOptions, settings: MysqlConnectionSettings): Promise<MysqlConnection> {
+    const conn = new MysqlConnection(mysql2.createConnection(options), settings);
+    try {
+      await conn.raw.connect();
+      await conn.applySessionVariables();
+    } catch (error) {
+      conn.core.destroy();
+      throw error;
+    }
+    return conn;
+  }
+
+  get broken(): boolean {
+    return this._broken;
+  }
+
+  private escape = (value: unknown): string => this.core.escape(value);
+
+  private async run(sql: string): Promise<unknown> {
+    const [result] = await this.raw.query(sql);
+    if (isHeader(result)) this.txn = (result.serverStatus & IN_TRANS) !== 0;
+    return result;
+  }
+
+  async query(sql: string, params: readonly unknown[]): Promise<QueryResult> {
+    const result = await this.run(params.length === 0 ? sql : interpolate(sql, params, this.escape));
+    if (isHeader(result)) {
+      const id = result.insertId as number | string;
+      return {
+        rows: [],
+        rowsAffected: result.affectedRows,
+        // 0 means the statement generated no id; a string comes from supportBigNumbers.
+        lastInsertId: typeof id === "string" ? BigInt(id) : id > 0 ? id : undefined,
+      };
+    }
+    const rows = result as Row[];
+    return { rows, rowsAffected: rows.length, lastInsertId: undefined };
+  }
+
+  async *stream(sql: string, params: readonly unknown[]): AsyncIterable<Row> {
+    const query = this.core.query(params.length === 0 ? sql : interpolate(sql, params, this.escape));
+    // After an early break the stream stops listening while the rest of the result drains; an error
+    // in that window must not become an uncaught 'error' event.
+    query.on("error", () => undefined);
+    const rows = query.stream({ highWaterMark: 100 });
+    // mysql2 does not tell a callback-less query that the connection died: end the stream ourselves.
+    const onGone = (error?: Error) => rows.destroy(error ?? new Error("Connection lost: the server closed the connection."));
+    this.core.once("error", onGone);
+    this.core.once("end", onGone);
+    try {
+      for await (const row of rows) yield row as Row;
+    } finally {
+      this.core.removeListener("error", onGone);
+      this.core.removeListener("end", onGone);
+      if (!rows.destroyed) rows.destroy();
+    }
+  }
+
+  async executeScript(sql: string): Promise<void> {
+    for (const statement of splitStatements(sql)) await this.run(statement);
+  }
+
+  async begin(): Promise<void> {
+    await this.run("START TRANSACTION");
+    this.txn = true;
+  }
+
+  async commit(): Promise<void> {
+    await this.run("COMMIT");
+    this.txn = false;
+  }
+
+  async rollback(): Promise<void> {
+    await this.run("ROLLBACK");
+    this.txn = false;
+  }
+
+  async savepoint(name: string): Promise<void> {
+    await this.run(`SAVEPOINT ${quote(name)}`);
+  }
+
+  async releaseSavepoint(name: string): Promise<void> {
+    await this.run(`RELEASE SAVEPOINT ${quote(name)}`);
+  }
+
+  async rollbackToSavepoint(name: string): Promise<void> {
+    await this.run(`ROLLBACK TO SAVEPOINT ${quote(name)}`);
+  }
+
+  /** COM_PING: one round trip, and it fails at once on a socket the server already closed. */
+  async validate(): Promise<boolean> {
+    if (this._broken) return false;
+    await this.raw.ping();
+    return true;
+  }
+
+  inTransaction(): boolean {
+    return this.txn;
+  }
+
+  /**
+   * COM_RESET_CONNECTION: rolls back an open transaction and clears user variables, temporary
+   * tables, prepared statements and session variables; ours are applied again afterwards.
+   */
+  async reset(): Promise<void> {
+    if (!this.settings.resetOnRelease) return;
+    await this.raw.reset();
+    this.txn = false;
+    await this.applySessionVariables();
+  }
+
+  private async applySessionVariables(): Promise<void> {
+    const entries = Object.entries(this.settings.sessionVariables);
+    if (entries.length === 0) return;
+    await this.run(`SET SESSION ${entries.map(([name, value]) => `${name} = ${this.core.escape(value)}`).join(", ")}`);
+  }
+
+  async close(): Promise<void> {
+    if (this._broken) {
+      this.core.destroy();
+      return;
+    }
+    this._broken = true;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // COM_QUIT is polite; a server that does not answer within 2 s gets the socket closed on it.
+      const ended = await Promise.race([
+        this.raw.end().then(
+          () => true,
+          () => false,
+        ),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), 2_000);
+        }),
+      ]);
+      if (!ended) this.core.destroy();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function isHeader(result: unknown): result is ResultSetHeader {
+  return typeof result === "object" && result !== null && !Array.isArray(result) && "affectedRows" in result;
+}
+
+function quote(name: string): string {
+  return `\`${name.replace(/`/g, "``")}\``;
+}

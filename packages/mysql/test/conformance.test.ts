@@ -1,0 +1,15 @@
+import { runDriverConformance } from "@sqlscope/core/testing";
+import { mysqlTestUrl } from "@sqlscope/testkit";
+import { describe } from "vitest";
+import { mysql } from "../src/index.ts";
+
+const uri = mysqlTestUrl();
+
+describe.skipIf(uri === undefined)("mysql (MariaDB)", () => {
+  runDriverConformance({
+    name: "mysql",
+    makeDriver: () => mysql({ uri: uri as string }),
+    capabilities: { savepoints: true, lastInsertId: true, returning: true },
+    sql: { autoIncrementPk: "INTEGER AUTO_INCREMENT PRIMARY KEY" },
+  });
+});
