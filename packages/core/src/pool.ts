@@ -138,8 +138,15 @@ export class ConnectionPool {
   private async create(driver: Driver): Promise<DriverConnection> {
     if (this.failures > 0) {
       // generic-pool re-dispenses at once after a failed create; the delay here is what stops the spin.
-      const base = Math.min(this.options.createBackoffMaxMs, this.options.createBackoffMs * 2 ** (this.failures - 1));
-      await sleep(base * (0.75 + Math.random() * 0.25));
+      // Capped at half the acquire deadline so a waiter always gets an attempt before it times out, and
+      // counted from the last failure so the first request after a quiet outage does not wait at all.
+      const base = Math.min(
+        this.options.createBackoffMaxMs,
+        this.options.acquireTimeoutMs / 2,
+        this.options.createBackoffMs * 2 ** (this.failures - 1),
+      );
+      const wait = this.lastCreateErrorAt + base * (0.75 + Math.random() * 0.25) - Date.now();
+      if (wait > 0) await sleep(wait);
     }
     if (this.draining) throw new Error("the pool is closing");
     this.connecting++;
