@@ -64,7 +64,7 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/mysql against a real MariaDB
       raw = await getSession().connection<PromiseConnection>();
       return connectionId();
     });
-    const ended = new Promise<void>((resolve) => raw.connection.once("end", () => resolve()));
+    const ended = new Promise<void>((resolve) => raw.once("end", () => resolve()));
     await tdb.admin.query(`KILL CONNECTION ${id1}`);
     await ended;
     const id2 = await db.runInScope(connectionId);
