@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { installHeldView, type HeldState } from "./held-view.ts";
 
 /** How a held response ends: replay what the handler wrote, or replace it because the scope failed. */
 export type Verdict = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
@@ -26,21 +27,19 @@ interface Call {
   readonly args: unknown[];
 }
 
-const GUARDED_HEADER_METHODS = ["setHeader", "appendHeader", "removeHeader"] as const;
-const HELD_GETTERS = ["headersSent", "writableEnded", "writableNeedDrain"] as const;
 
 /**
  * Intercepts writeHead/write/end/flushHeaders on ONE response object (own properties, never the
  * prototype) so that the head and body can wait while the scope commits. Other wrappers installed
  * later (compression, ...) stay intact: ours become pass-through instead of being removed.
  */
-export class ResponseGate {
+export class ResponseGate implements HeldState {
   private state: State = "open";
   private queue: Call[] = [];
   private status = 200;
-  private endCalled = false;
+  private _endCalled = false;
   /** A held write() returned false: somebody may be waiting for 'drain'. */
-  private owesDrain = false;
+  private _owesDrain = false;
   private readonly res: ServerResponse;
   private readonly hooks: GateHooks;
   private readonly original: Record<Method, AnyFn>;
@@ -68,6 +67,16 @@ export class ResponseGate {
   /** True while the head (or the end) is held back. */
   get holding(): boolean {
     return this.state === "holding" || this.state === "holding-end";
+  }
+
+  /** end() was called (and is held, while holding). */
+  get endCalled(): boolean {
+    return this._endCalled;
+  }
+
+  /** A held write() returned false: somebody may wait for 'drain'. */
+  get owesDrain(): boolean {
+    return this._owesDrain;
   }
 
   /** True once the head was let through, held or replaced. */
@@ -139,7 +148,7 @@ export class ResponseGate {
           return this.call(self, "end", args);
         }
         this.status = self.statusCode;
-        this.endCalled = true;
+        this._endCalled = true;
         this.hold("holding", { method: "end", args }, pending);
         return self;
       }
@@ -150,13 +159,13 @@ export class ResponseGate {
           return this.call(self, "end", args);
         }
         this.status = self.statusCode;
-        this.endCalled = true;
+        this._endCalled = true;
         this.hold("holding-end", { method: "end", args }, pending);
         return self;
       }
       case "holding":
       case "holding-end":
-        this.endCalled = true;
+        this._endCalled = true;
         this.queue.push({ method: "end", args });
         return self;
       case "dropping":
@@ -169,7 +178,7 @@ export class ResponseGate {
 
   private heldWrite(): boolean {
     // Returning false makes pipes and well-behaved writers pause until the 'drain' emitted on release.
-    this.owesDrain = true;
+    this._owesDrain = true;
     return false;
   }
 
@@ -193,14 +202,13 @@ export class ResponseGate {
   private hold(state: "holding" | "holding-end", first: Call, pending: Promise<Verdict>): void {
     this.state = state;
     this.queue.push(first);
-    this.installHeldView();
+    installHeldView(this.res, this);
     pending
       .then((verdict) => (verdict.ok ? this.replay() : state === "holding" ? this.replace(verdict.error) : this.abandon(verdict.error)))
       .catch((error: unknown) => this.abandon(error));
   }
 
   private replay(): void {
-    this.removeHeldView();
     const queue = this.queue;
     this.queue = [];
     this.state = "done";
@@ -213,11 +221,10 @@ export class ResponseGate {
       this.abandon(error);
       return;
     }
-    if (this.owesDrain && !this.endCalled && !res.writableNeedDrain) res.emit("drain");
+    if (this._owesDrain && !this._endCalled && !res.writableNeedDrain) res.emit("drain");
   }
 
   private async replace(error: unknown): Promise<void> {
-    this.removeHeldView();
     const dropped = this.queue;
     this.queue = [];
     this.state = "replacing";
@@ -233,7 +240,6 @@ export class ResponseGate {
   }
 
   private abandon(error: unknown): void {
-    this.removeHeldView();
     const dropped = this.queue;
     this.queue = [];
     this.state = "dropping";
@@ -243,29 +249,6 @@ export class ResponseGate {
     this.hooks.lost(error);
   }
 
-  private installHeldView(): void {
-    const res = this.res;
-    const gate = this;
-    const r = res as unknown as Record<string, unknown>;
-    for (const name of GUARDED_HEADER_METHODS) {
-      if (typeof r[name] !== "function") continue;
-      r[name] = heldHeaderMethod;
-    }
-    Object.defineProperty(res, "headersSent", { configurable: true, get: () => true });
-    Object.defineProperty(res, "writableEnded", { configurable: true, get: () => gate.endCalled });
-    Object.defineProperty(res, "writableNeedDrain", { configurable: true, get: () => gate.owesDrain });
-  }
-
-  private removeHeldView(): void {
-    const r = this.res as unknown as Record<string, unknown>;
-    for (const name of GUARDED_HEADER_METHODS) if (Object.hasOwn(r, name) && r[name] === heldHeaderMethod) delete r[name];
-    for (const name of HELD_GETTERS) delete r[name];
-  }
-}
-
-function heldHeaderMethod(): never {
-  // Same error Node throws once the head left: frameworks test for this code.
-  throw Object.assign(new Error("Cannot set headers after they are sent to the client"), { code: "ERR_HTTP_HEADERS_SENT" });
 }
 
 function validChunk(chunk: unknown, forEnd: boolean): boolean {
