@@ -16,6 +16,7 @@ import {
   SQLScope,
   type RetryMessage,
   type Scope,
+  type StandardSchema,
 } from "../src/index.ts";
 import { backoffDelay, isRetryableFailure, retryPolicy } from "../src/retry.ts";
 import { FakeDbError } from "../src/testing/fake-driver.ts";
@@ -95,9 +96,14 @@ describe("runInScope(fn, { retry }) (fake driver: the rules)", () => {
 
     runs = 0;
     driver().failOn("query", { how: "reject", error: new FakeDbError("syntax error"), match: "SELEC" });
-    expect(await rejection(db.runInScope(async () => void runs++ + (await getSession().execute("SELEC 1")).rowsAffected, { retry: 5 }))).toBeInstanceOf(
-      QueryError,
+    const syntax = db.runInScope(
+      async () => {
+        runs++;
+        await getSession().execute("SELEC 1");
+      },
+      { retry: 5 },
     );
+    expect(await rejection(syntax)).toBeInstanceOf(QueryError);
     expect(runs).toBe(1);
   });
 
@@ -121,7 +127,14 @@ describe("runInScope(fn, { retry }) (fake driver: the rules)", () => {
 
     // The same conflict inside transaction(fn) with nothing committed before it is retried.
     runs = 0;
-    await rejection(db.runInScope(async () => void runs++ + (await getSession().transaction((s) => s.execute("UPDATE t"))).rowsAffected, { retry: 3 }));
+    const inTransaction = db.runInScope(
+      async () => {
+        runs++;
+        await getSession().transaction((s) => s.execute("UPDATE t"));
+      },
+      { retry: 3 },
+    );
+    expect(await rejection(inTransaction)).toBeInstanceOf(SerializationError);
     expect(runs).toBe(3);
   });
 
@@ -260,9 +273,9 @@ describe.skipIf(pgUrl === undefined)("retries on a real PostgreSQL 40001 (SERIAL
 });
 
 /** A Standard Schema that turns pg's bigint-as-string count into a number (no validator library needed). */
-const countSchema = {
+const countSchema: StandardSchema<unknown, number> = {
   "~standard": {
-    version: 1 as const,
+    version: 1,
     vendor: "test",
     validate: (value: unknown) => ({ value: Number(value) }),
   },
