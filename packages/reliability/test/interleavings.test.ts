@@ -176,7 +176,7 @@ const pgUrl = postgresTestUrl();
 const cases: { name: string; runs: number; make: () => Promise<Target> }[] = [
   { name: "sqlite", runs: 1_000, make: async () => sqliteTarget() },
 ];
-if (pgUrl !== undefined) cases.push({ name: "postgres", runs: 1_000, make: async () => postgresTarget(await postgresBackend(pgUrl, "rel_prop")) });
+if (pgUrl !== undefined) cases.push({ name: "postgres", runs: 500, make: async () => postgresTarget(await postgresBackend(pgUrl, "rel_prop")) });
 
 for (const c of cases) {
   describe(`interleavings on ${c.name}`, () => {
