@@ -1,0 +1,29 @@
+import type { ConstraintKind, ErrorClass } from "@sqlscope/core";
+
+/**
+ * DuckDB reports errors as "<Type> Error: <message>" text only. Write-write conflicts of its
+ * optimistic concurrency are retryable; "Constraint Error"s map to constraint kinds; a closed
+ * connection or an invalidated database means the connection must go.
+ */
+export function classifyDuckDBError(error: unknown): ErrorClass {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/^TransactionContext Error:/.test(message) && /conflict|Failed to commit/i.test(message)) {
+    return { kind: "serialization", fatal: false };
+  }
+  if (/write-write conflict|Conflict on (update|tuple deletion|append)/i.test(message)) {
+    return { kind: "serialization", fatal: false };
+  }
+  if (/^Constraint Error:/.test(message)) return { kind: "constraint", fatal: false, constraint: constraintOf(message) };
+  if (/database has been invalidated|^FATAL Error|connection (was|is|has been) closed|Connection already closed/i.test(message)) {
+    return { kind: "connection", fatal: true };
+  }
+  return { kind: "other", fatal: false };
+}
+
+function constraintOf(message: string): ConstraintKind {
+  if (/NOT NULL constraint/i.test(message)) return "not_null";
+  if (/CHECK constraint/i.test(message)) return "check";
+  if (/foreign key/i.test(message)) return "foreign_key";
+  if (/unique constraint|primary key constraint|Duplicate key/i.test(message)) return "unique";
+  return "other";
+}
