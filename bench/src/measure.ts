@@ -54,12 +54,13 @@ async function measureOnce(server: RunningBenchServer, route: Route, plan: RunPl
     rows: plan.rows,
   });
   const after = await server.stats();
-  const served = Math.max(1, load.requests);
+  const none = load.requests === 0;
   return {
     rps: load.requests / load.seconds,
-    p50Us: load.p50Us,
-    p99Us: load.p99Us,
-    cpuNsPerRequest: ((after.cpuMicros - before.cpuMicros) * 1000) / served,
+    // A run that served nothing has no latency or cost per request; NaN shows as "-" in the report.
+    p50Us: none ? Number.NaN : load.p50Us,
+    p99Us: none ? Number.NaN : load.p99Us,
+    cpuNsPerRequest: none ? Number.NaN : ((after.cpuMicros - before.cpuMicros) * 1000) / load.requests,
     requests: load.requests,
     statusErrors: load.statusErrors,
     otherErrors: load.otherErrors,
