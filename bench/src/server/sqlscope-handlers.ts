@@ -1,7 +1,6 @@
 import { getSession, SQLScope, type Driver } from "@sqlscope/core";
 import { NODB_REPLY, type DbTarget, type Handlers, type Reply } from "./config.ts";
 
-const DUCKDB = "@sqlscope/duckdb";
 const SELECT = "SELECT id, name, email, visits FROM users WHERE id = ?";
 const UPDATE = "UPDATE users SET visits = visits + 1 WHERE id = ?";
 
@@ -21,9 +20,8 @@ export async function sqlscopeDriver(db: DbTarget): Promise<Driver> {
       return mysql({ uri: db.url });
     }
     case "duckdb": {
-      // Loaded through a variable until @sqlscope/duckdb has source; then this becomes a static import.
-      const mod = (await import(DUCKDB)) as { duckdb(options: { path: string }): Driver };
-      return mod.duckdb({ path: db.file });
+      const { duckdb } = await import("@sqlscope/duckdb");
+      return duckdb({ path: db.file }) as Driver;
     }
   }
 }
