@@ -161,6 +161,23 @@ describe("isolate() with runInScope on a SQLite file", () => {
   });
 });
 
+describe("isolate() on SQLite :memory: (one connection, pool max 1)", () => {
+  it("takes the only connection for the test and gives it back with the schema intact and the rows gone", async () => {
+    const db = new SQLScope().add(sqlite({ filename: ":memory:" }), { key: "db", commit: "autocommit" });
+    try {
+      await db.runInScope(() => getSession().executeScript("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"));
+      const isolation = await isolate(db);
+      await db.runInScope(() => insert("a"));
+      await expect(db.runInScope(() => getSession().selectValue("SELECT count(*) FROM items"))).resolves.toBe(1);
+      await isolation.rollback();
+      await expect(db.runInScope(() => getSession().selectValue("SELECT count(*) FROM items"))).resolves.toBe(0);
+      expect(db.stats()).toMatchObject({ borrowed: 0, size: 1 });
+    } finally {
+      await db.close();
+    }
+  });
+});
+
 describe("isolate() refuses what it cannot do", () => {
   it("a driver without savepoints (DuckDB) gets an UnsupportedError that names the other keys", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sqlscope-testing-"));
