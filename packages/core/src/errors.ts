@@ -111,6 +111,10 @@ export class PoolTimeoutError extends SQLScopeError {
           "Raise pool.max, shorten transactions, or look for a leak (pool.leakDetectionMs reports the stack that took a connection).";
     super("ERR_SQLSCOPE_POOL_TIMEOUT", `No connection for "${key}" within ${timeoutMs} ms: ${why}`, { cause, retryable: true });
   }
+  /** Express's and Koa's default error handlers read these: an exhausted pool is a 503, not a 500. */
+  readonly status = 503;
+  readonly statusCode = 503;
+  readonly expose = false;
 }
 
 /** The commit at the end of a scope failed; the scope's work is not in the database. */

@@ -88,6 +88,10 @@ describe("errors", () => {
     expect(new PoolTimeoutError("db", 100, stats, cause).message).toMatch(/deadlock detected.*reachable/);
   });
 
+  it("PoolTimeoutError carries status 503 for frameworks' default error handlers", () => {
+    expect(new PoolTimeoutError("db", 100, stats)).toMatchObject({ status: 503, statusCode: 503, expose: false });
+  });
+
   it("messages say what to do", () => {
     expect(new UnknownKeyError("x", []).message).toMatch(/\(none\).*db\.add/);
     expect(new SessionClosedError("db").message).toMatch(/Await every query/);
