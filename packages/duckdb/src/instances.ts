@@ -40,7 +40,8 @@ export function leaseInstance(key: string, config: Readonly<Record<string, strin
     );
   }
   if (entry === undefined) {
-    const path = key.startsWith(":memory:#private-") ? ":memory:" : key;
+    // DuckDB itself would take ":memory:name" for a file name; the sharing by name is ours.
+    const path = key.startsWith(":memory:") ? ":memory:" : key;
     const created: Entry = { instance: DuckDBInstance.create(path, { ...config }), config: configText, refs: 0 };
     // A file locked by another process must not poison the cache: the next connect tries again.
     void created.instance.catch(() => {
