@@ -241,22 +241,25 @@ describe("@sqlscope/fastify", () => {
       expect(await t.count("chunked")).toBe(1);
     });
 
-    it("works with @fastify/multipart attachFieldsToBody", async () => {
-      const instance = newApp();
-      await instance.register(sqlscope, { db: t.db });
-      await instance.register(multipart, { attachFieldsToBody: "keyValues" });
-      instance.post("/upload", async (request, reply) => {
-        const body = request.body as { name: string; doc: Buffer };
-        await getSession().execute("INSERT INTO items (name) VALUES (?)", [`${body.name}:${body.doc.toString()}`]);
-        return reply.code(201).send();
+    for (const order of ["before", "after"] as const) {
+      it(`works with @fastify/multipart (attachFieldsToBody) registered ${order} the plugin`, async () => {
+        const instance = newApp();
+        if (order === "before") await instance.register(multipart, { attachFieldsToBody: "keyValues" });
+        await instance.register(sqlscope, { db: t.db });
+        if (order === "after") await instance.register(multipart, { attachFieldsToBody: "keyValues" });
+        instance.post("/upload", async (request, reply) => {
+          const body = request.body as { name: string; doc: Buffer };
+          await getSession().execute("INSERT INTO items (name) VALUES (?)", [`${body.name}:${body.doc.toString()}`]);
+          return reply.code(201).send();
+        });
+        const url = await start(instance);
+        const form = new FormData();
+        form.set("name", order);
+        form.set("doc", new Blob(["data"]), "d.txt");
+        expect((await fetch(`${url}/upload`, { method: "POST", body: form })).status).toBe(201);
+        expect(await t.count(`${order}:data`)).toBe(1);
       });
-      const url = await start(instance);
-      const form = new FormData();
-      form.set("name", "kv");
-      form.set("doc", new Blob(["data"]), "d.txt");
-      expect((await fetch(`${url}/upload`, { method: "POST", body: form })).status).toBe(201);
-      expect(await t.count("kv:data")).toBe(1);
-    });
+    }
   });
 
   describe("stream payloads", () => {
