@@ -204,6 +204,7 @@ export function bindParams(compiled: CompiledSql, params: Params | undefined, sq
             : `Missing value for :${name}. Pass an object with a "${name}" property: ${sql.slice(0, 120)}`,
         );
       }
+      rejectUnbindable(value, `:${name}`, sql);
       values[k] = value;
     }
     return values;
@@ -222,7 +223,10 @@ export function bindParams(compiled: CompiledSql, params: Params | undefined, sq
     );
   }
   const list = params as readonly unknown[];
-  if (compiled.native) return list;
+  if (compiled.native) {
+    for (let k = 0; k < list.length; k++) rejectUnbindable(list[k], `Parameter ${k + 1}`, sql);
+    return list;
+  }
   if (list.length !== compiled.positional) {
     throw new ParameterError(
       `The SQL has ${compiled.positional} "?" placeholder(s) but ${list.length} parameter(s) were given: ${sql.slice(0, 120)}`,
@@ -232,6 +236,21 @@ export function bindParams(compiled: CompiledSql, params: Params | undefined, sq
     if (list[k] === undefined) {
       throw new ParameterError(`Parameter ${k + 1} is undefined; pass null for SQL NULL: ${sql.slice(0, 120)}`);
     }
+    rejectUnbindable(list[k], `Parameter ${k + 1}`, sql);
   }
   return list;
+}
+
+/**
+ * Functions and symbols are never SQL values, yet pg and mysql2 would silently store their source text
+ * ("() => 1"): a forgotten call (`user.getId` for `user.getId()`) must fail here instead.
+ */
+export function rejectUnbindable(value: unknown, what: string, sql: string): void {
+  const type = typeof value;
+  if (type === "function" || type === "symbol") {
+    throw new ParameterError(
+      `${what} is a ${type}, which cannot be stored in SQL (did you forget to call it?). ` +
+        `Pass a string, number, bigint, boolean, Date, Buffer or null: ${sql.slice(0, 120)}`,
+    );
+  }
 }

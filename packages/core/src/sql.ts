@@ -1,5 +1,5 @@
 import { ParameterError } from "./errors.ts";
-import type { PlaceholderStyle } from "./placeholders.ts";
+import { rejectUnbindable, type PlaceholderStyle } from "./placeholders.ts";
 
 const FRAGMENT = Symbol.for("sqlscope.fragment");
 const IDENTIFIER = Symbol.for("sqlscope.identifier");
@@ -98,6 +98,7 @@ export function compileFragment(root: Sql, dialect: SqlDialect): { text: string;
         if (value === undefined) {
           throw new ParameterError(`Value ${params.length + 1} of the sql\`\` template is undefined; pass null for SQL NULL.`);
         }
+        rejectUnbindable(value, `Value ${params.length + 1} of the sql\`\` template`, frag.strings.join("?"));
         params.push(value);
         text += dialect.placeholder === "$" ? `$${params.length}` : "?";
       }
