@@ -184,30 +184,38 @@ export class Scope {
       this.finishing = SETTLED;
       return SETTLED;
     }
-    this.finishing = this.settleAll(outcome).then((report) => this.afterSettled(outcome, report));
+    this.finishing = this.settleAll(outcome);
     return this.finishing;
   }
 
-  private async afterSettled(outcome: Outcome, settled: FinishReport): Promise<FinishReport> {
-    this.result = settledResult(settled.ok, settled.sessions);
-    this.ok = settled.ok;
+  // On Node 20 every promise pays for async_hooks once an AsyncLocalStorage exists: this runs inside
+  // settleAll's own async body so a scope without hooks adds no promise to the request.
+  private async afterSettled(outcome: Outcome, ok: boolean, error: SQLScopeError | undefined, sessions: SettleResult[]): Promise<FinishReport> {
+    this.result = settledResult(ok, sessions);
+    this.ok = ok;
     const hooks = this.hooks;
     if (hooks !== undefined) {
       this.hooks = undefined;
       const policy = this.registry.entry(this.registry.defaultKey).policy;
       const kind = hookKindFor(this.result, outcome, policy);
-      await runHooks(hooks, kind, this.registry.finishTimeoutMs, (w) => this.registry.warn(w), this.runOutside);
+      await runHooks(hooks, kind, this.registry.finishTimeoutMs, (w) => this.registry.warn(w), (fn) => this.runOutside(fn));
     }
+    return this.finished(outcome, ok, error, sessions);
+  }
+
+  private finished(outcome: Outcome, ok: boolean, error: SQLScopeError | undefined, sessions: SettleResult[]): FinishReport {
     this._state = "finished";
     this.endedAt = performance.now();
-    const report: FinishReport = { ...settled, figures: this.figures };
+    const report: FinishReport = { ok, error, sessions, figures: this.figures };
     if (channels.scopeFinish.hasSubscribers) this.publishFinish(outcome, report);
     return report;
   }
 
   // Hooks run after the scope ended: in the enclosing scope if any, else in no scope, so getSession()
   // there says "no scope" (the fix: runInScope) instead of "session closed".
-  private readonly runOutside = <T>(fn: () => T): T => (this.parent !== undefined ? storage.run(this.parent, fn) : storage.exit(fn));
+  private runOutside<T>(fn: () => T): T {
+    return this.parent !== undefined ? storage.run(this.parent, fn) : storage.exit(fn);
+  }
 
   private publishFinish(outcome: Outcome, report: FinishReport): void {
     channels.scopeFinish.publish({
@@ -247,7 +255,11 @@ export class Scope {
         else this.registry.warn(left);
       }
     }
-    return { ok: failure === undefined, error: failure, sessions: results };
+    const ok = failure === undefined;
+    if (this.hooks !== undefined) return this.afterSettled(outcome, ok, failure, results);
+    this.result = settledResult(ok, results);
+    this.ok = ok;
+    return this.finished(outcome, ok, failure, results);
   }
 }
 
