@@ -111,6 +111,7 @@ export class ResponseGate implements HeldState {
   }
 
   private onFlushHeaders(self: ServerResponse, args: unknown[]): unknown {
+    if (this.state === "open" && !validStatus(self.statusCode)) return this.call(self, "flushHeaders", args); // throws as Node does
     if (this.state === "open") {
       if (this.startHead(self.statusCode, { method: "flushHeaders", args })) return undefined;
       return this.call(self, "flushHeaders", args);
@@ -124,6 +125,9 @@ export class ResponseGate implements HeldState {
     if (!validChunk(args[0], false)) return this.call(self, "write", args); // throws as Node does
     switch (this.state) {
       case "open":
+        // res.statusCode = NaN throws only when the head is written: it must throw here, synchronously,
+        // so the framework's error path answers 500, not later in the replay that can only destroy.
+        if (!validStatus(self.statusCode)) return this.call(self, "write", args);
         if (this.startHead(self.statusCode, { method: "write", args })) return this.heldWrite();
         return this.call(self, "write", args);
       case "holding":
@@ -142,6 +146,7 @@ export class ResponseGate implements HeldState {
     if (!validChunk(args[0], true)) return this.call(self, "end", args);
     switch (this.state) {
       case "open": {
+        if (!validStatus(self.statusCode)) return this.call(self, "end", args); // throws as Node does
         const pending = this.hooks.head(self.statusCode) ?? this.hooks.end(self.statusCode);
         if (pending === undefined) {
           this.state = "done";
@@ -249,6 +254,10 @@ export class ResponseGate implements HeldState {
     this.hooks.lost(error);
   }
 
+}
+
+function validStatus(code: unknown): boolean {
+  return typeof code === "number" && Number.isInteger(code) && code >= 100 && code <= 999;
 }
 
 function validChunk(chunk: unknown, forEnd: boolean): boolean {
