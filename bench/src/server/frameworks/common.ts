@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Server } from "node:http";
+import type { Server, ServerResponse } from "node:http";
 import type { SQLScope } from "@sqlscope/core";
 import type { Handlers, Reply, Route, Variant } from "../config.ts";
 import type { Peer } from "../peer.ts";
@@ -42,4 +42,27 @@ export function deliver(result: Reply | Promise<Reply>, send: (reply: Reply) => 
 export function requirePart<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`bench: ${what} is missing for this variant`);
   return value;
+}
+
+/**
+ * P's per-request transaction for frameworks where the handler writes the response itself (node:http,
+ * Express, Fastify): begin eagerly, settle by status when the response closes, as the popular small
+ * middlewares do (so P commits after the response left). The close listener goes on before begin():
+ * a client that disconnects while begin() waits for a pooled connection must not strand that connection.
+ */
+export function peerTransaction(peer: Peer, res: ServerResponse, next: () => void, fail: (error: unknown) => void): void {
+  let closed = false;
+  let trx: Awaited<ReturnType<Peer["begin"]>> | undefined;
+  res.once("close", () => {
+    closed = true;
+    if (trx !== undefined) void peer.end(trx, res.writableFinished ? res.statusCode : 500);
+  });
+  peer.begin().then((t) => {
+    if (closed) {
+      void peer.end(t, 500);
+      return;
+    }
+    trx = t;
+    peer.run(t, next);
+  }, fail);
 }

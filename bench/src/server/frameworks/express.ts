@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Route } from "../config.ts";
-import { bareStorage, callRoute, deliver, requirePart, type BuildServer } from "./common.ts";
+import { bareStorage, callRoute, deliver, peerTransaction, requirePart, type BuildServer } from "./common.ts";
 
 /** Express 5 with one route per path; the variant decides the middleware mounted before them. */
 export const buildExpress: BuildServer = async (parts) => {
@@ -21,13 +21,7 @@ export const buildExpress: BuildServer = async (parts) => {
     }
     case "P": {
       const peer = requirePart(parts.peer, "peer");
-      // The pattern of the small Express transaction middlewares: begin eagerly, settle on 'close'.
-      app.use((_req, res, next) => {
-        peer.begin().then((trx) => {
-          res.once("close", () => void peer.end(trx, res.writableFinished ? res.statusCode : 500));
-          peer.run(trx, next);
-        }, next);
-      });
+      app.use((_req, res, next) => peerTransaction(peer, res, next, next));
       break;
     }
   }

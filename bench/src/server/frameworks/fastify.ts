@@ -1,10 +1,7 @@
 import type { Server } from "node:http";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import type { Reply, Route } from "../config.ts";
-import type { Peer } from "../peer.ts";
-import { bareStorage, callRoute, requirePart, type BuildServer } from "./common.ts";
-
-type Trx = Awaited<ReturnType<Peer["begin"]>>;
+import { bareStorage, callRoute, peerTransaction, requirePart, type BuildServer } from "./common.ts";
 
 /** Fastify 5; `fastify.server` is handed back unlistened, the harness listens on it. */
 export const buildFastify: BuildServer = async (parts) => {
@@ -22,25 +19,9 @@ export const buildFastify: BuildServer = async (parts) => {
     }
     case "P": {
       const peer = requirePart(parts.peer, "peer");
-      const open = new WeakMap<FastifyRequest, Trx>();
-      const settle = async (req: FastifyRequest, status: number) => {
-        const trx = open.get(req);
-        if (trx === undefined) return;
-        open.delete(req);
-        await peer.end(trx, status);
-      };
-      // The shape of @fastify/request-context: enter the storage in onRequest, settle before the send.
-      app.addHook("onRequest", (req, _reply, done) => {
-        peer.begin().then((trx) => {
-          open.set(req, trx);
-          peer.run(trx, done);
-        }, done);
-      });
-      app.addHook("onSend", async (req, reply, payload) => {
-        await settle(req, reply.statusCode);
-        return payload;
-      });
-      app.addHook("onResponse", async (req) => settle(req, 500));
+      // The shape of @fastify/request-context (enter the storage in onRequest) with the transaction
+      // settled when the response closes, as for node:http and Express.
+      app.addHook("onRequest", (_req, reply, done) => peerTransaction(peer, reply.raw, () => done(), (error) => done(error as Error)));
       break;
     }
   }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Reply, Route } from "../config.ts";
-import { bareStorage, callRoute, deliver, requirePart, type BuildServer } from "./common.ts";
+import { bareStorage, callRoute, deliver, peerTransaction, requirePart, type BuildServer } from "./common.ts";
 
 const ROUTE_OF: Record<string, Route> = { read: "read", update: "update", nodb: "nodb", error: "error" };
 
@@ -53,13 +53,7 @@ export const buildNodeHttp: BuildServer = async (parts) => {
     }
     case "P": {
       const peer = requirePart(parts.peer, "peer");
-      // The common hand-rolled middleware: begin eagerly, commit when the response is done.
-      return createServer((req, res) => {
-        peer.begin().then((trx) => {
-          res.once("close", () => void peer.end(trx, res.writableFinished ? res.statusCode : 500));
-          peer.run(trx, () => dispatch(req, res));
-        }, fail(res));
-      });
+      return createServer((req, res) => peerTransaction(peer, res, () => dispatch(req, res), fail(res)));
     }
   }
 };
