@@ -5,6 +5,7 @@ import type { Backend } from "./types.ts";
 const SCHEMA = [
   "CREATE TABLE items (id bigint AUTO_INCREMENT PRIMARY KEY, tag varchar(200) NOT NULL, seq int NOT NULL DEFAULT 0, KEY items_tag (tag)) ENGINE=InnoDB",
   "CREATE TABLE parents (id int PRIMARY KEY) ENGINE=InnoDB",
+  "CREATE TABLE blobs (id bigint AUTO_INCREMENT PRIMARY KEY, body LONGTEXT NOT NULL) ENGINE=InnoDB",
 ];
 
 /**

@@ -6,6 +6,7 @@ const SCHEMA = `
   CREATE TABLE items (id bigserial PRIMARY KEY, tag text NOT NULL, seq int NOT NULL DEFAULT 0);
   CREATE INDEX items_tag ON items (tag);
   CREATE TABLE parents (id int PRIMARY KEY);
+  CREATE TABLE blobs (id bigserial PRIMARY KEY, body text NOT NULL);
   -- Checked only at COMMIT: the one way to make a real COMMIT fail on demand.
   CREATE TABLE children (
     id bigserial PRIMARY KEY,
