@@ -14,8 +14,8 @@ export class DuckDBDriverConnection implements DriverConnection<DuckDBConnection
   private txn = false;
   /** The error that aborted the open transaction: DuckDB then turns COMMIT into a silent rollback. */
   private abortedBy: unknown = undefined;
-  /** Counts statements: a stream notices when another statement ran on its connection (and ended it). */
-  private epoch = 0;
+  /** DuckDB quietly ends an open streaming result when another statement runs on its connection. */
+  private streaming = false;
 
   private constructor(raw: DuckDBConnection, integers: "number" | "bigint") {
     this.raw = raw;
@@ -31,7 +31,8 @@ export class DuckDBDriverConnection implements DriverConnection<DuckDBConnection
   }
 
   private async run(sql: string, params: readonly unknown[] = []): Promise<DuckDBMaterializedResult> {
-    this.epoch++;
+    // Running it would quietly end the open stream; refusing it keeps both honest.
+    if (this.streaming) throw streamOpen();
     try {
       return await this.raw.run(sql, params.length > 0 ? toDuckDB(params) : undefined);
     } catch (error) {
@@ -65,16 +66,14 @@ export class DuckDBDriverConnection implements DriverConnection<DuckDBConnection
   }
 
   async *stream(sql: string, params: readonly unknown[]): AsyncIterable<Row> {
-    const mine = ++this.epoch;
-    const result = await this.raw.stream(sql, params.length > 0 ? toDuckDB(params) : undefined);
-    for await (const batch of result.yieldRowObjectJs()) {
-      for (const row of this.rows(batch as Row[])) {
-        if (this.epoch !== mine) throw interrupted();
-        yield row;
-      }
+    if (this.streaming) throw streamOpen();
+    this.streaming = true;
+    try {
+      const result = await this.raw.stream(sql, params.length > 0 ? toDuckDB(params) : undefined);
+      for await (const batch of result.yieldRowObjectJs()) yield* this.rows(batch as Row[]);
+    } finally {
+      this.streaming = false;
     }
-    // DuckDB ends a streaming result quietly when another statement runs on the connection.
-    if (this.epoch !== mine) throw interrupted();
   }
 
   async executeScript(sql: string): Promise<void> {
@@ -121,7 +120,7 @@ export class DuckDBDriverConnection implements DriverConnection<DuckDBConnection
   }
 
   async validate(): Promise<boolean> {
-    if (this.closed) return false;
+    if (this.closed || this.streaming) return false;
     await this.raw.run("SELECT 1");
     return true;
   }
@@ -137,10 +136,10 @@ export class DuckDBDriverConnection implements DriverConnection<DuckDBConnection
   }
 }
 
-function interrupted(): UnsupportedError {
+function streamOpen(): UnsupportedError {
   return new UnsupportedError(
-    "Another statement ran on this session while a DuckDB stream from it was still open; DuckDB ended the stream, so the " +
-      "remaining rows were lost. Finish the loop before running other statements, or read the rows with select() first.",
+    "A statement ran on a session while a DuckDB stream from it was still open; DuckDB would end the stream and drop its " +
+      "remaining rows. Finish (or break) the stream loop first, read the rows with select() instead, or do the other work in another scope.",
   );
 }
 

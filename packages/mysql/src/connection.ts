@@ -1,4 +1,4 @@
-import type { DriverConnection, QueryResult, Row } from "@sqlscope/core";
+import { UnsupportedError, type DriverConnection, type QueryResult, type Row } from "@sqlscope/core";
 import mysql2, { type Connection as CoreConnection, type ConnectionOptions, type ResultSetHeader } from "mysql2";
 import type { Connection as PromiseConnection } from "mysql2/promise";
 import type { SessionValue } from "./options.ts";
@@ -26,6 +26,8 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
   private txn = false;
   /** The error that broke the connection, for diagnostics. */
   lastError: Error | undefined = undefined;
+  /** A streaming query holds the connection: any other statement would queue behind it and wait forever. */
+  private streaming = false;
 
   private constructor(core: CoreConnection, settings: MysqlConnectionSettings) {
     this.core = core;
@@ -59,6 +61,7 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
   private escape = (value: unknown): string => this.core.escape(value);
 
   private async run(sql: string): Promise<unknown> {
+    if (this.streaming) throw streamOpen();
     const [result] = await this.raw.query(sql);
     if (isHeader(result)) this.txn = (result.serverStatus & IN_TRANS) !== 0;
     return result;
@@ -80,7 +83,9 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
   }
 
   async *stream(sql: string, params: readonly unknown[]): AsyncIterable<Row> {
+    if (this.streaming) throw streamOpen();
     const query = this.core.query(params.length === 0 ? sql : interpolate(sql, params, this.escape));
+    this.streaming = true;
     // After an early break the stream stops listening while the rest of the result drains; an error
     // in that window must not become an uncaught 'error' event.
     query.on("error", () => undefined);
@@ -95,6 +100,8 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
       this.core.removeListener("error", onGone);
       this.core.removeListener("end", onGone);
       if (!rows.destroyed) rows.destroy();
+      // The rest of the result drains in the background; statements queue behind it and then run.
+      this.streaming = false;
     }
   }
 
@@ -131,7 +138,7 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
 
   /** COM_PING: one round trip, and it fails at once on a socket the server already closed. */
   async validate(): Promise<boolean> {
-    if (this._broken) return false;
+    if (this._broken || this.streaming) return false;
     await this.raw.ping();
     return true;
   }
@@ -180,6 +187,14 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
       clearTimeout(timer);
     }
   }
+}
+
+function streamOpen(): UnsupportedError {
+  return new UnsupportedError(
+    "A statement ran on a session while a stream from it was still open. The connection sends one result at a time, " +
+      "so the statement would wait for the stream forever. Finish (or break) the stream loop first, read the rows with " +
+      "select() instead, or do the other work in another scope.",
+  );
 }
 
 function isHeader(result: unknown): result is ResultSetHeader {

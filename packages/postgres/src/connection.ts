@@ -1,4 +1,4 @@
-import { TransactionError, type DriverConnection, type QueryResult, type Row } from "@sqlscope/core";
+import { TransactionError, UnsupportedError, type DriverConnection, type QueryResult, type Row } from "@sqlscope/core";
 import pg from "pg";
 import Cursor from "pg-cursor";
 
@@ -13,6 +13,8 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
   /** The error that broke the connection, for diagnostics. */
   lastError: Error | undefined = undefined;
   private readonly batchSize: number;
+  /** A cursor holds the connection: any other statement would queue behind it and wait forever. */
+  private streaming = false;
 
   private constructor(client: pg.Client, batchSize: number) {
     this.raw = client;
@@ -42,13 +44,21 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
     return this._broken;
   }
 
+  /** Every statement goes through here, so none can queue behind an open cursor. */
+  private send(sql: string, params?: readonly unknown[]): Promise<pg.QueryResult<Row>> {
+    if (this.streaming) return Promise.reject(streamOpen());
+    return this.raw.query<Row>(sql, params as unknown[] | undefined);
+  }
+
   async query(sql: string, params: readonly unknown[]): Promise<QueryResult> {
-    const result = await this.raw.query<Row>(sql, params as unknown[]);
+    const result = await this.send(sql, params);
     return { rows: result.rows ?? [], rowsAffected: result.rowCount ?? 0, lastInsertId: undefined };
   }
 
   async *stream(sql: string, params: readonly unknown[]): AsyncIterable<Row> {
+    if (this.streaming) throw streamOpen();
     const cursor = this.raw.query(new Cursor<Row>(sql, params as unknown[]));
+    this.streaming = true;
     let failed = false;
     try {
       for (;;) {
@@ -60,22 +70,26 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
       failed = true;
       throw error;
     } finally {
-      // Closing a cursor that errored can wait for a ReadyForQuery that already went by.
-      if (!failed && !this._broken) await cursor.close();
+      try {
+        // Closing a cursor that errored can wait for a ReadyForQuery that already went by.
+        if (!failed && !this._broken) await cursor.close();
+      } finally {
+        this.streaming = false;
+      }
     }
   }
 
   async executeScript(sql: string): Promise<void> {
     // Without parameters pg uses the simple query protocol, which runs several statements.
-    await this.raw.query(sql);
+    await this.send(sql);
   }
 
   async begin(): Promise<void> {
-    await this.raw.query("BEGIN");
+    await this.send("BEGIN");
   }
 
   async commit(): Promise<void> {
-    const result = await this.raw.query("COMMIT");
+    const result = await this.send("COMMIT");
     // PostgreSQL answers COMMIT of an aborted transaction with the tag ROLLBACK and no error.
     if (result.command === "ROLLBACK") {
       throw new TransactionError(
@@ -86,24 +100,24 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
   }
 
   async rollback(): Promise<void> {
-    await this.raw.query("ROLLBACK");
+    await this.send("ROLLBACK");
   }
 
   async savepoint(name: string): Promise<void> {
-    await this.raw.query(`SAVEPOINT ${quote(name)}`);
+    await this.send(`SAVEPOINT ${quote(name)}`);
   }
 
   async releaseSavepoint(name: string): Promise<void> {
-    await this.raw.query(`RELEASE SAVEPOINT ${quote(name)}`);
+    await this.send(`RELEASE SAVEPOINT ${quote(name)}`);
   }
 
   async rollbackToSavepoint(name: string): Promise<void> {
-    await this.raw.query(`ROLLBACK TO SAVEPOINT ${quote(name)}`);
+    await this.send(`ROLLBACK TO SAVEPOINT ${quote(name)}`);
   }
 
   async validate(): Promise<boolean> {
     if (this._broken) return false;
-    await this.raw.query("SELECT 1");
+    await this.send("SELECT 1");
     return true;
   }
 
@@ -128,6 +142,14 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
       clearTimeout(timer);
     }
   }
+}
+
+function streamOpen(): UnsupportedError {
+  return new UnsupportedError(
+    "A statement ran on a session while a stream from it was still open. The connection sends one result at a time, " +
+      "so the statement would wait for the stream forever. Finish (or break) the stream loop first, read the rows with " +
+      "select() instead, or do the other work in another scope.",
+  );
 }
 
 function quote(name: string): string {
