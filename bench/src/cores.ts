@@ -14,3 +14,13 @@ export const LOAD_CORE = 1;
 export function pinned(core: number, command: string, args: readonly string[]): { command: string; args: string[] } {
   return canPin ? { command: "taskset", args: ["-c", String(core), command, ...args] } : { command, args: [...args] };
 }
+
+/**
+ * The Node binary servers and micro-benchmarks run on: this process's own, or `--node=PATH` (to
+ * measure another Node major; native drivers must be built for its ABI).
+ */
+export let nodeBinary: string = process.execPath;
+
+export function useNode(path: string): void {
+  nodeBinary = path;
+}

@@ -6,7 +6,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { canPin } from "./cores.ts";
+import { canPin, nodeBinary, useNode } from "./cores.ts";
 import { prepareDatabase, type PreparedDatabase } from "./databases.ts";
 import { checkWrk } from "./load.ts";
 import { runGroup, type GroupResult, type Log, type RunPlan } from "./measure.ts";
@@ -28,6 +28,7 @@ const { values: args } = parseArgs({
     reps: { type: "string" },
     seconds: { type: "string" },
     "l-pool": { type: "string" },
+    node: { type: "string" },
     "no-micro": { type: "boolean", default: false },
     "no-memory": { type: "boolean", default: false },
     "no-profile": { type: "boolean", default: false },
@@ -39,6 +40,7 @@ if (args.help) {
   console.log(`pnpm bench [--quick] [--frameworks=node-http,express,...] [--drivers=sqlite,postgres,...]
            [--reps=N] [--seconds=S] [--no-micro] [--no-memory] [--no-profile]
            [--l-pool='{"leakDetectionMs":0}']  (extra pool options for L, to measure a setting)
+           [--node=/path/to/node]  (run servers and micro-benchmarks on another Node binary)
 Needs wrk (apt-get install -y wrk). Writes bench/results/latest.md, latest.svg and latest.json.`);
   process.exit(0);
 }
@@ -50,6 +52,7 @@ function list<T extends string>(text: string | undefined, all: readonly T[], fal
   return picked;
 }
 
+if (args.node !== undefined) useNode(args.node);
 const quick = args.quick;
 const frameworks = list<Framework>(args.frameworks, FRAMEWORKS, quick ? ["node-http", "express"] : FRAMEWORKS);
 const drivers = list<DriverName>(args.drivers, DRIVERS, quick ? ["sqlite"] : DRIVERS);
@@ -62,8 +65,12 @@ const plan: RunPlan = {
   poolMax: 10,
   ...(args["l-pool"] === undefined ? {} : { lPool: JSON.parse(args["l-pool"]) as Record<string, number> }),
 };
-const memoryRequests = quick ? 60_000 : 1_000_000;
+const memoryRequests = quick ? 30_000 : 1_000_000;
 const log: Log = (line) => process.stderr.write(`${line}\n`);
+
+function nodeVersion(): string {
+  return spawnSync(nodeBinary, ["--version"], { encoding: "utf8" }).stdout.trim() || process.version;
+}
 
 function wrkVersion(): string {
   const out = spawnSync("wrk", ["--version"], { encoding: "utf8" });
@@ -107,7 +114,7 @@ async function main(): Promise<void> {
           if (framework !== undefined && (driver === "sqlite" || !quick)) {
             log(`profiling ${framework}/${driver}/read/L`);
             try {
-              profiles.push(await profileServer(framework, "L", await db.target(`profile-${framework}`), "read", quick ? 3 : 5, plan));
+              profiles.push(await profileServer(framework, "L", await db.target(`profile-${framework}`), "read", quick ? 2 : 5, plan));
             } catch (error) {
               log(`  profile failed: ${error instanceof Error ? error.message : String(error)}`);
             }
@@ -119,7 +126,7 @@ async function main(): Promise<void> {
     }
     if (!args["no-micro"]) {
       log("micro-benchmark");
-      micro = await runMicro(quick ? 50_000 : 200_000, quick ? 3 : 5, quick ? 1 : 3);
+      micro = await runMicro(quick ? 20_000 : 200_000, quick ? 3 : 5, quick ? 1 : 3);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -133,7 +140,7 @@ async function main(): Promise<void> {
     startedAt: new Date(started),
     seconds: (Date.now() - started) / 1000,
     env: {
-      node: process.version,
+      node: nodeVersion(),
       cpu: cpus()[0]?.model.trim() ?? "unknown CPU",
       cores: cpus().length,
       pinned: canPin,
@@ -153,7 +160,7 @@ async function main(): Promise<void> {
   };
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, "latest.md"), markdown(report));
-  writeFileSync(join(RESULTS, "latest.svg"), chart(allCells(groups), `sqlscope ${report.mode} benchmark, Node ${process.version}`));
+  writeFileSync(join(RESULTS, "latest.svg"), chart(allCells(groups), `sqlscope ${report.mode} benchmark, Node ${report.env.node}`));
   writeFileSync(join(RESULTS, "latest.json"), `${JSON.stringify(report, null, 1)}\n`);
   log(`wrote bench/results/latest.md, latest.svg, latest.json in ${report.seconds.toFixed(0)} s`);
 }

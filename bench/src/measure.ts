@@ -85,17 +85,25 @@ export async function runGroup(
   const servers: { variant: Variant; server: RunningBenchServer }[] = [];
   const skipped: { variant: Variant; reason: string }[] = [];
   try {
-    for (const variant of variants) {
-      try {
+    // Servers start side by side (start-up is mostly waiting); they are measured one at a time.
+    const started = await Promise.allSettled(
+      variants.map(async (variant) => {
         const target = await db.target(`${framework}-${variant}`);
-        const server = await startServer({ framework, variant, db: target, poolMax: plan.poolMax, rows: plan.rows, ...(plan.lPool === undefined ? {} : { lPool: plan.lPool }) });
-        servers.push({ variant, server });
-      } catch (error) {
-        const reason = error instanceof Error ? (error.message.split("\n").find((l) => /Error|error/.test(l)) ?? error.message.split("\n")[0] ?? "") : String(error);
-        skipped.push({ variant, reason: reason.trim().slice(0, 300) });
-        log(`  ${framework}/${driver}/${variant}: not measured (${reason.trim().slice(0, 200)})`);
+        const extra = plan.lPool === undefined ? {} : { lPool: plan.lPool };
+        return startServer({ framework, variant, db: target, poolMax: plan.poolMax, rows: plan.rows, ...extra });
+      }),
+    );
+    started.forEach((outcome, i) => {
+      const variant = variants[i] as Variant;
+      if (outcome.status === "fulfilled") {
+        servers.push({ variant, server: outcome.value });
+        return;
       }
-    }
+      const error: unknown = outcome.reason;
+      const reason = error instanceof Error ? (error.message.split("\n").find((l) => /Error|error/.test(l)) ?? error.message.split("\n")[0] ?? "") : String(error);
+      skipped.push({ variant, reason: reason.trim().slice(0, 300) });
+      log(`  ${framework}/${driver}/${variant}: not measured (${reason.trim().slice(0, 200)})`);
+    });
     for (const { variant, server } of servers) {
       log(`  warm-up ${framework}/${driver}/${variant} (${plan.warmSeconds}s, all routes)`);
       await runLoad({ port: server.port, route: "mix", seconds: plan.warmSeconds, connections: plan.connections, rows: plan.rows });

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { buildBundles } from "./build.ts";
-import { pinned, SERVER_CORE } from "./cores.ts";
+import { nodeBinary, pinned, SERVER_CORE } from "./cores.ts";
 import type { ServerConfig, ServerMessage, ServerRequest } from "./server/config.ts";
 
 const BENCH_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -29,7 +29,7 @@ export interface RunningBenchServer {
 /** Starts one server process pinned to the server core and waits until it listens (or fails). */
 export async function startServer(config: ServerConfig): Promise<RunningBenchServer> {
   const main = await serverBundle();
-  const { command, args } = pinned(SERVER_CORE, process.execPath, ["--expose-gc", main, JSON.stringify(config)]);
+  const { command, args } = pinned(SERVER_CORE, nodeBinary, ["--expose-gc", main, JSON.stringify(config)]);
   const child = spawn(command, args, { cwd: BENCH_DIR, stdio: ["ignore", "inherit", "pipe", "ipc"] });
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { pinned, SERVER_CORE } from "../cores.ts";
+import { nodeBinary, pinned, SERVER_CORE } from "../cores.ts";
 import { microBundle } from "../servers.ts";
 import { median } from "../stats.ts";
 import { MICRO_VARIANTS, type MicroVariant } from "./variants.ts";
@@ -12,7 +12,7 @@ export interface MicroResult {
 }
 
 function runOne(file: string, variant: MicroVariant, iterations: number, rounds: number): Promise<number[]> {
-  const { command, args } = pinned(SERVER_CORE, process.execPath, [file, variant, String(iterations), String(rounds)]);
+  const { command, args } = pinned(SERVER_CORE, nodeBinary, [file, variant, String(iterations), String(rounds)]);
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
