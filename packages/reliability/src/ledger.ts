@@ -2,7 +2,7 @@ import { isSuccess, type Outcome } from "./client.ts";
 
 /**
  * committed: the client got a complete 2xx, so every row must be there.
- * absent: the client got a complete non-2xx, so no row may be there.
+ * absent: the client got a complete non-2xx, so no row may be there (see commitInDoubt).
  * atomic: the client never learned the outcome (reset, abort, truncated): all rows or none.
  */
 export type Expectation = "committed" | "absent" | "atomic";
@@ -18,9 +18,14 @@ export type Expectation = "committed" | "absent" | "atomic";
 export class Ledger {
   private readonly entries = new Map<string, { rows: number; expect: Expectation; outcome: string }>();
 
-  /** Records a request by the rule of the guarantee: what the client saw decides what must be true. */
-  record(tag: string, rows: number, outcome: Outcome): Expectation {
-    const expect: Expectation = isSuccess(outcome) ? "committed" : outcome.kind === "response" ? "absent" : "atomic";
+  /**
+   * Records a request by the rule of the guarantee: what the client saw decides what must be true.
+   * `commitInDoubt`: the network may drop a COMMIT's acknowledgement (faults on the wire), so a 500
+   * may stand for work that did commit; sqlscope cannot know and says 500. Only all-or-nothing holds.
+   */
+  record(tag: string, rows: number, outcome: Outcome, options: { commitInDoubt?: boolean } = {}): Expectation {
+    const inDoubt = options.commitInDoubt === true && outcome.kind === "response" && outcome.status === 500;
+    const expect: Expectation = isSuccess(outcome) ? "committed" : outcome.kind === "response" && !inDoubt ? "absent" : "atomic";
     this.entries.set(tag, { rows, expect, outcome: outcome.kind === "response" ? String(outcome.status) : outcome.error });
     return expect;
   }

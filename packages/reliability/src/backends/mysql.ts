@@ -56,6 +56,10 @@ export async function mysqlBackend(serverUrl: string, prefix: string): Promise<B
         [name, adminId],
       ),
     sessions: () => scalar("SELECT count(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> ?", [name, adminId]),
+    async sessionIds() {
+      const [rows] = await admin.query("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> ?", [name, adminId]);
+      return (rows as { id: number }[]).map((r) => Number(r.id));
+    },
     async committedRows() {
       // A fresh read view: the admin connection's autocommit SELECT sees every committed row.
       const [rows] = await admin.query(`SELECT tag, count(*) AS n FROM \`${name}\`.items GROUP BY tag`);

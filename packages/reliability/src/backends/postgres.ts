@@ -64,6 +64,13 @@ export async function postgresBackend(serverUrl: string, prefix: string): Promis
     openTransactions: () =>
       scalar("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND (xact_start IS NOT NULL OR state LIKE 'idle in transaction%')", [name]),
     sessions: () => scalar("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'", [name]),
+    async sessionIds() {
+      const result = await admin.query<{ id: number }>(
+        "SELECT pid AS id FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'",
+        [name],
+      );
+      return result.rows.map((r) => Number(r.id));
+    },
     async committedRows() {
       const client = new pg.Client({ connectionString: dbUrl });
       await client.connect();

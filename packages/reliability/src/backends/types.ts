@@ -24,6 +24,8 @@ export interface Backend {
   openTransactions(): Promise<number>;
   /** Server sessions connected to this database (not counting the admin connection). */
   sessions(): Promise<number>;
+  /** The ids of those sessions (to kill one at random). */
+  sessionIds(): Promise<number[]>;
   /** Committed rows per tag, as any other client sees them. */
   committedRows(): Promise<Map<string, number>>;
   /** Runs SQL on the admin connection (schema set-up, checks). */
