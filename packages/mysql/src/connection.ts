@@ -9,8 +9,15 @@ const IN_TRANS = 1;
 
 export interface MysqlConnectionSettings {
   readonly sessionVariables: Readonly<Record<string, SessionValue>>;
-  readonly resetOnRelease: boolean;
+  readonly resetOnRelease: boolean | "auto";
 }
+
+/**
+ * Statements that can leave state in the session beyond their transaction: SET (variables, names,
+ * roles, the next transaction's isolation), user variables, temporary tables, table and named locks,
+ * USE, SQL-level prepared statements, procedures (which may do any of these), HANDLER and XA.
+ */
+const SESSION_STATE = /^\s*(?:SET|USE|LOCK|PREPARE|EXECUTE|DEALLOCATE|CALL|HANDLER|XA)\b|\bTEMPORARY\b|@|\bGET_LOCK\s*\(/i;
 
 /**
  * One mysql2 connection. Listeners for 'error' and 'end' are attached before the handshake, so a
@@ -18,7 +25,7 @@ export interface MysqlConnectionSettings {
  * the process; it is marked broken and the pool replaces it instead of handing it out.
  */
 export class MysqlConnection implements DriverConnection<PromiseConnection> {
-  readonly raw: PromiseConnection;
+  private readonly promise: PromiseConnection;
   private readonly core: CoreConnection;
   private readonly settings: MysqlConnectionSettings;
   private _broken = false;
@@ -26,13 +33,17 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
   private txn = false;
   /** The error that broke the connection, for diagnostics. */
   lastError: Error | undefined = undefined;
+  /** Something may have left session state behind, so resetOnRelease: "auto" resets on release. */
+  private dirty = false;
+  /** COM_RESET_CONNECTIONs sent, for diagnostics and tests. */
+  resets = 0;
   /** A streaming query holds the connection: any other statement would queue behind it and wait forever. */
   private streaming = false;
 
   private constructor(core: CoreConnection, settings: MysqlConnectionSettings) {
     this.core = core;
     this.settings = settings;
-    this.raw = core.promise();
+    this.promise = core.promise();
     core.on("error", (error: Error) => {
       this.lastError = error;
       if ((error as { fatal?: boolean }).fatal !== false) this._broken = true;
@@ -45,7 +56,7 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
   static async open(options: ConnectionOptions, settings: MysqlConnectionSettings): Promise<MysqlConnection> {
     const conn = new MysqlConnection(mysql2.createConnection(options), settings);
     try {
-      await conn.raw.connect();
+      await conn.promise.connect();
       await conn.applySessionVariables();
     } catch (error) {
       conn.core.destroy();
@@ -54,21 +65,29 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
     return conn;
   }
 
+  /** The mysql2 promise connection. Whatever is done with it is unknown to us, so the connection is reset on release. */
+  get raw(): PromiseConnection {
+    this.dirty = true;
+    return this.promise;
+  }
+
   get broken(): boolean {
     return this._broken;
   }
 
   private escape = (value: unknown): string => this.core.escape(value);
 
-  private async run(sql: string): Promise<unknown> {
+  private async run(sql: string, template = sql): Promise<unknown> {
     if (this.streaming) throw streamOpen();
-    const [result] = await this.raw.query(sql);
+    // The template, not the interpolated text: an '@' inside a bound value says nothing about state.
+    if (!this.dirty && SESSION_STATE.test(template)) this.dirty = true;
+    const [result] = await this.promise.query(sql);
     if (isHeader(result)) this.txn = (result.serverStatus & IN_TRANS) !== 0;
     return result;
   }
 
   async query(sql: string, params: readonly unknown[]): Promise<QueryResult> {
-    const result = await this.run(params.length === 0 ? sql : interpolate(sql, params, this.escape));
+    const result = await this.run(params.length === 0 ? sql : interpolate(sql, params, this.escape), sql);
     if (isHeader(result)) {
       const id = result.insertId as number | string;
       return {
@@ -84,6 +103,7 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
 
   async *stream(sql: string, params: readonly unknown[]): AsyncIterable<Row> {
     if (this.streaming) throw streamOpen();
+    if (!this.dirty && SESSION_STATE.test(sql)) this.dirty = true;
     const query = this.core.query(params.length === 0 ? sql : interpolate(sql, params, this.escape));
     this.streaming = true;
     // After an early break the stream stops listening while the rest of the result drains; an error
@@ -139,7 +159,7 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
   /** COM_PING: one round trip, and it fails at once on a socket the server already closed. */
   async validate(): Promise<boolean> {
     if (this._broken || this.streaming) return false;
-    await this.raw.ping();
+    await this.promise.ping();
     return true;
   }
 
@@ -149,11 +169,16 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
 
   /**
    * COM_RESET_CONNECTION: rolls back an open transaction and clears user variables, temporary
-   * tables, prepared statements and session variables; ours are applied again afterwards.
+   * tables, prepared statements and session variables; ours are applied again afterwards. With
+   * resetOnRelease "auto" only when the connection may hold such state (it costs a round trip that
+   * took longer than a whole BEGIN/SELECT/COMMIT scope on MariaDB here).
    */
   async reset(): Promise<void> {
-    if (!this.settings.resetOnRelease) return;
-    await this.raw.reset();
+    const mode = this.settings.resetOnRelease;
+    if (mode === false || (mode === "auto" && !this.dirty)) return;
+    await this.promise.reset();
+    this.resets++;
+    this.dirty = false;
     this.txn = false;
     await this.applySessionVariables();
   }
@@ -174,7 +199,7 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
     try {
       // COM_QUIT is polite; a server that does not answer within 2 s gets the socket closed on it.
       const ended = await Promise.race([
-        this.raw.end().then(
+        this.promise.end().then(
           () => true,
           () => false,
         ),

@@ -22,10 +22,13 @@ export interface MysqlOptions {
    */
   sessionVariables?: Readonly<Record<string, SessionValue>>;
   /**
-   * Clear session state (user variables, temporary tables, an open transaction, session variables)
-   * with COM_RESET_CONNECTION before a connection is reused. Default true; one round trip per release.
+   * Clear session state (user variables, temporary tables, locks, session variables) with
+   * COM_RESET_CONNECTION before a connection is reused. "auto" (default) resets only connections
+   * that ran a statement able to leave such state (SET, `@` variables, TEMPORARY, LOCK, GET_LOCK,
+   * USE, PREPARE, CALL, ...) or whose raw handle was taken with connection(); true resets every
+   * time; false never (an open transaction is still rolled back).
    */
-  resetOnRelease?: boolean;
+  resetOnRelease?: boolean | "auto";
   /** Any other mysql2 connection option (typeCast, dateStrings, supportBigNumbers, timezone, ...). */
   driverOptions?: Omit<ConnectionOptions, "multipleStatements">;
 }
@@ -33,7 +36,7 @@ export interface MysqlOptions {
 export interface ResolvedMysqlOptions {
   readonly connection: ConnectionOptions;
   readonly sessionVariables: Readonly<Record<string, SessionValue>>;
-  readonly resetOnRelease: boolean;
+  readonly resetOnRelease: boolean | "auto";
 }
 
 export function resolveOptions(options: MysqlOptions): ResolvedMysqlOptions {
@@ -71,5 +74,9 @@ export function resolveOptions(options: MysqlOptions): ResolvedMysqlOptions {
   if (options.password !== undefined) connection.password = options.password;
   if (options.database !== undefined) connection.database = options.database;
   if (options.ssl !== undefined) connection.ssl = options.ssl;
-  return { connection, sessionVariables: variables, resetOnRelease: options.resetOnRelease ?? true };
+  const reset = options.resetOnRelease ?? "auto";
+  if (reset !== true && reset !== false && reset !== "auto") {
+    throw new ConfigError(`mysql({ resetOnRelease }) must be true, false or "auto", got ${String(reset)}.`);
+  }
+  return { connection, sessionVariables: variables, resetOnRelease: reset };
 }

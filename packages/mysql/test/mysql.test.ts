@@ -10,7 +10,7 @@ import {
 import { mysqlTestUrl } from "@sqlscope/testkit";
 import type { Connection as PromiseConnection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mysql, type MysqlOptions } from "../src/index.ts";
+import { mysql, MysqlConnection, type MysqlOptions } from "../src/index.ts";
 import { createTestDatabase, eventually, isAlive, type TestDatabase } from "./helpers.ts";
 
 const serverUrl = mysqlTestUrl();
@@ -124,6 +124,43 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/mysql against a real MariaDB
       };
     });
     expect(after).toEqual({ id: id1, leftover: null, lockWait: 7, temp: "ER_NO_SUCH_TABLE", v: 0 });
+  });
+
+  it('resetOnRelease "auto" resets only connections that may carry session state', async () => {
+    const conn = (await mysql({ uri: tdb.url }).connect()) as MysqlConnection;
+    try {
+      await conn.query("SELECT ? AS email", ["someone@example.com"]); // an '@' in a value is not state
+      await conn.query("UPDATE counters SET v = v WHERE id = ?", [1]);
+      await conn.reset();
+      expect(conn.resets).toBe(0);
+      await conn.query("SET @a = 1", []);
+      await conn.reset();
+      expect(conn.resets).toBe(1);
+      expect((await conn.query("SELECT @a AS a", [])).rows).toEqual([{ a: null }]);
+      await conn.reset(); // reading @a counted as possible state: reset again, cheaply correct
+      await conn.raw.query("SET @b = 2"); // the raw handle: anything may have happened
+      await conn.reset();
+      expect(conn.resets).toBe(3);
+    } finally {
+      await conn.close();
+    }
+    const always = (await mysql({ uri: tdb.url, resetOnRelease: true }).connect()) as MysqlConnection;
+    try {
+      await always.query("SELECT 1", []);
+      await always.reset();
+      expect(always.resets).toBe(1);
+    } finally {
+      await always.close();
+    }
+  });
+
+  it("resets a connection whose raw handle set state, even with no statement through the session", async () => {
+    const db = open({ commit: "manual", pool: { max: 1 } });
+    await db.runInScope(async () => {
+      const raw = await getSession().connection<PromiseConnection>();
+      await raw.query("SET @via_raw = 'leak'");
+    });
+    expect(await db.runInScope(() => getSession().selectValue("SELECT @via_raw"))).toBeNull();
   });
 
   it("without resetOnRelease, still rolls back a transaction the server reports open", async () => {
