@@ -63,6 +63,8 @@ export function resolveOptions(options: MysqlOptions): ResolvedMysqlOptions {
   }
   const connection: ConnectionOptions = {
     charset: "utf8mb4",
+    // BIGINT beyond 2^53 as an exact string instead of a silently rounded number.
+    supportBigNumbers: true,
     ...options.driverOptions,
     connectTimeout: options.connectTimeoutMs ?? 10_000,
     multipleStatements: false,

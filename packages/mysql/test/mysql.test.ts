@@ -57,6 +57,14 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/mysql against a real MariaDB
     expect(await db.runInScope(() => getSession().selectValue("SELECT body FROM notes WHERE id = ?", [lastInsertId]))).toBe(tricky);
   });
 
+  it("returns BIGINT as a number when exact and as a string beyond 2^53, never rounded", async () => {
+    const db = open();
+    const row = await db.runInScope(() =>
+      getSession().selectOne("SELECT CAST(? AS SIGNED) AS small, CAST('9007199254740993' AS SIGNED) AS big", [42]),
+    );
+    expect(row).toEqual({ small: 42, big: "9007199254740993" });
+  });
+
   it("replaces a pooled connection the server KILLed, without handing it to anyone", async () => {
     // validateAfterIdleMs is high: what saves us here is the 'end' listener marking the connection broken.
     const db = open({ pool: { max: 1, validateAfterIdleMs: 60_000 } });
