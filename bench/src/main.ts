@@ -25,6 +25,7 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     frameworks: { type: "string" },
     drivers: { type: "string" },
+    routes: { type: "string" },
     reps: { type: "string" },
     seconds: { type: "string" },
     "l-pool": { type: "string" },
@@ -32,13 +33,14 @@ const { values: args } = parseArgs({
     "no-micro": { type: "boolean", default: false },
     "no-memory": { type: "boolean", default: false },
     "no-profile": { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
 
 if (args.help) {
-  console.log(`pnpm bench [--quick] [--frameworks=node-http,express,...] [--drivers=sqlite,postgres,...]
-           [--reps=N] [--seconds=S] [--no-micro] [--no-memory] [--no-profile]
+  console.log(`pnpm bench [--quick] [--frameworks=node-http,express,...] [--drivers=sqlite,postgres,...] [--routes=read,update,nodb,error]
+           [--reps=N] [--seconds=S] [--no-micro] [--no-memory] [--no-profile] [--profile]
            [--l-pool='{"leakDetectionMs":0}']  (extra pool options for L, to measure a setting)
            [--node=/path/to/node]  (run servers and micro-benchmarks on another Node binary)
 Needs wrk (apt-get install -y wrk). Writes bench/results/latest.md, latest.svg and latest.json.`);
@@ -56,6 +58,7 @@ if (args.node !== undefined) useNode(args.node);
 const quick = args.quick;
 const frameworks = list<Framework>(args.frameworks, FRAMEWORKS, quick ? ["node-http", "express"] : FRAMEWORKS);
 const drivers = list<DriverName>(args.drivers, DRIVERS, quick ? ["sqlite"] : DRIVERS);
+const routeFilter = list<Route>(args.routes, ROUTES, ROUTES);
 const plan: RunPlan = {
   reps: Number(args.reps ?? (quick ? 2 : 5)),
   measureSeconds: Number(args.seconds ?? (quick ? 1 : 2)),
@@ -65,7 +68,7 @@ const plan: RunPlan = {
   poolMax: 10,
   ...(args["l-pool"] === undefined ? {} : { lPool: JSON.parse(args["l-pool"]) as Record<string, number> }),
 };
-const memoryRequests = quick ? 30_000 : 1_000_000;
+const memoryRequests = quick ? 20_000 : 1_000_000;
 const log: Log = (line) => process.stderr.write(`${line}\n`);
 
 function nodeVersion(): string {
@@ -101,7 +104,7 @@ async function main(): Promise<void> {
       try {
         for (const framework of frameworks) {
           // The no-db route does not depend on the driver: measured once per framework, on the first driver.
-          const routes: Route[] = ROUTES.filter((r) => r !== "nodb" || driver === drivers[0]);
+          const routes: Route[] = routeFilter.filter((r) => r !== "nodb" || driver === drivers[0]);
           const variants = VARIANTS.filter((v) => v !== "P" || driver !== "duckdb");
           log(`${framework} x ${driver}`);
           groups.push(await runGroup(framework, driver, variants, routes, db, plan, log));
@@ -109,7 +112,8 @@ async function main(): Promise<void> {
         if (driver === "sqlite" && !args["no-memory"] && frameworks.includes("express")) {
           memory.push(await runMemory("express", "L", db, memoryRequests, quick ? 1 : 5, plan, log));
         }
-        if (!args["no-profile"]) {
+        // The CPU profile belongs to the full run; a quick run profiles only when asked (--profile).
+        if (!args["no-profile"] && (!quick || args.profile)) {
           const framework = frameworks.includes("express") ? "express" : frameworks[0];
           if (framework !== undefined && (driver === "sqlite" || !quick)) {
             log(`profiling ${framework}/${driver}/read/L`);
@@ -126,7 +130,7 @@ async function main(): Promise<void> {
     }
     if (!args["no-micro"]) {
       log("micro-benchmark");
-      micro = await runMicro(quick ? 20_000 : 200_000, quick ? 3 : 5, quick ? 1 : 3);
+      micro = await runMicro(quick ? 10_000 : 200_000, quick ? 3 : 5, quick ? 1 : 3);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -150,7 +154,7 @@ async function main(): Promise<void> {
     },
     plan,
     coverage: quick
-      ? `quick subset: ${frameworks.join(", ")} on ${drivers.join(", ")}; ${plan.reps} repetitions of ${plan.measureSeconds} s (the full run does 5 of 2 s on every framework and driver); memory over ${memoryRequests.toLocaleString("en-US")} requests (full: 1,000,000).`
+      ? `quick subset: ${frameworks.join(", ")} on ${drivers.join(", ")}; ${plan.reps} repetitions of ${plan.measureSeconds} s (the full run does 5 of 2 s on every framework and driver, and adds a CPU profile); memory over ${memoryRequests.toLocaleString("en-US")} requests (full: 1,000,000).`
       : `${frameworks.join(", ")} on ${drivers.join(", ")}.`,
     groups,
     notMeasured,
