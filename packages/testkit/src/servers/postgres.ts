@@ -59,6 +59,10 @@ export async function startPostgres(): Promise<RunningServer> {
     return {
       url: `postgres://${USER}@127.0.0.1:${port}/postgres`,
       dir,
+      async restart() {
+        // pg_ctl restart reuses the options the server was started with (postmaster.opts).
+        await run(pgCtl, ["restart", "-D", data, "-m", "fast", "-w", "-t", "30", "-s", "-l", join(dir, "log")], { user: USER });
+      },
       async stop() {
         if (stopped) return;
         stopped = true;
