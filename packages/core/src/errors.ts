@@ -117,15 +117,26 @@ export class PoolTimeoutError extends SQLScopeError {
   readonly expose = false;
 }
 
-/** The commit at the end of a scope failed; the scope's work is not in the database. */
+/**
+ * The commit at the end of a scope failed. Usually nothing was saved; when the connection was lost
+ * during COMMIT the outcome is unknown (`inDoubt`): the server may have committed before the link broke.
+ */
 export class CommitFailedError extends SQLScopeError {
+  /** True when the connection broke during COMMIT: the work may or may not be in the database. */
+  readonly inDoubt: boolean;
   constructor(key: string, cause: unknown) {
+    const inDoubt = cause instanceof SQLScopeError && cause.code === "ERR_SQLSCOPE_CONNECTION";
     super(
       "ERR_SQLSCOPE_COMMIT_FAILED",
-      `The commit of "${key}" failed, so nothing this scope wrote to it was saved: ${messageOf(cause)}. ` +
-        "The client gets an error status instead of the success it would have had; retry the request.",
-      { cause, retryable: isRetryable(cause) },
+      inDoubt
+        ? `The connection of "${key}" was lost during COMMIT, so whether this scope's work was saved is unknown: ` +
+            `${messageOf(cause)}. The client gets an error status; check the data (or make the request idempotent) before retrying.`
+        : `The commit of "${key}" failed, so nothing this scope wrote to it was saved: ${messageOf(cause)}. ` +
+            "The client gets an error status instead of the success it would have had; retry the request.",
+      // An in-doubt commit is never retryable: re-running it could apply the work twice.
+      { cause, retryable: !inDoubt && isRetryable(cause) },
     );
+    this.inDoubt = inDoubt;
   }
 }
 

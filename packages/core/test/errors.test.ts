@@ -68,9 +68,13 @@ describe("errors", () => {
     expect(new Set(codes).size).toBe(codes.length);
   });
 
-  it("CommitFailedError is retryable exactly when its cause is", () => {
+  it("CommitFailedError is retryable when its cause is, unless the commit is in doubt", () => {
     expect(new CommitFailedError("db", new SerializationError("x.", cause)).retryable).toBe(true);
-    expect(new CommitFailedError("db", new ConnectionError("db", cause)).retryable).toBe(true);
+    // A connection lost during COMMIT leaves the outcome unknown: never retryable, and it says so.
+    const inDoubt = new CommitFailedError("db", new ConnectionError("db", cause));
+    expect(inDoubt).toMatchObject({ retryable: false, inDoubt: true });
+    expect(inDoubt.message).toMatch(/unknown.*before retrying/);
+    expect(new CommitFailedError("db", new SerializationError("x.", cause)).inDoubt).toBe(false);
     expect(new CommitFailedError("db", new Error("disk full")).retryable).toBe(false);
     expect(new CommitFailedError("db", new Error("disk full")).message).toMatch(/"db".*disk full.*retry/);
   });
