@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { Agent } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { createHistogram, monitorEventLoopDelay, type RecordableHistogram } from "node:perf_hooks";
 import { SQLScope } from "@sqlscope/core";
 import { sqlite } from "@sqlscope/sqlite";
 import { FaultProxy, startMariadb, startPostgres, type Fault, type RunningServer } from "@sqlscope/testkit";
@@ -43,7 +43,8 @@ interface Totals {
   absent: number;
   atomic: number;
   violations: string[];
-  latencies: number[];
+  /** Outside the JS heap, so measuring does not grow what the soak watches. */
+  latencies: RecordableHistogram;
   faults: Map<string, number>;
 }
 
@@ -167,7 +168,7 @@ async function phase(lane: Lane, index: number, totals: Totals): Promise<void> {
         ...(abortAfterMs === undefined ? {} : { abortAfterMs }),
       });
       totals.requests++;
-      if (isSuccess(outcome)) totals.latencies.push(outcome.ms);
+      if (isSuccess(outcome)) totals.latencies.record(Math.max(1, outcome.ms));
       // Routes that mean to succeed can end in a COMMIT whose answer a reset or kill swallowed.
       const meansSuccess = m.path === "/write" || m.path === "/slow-write";
       if (m.rows > 0) ledger.record(tag, m.rows, outcome, { commitInDoubt: meansSuccess && lane.proxy !== undefined });
@@ -201,7 +202,7 @@ async function main(): Promise<void> {
     await serverLane("mysql/node-http", await mysqlBackend(myUrl, "soak"), "node-http"),
     await sqliteLane(),
   ];
-  const totals: Totals = { requests: 0, committed: 0, absent: 0, atomic: 0, violations: [], latencies: [], faults: new Map() };
+  const totals: Totals = { requests: 0, committed: 0, absent: 0, atomic: 0, violations: [], latencies: createHistogram(), faults: new Map() };
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const heap: number[] = [];
@@ -219,8 +220,7 @@ async function main(): Promise<void> {
   for (const lane of lanes) await lane.close();
   for (const s of started) await s.stop();
 
-  const sorted = totals.latencies.sort((a, b) => a - b);
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+  const pct = (p: number) => totals.latencies.percentile(p);
   const quarter = Math.max(1, Math.floor(heap.length / 4));
   const mib = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length / 2 ** 20;
   const early = mib(heap.slice(1, 1 + quarter));
@@ -234,7 +234,7 @@ async function main(): Promise<void> {
     `| complete non-2xx (rows must be absent) | ${totals.absent} |`,
     `| no complete response (all rows or none) | ${totals.atomic} |`,
     `| violations | ${totals.violations.length} |`,
-    `| 2xx latency p50 / p99 / max | ${pct(50)} / ${pct(99)} / ${sorted.at(-1) ?? 0} ms |`,
+    `| 2xx latency p50 / p99 / max | ${pct(50)} / ${pct(99)} / ${totals.latencies.max} ms |`,
     `| event loop delay max | ${(loop.max / 1e6).toFixed(0)} ms |`,
     `| heap after GC, early / late quarter | ${early.toFixed(1)} / ${late.toFixed(1)} MiB${gc === undefined ? " (run with --expose-gc for exact figures)" : ""} |`,
     `| faults | ${[...totals.faults].map(([k, v]) => `${k} x${v}`).join("; ")} |`,
