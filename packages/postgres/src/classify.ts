@@ -13,13 +13,14 @@ const SOCKET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNREFUSED", "ETIMEDOUT"
 const GONE = /Connection terminated|not queryable|Client was closed|Connection ended|connection error/i;
 
 /**
- * Maps a pg error to what the core does with it: SQLSTATE 40001/40P01 are retryable, class 23 is a
+ * Maps a pg error to what the core does with it: SQLSTATE 40001/40P01/55P03 are retryable, class 23 is a
  * constraint, admin shutdown (57P01-03), class 08 and dead sockets mean the connection must go.
  */
 export function classifyPostgresError(error: unknown): ErrorClass {
   if (error instanceof pg.DatabaseError || isSqlState(error)) {
     const code = (error as { code?: string }).code ?? "";
-    if (code === "40001" || code === "40P01") return { kind: "serialization", fatal: false };
+    // 55P03 (lock_timeout, NOWAIT) is what MySQL calls a lock wait timeout: retryable on both.
+    if (code === "40001" || code === "40P01" || code === "55P03") return { kind: "serialization", fatal: false };
     if (code.startsWith("23")) {
       return { kind: "constraint", fatal: false, constraint: CONSTRAINTS[code as keyof typeof CONSTRAINTS] ?? "other" };
     }

@@ -205,6 +205,24 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/postgres against a real serv
     await expect(slow).rejects.toMatchObject({ driverCode: "57014" });
   });
 
+  it("turns a lock_timeout (55P03) into a retryable SerializationError", async () => {
+    const db = open({ pool: { max: 2 } }, { lockTimeoutMs: 100 });
+    let release!: () => void;
+    let locked!: () => void;
+    const holding = new Promise<void>((r) => (locked = r));
+    const holder = db.runInScope(async () => {
+      await getSession().execute("UPDATE counters SET v = v WHERE id = 2");
+      locked();
+      await new Promise<void>((r) => (release = r));
+    });
+    await holding;
+    const waiter = db.runInScope(() => getSession().execute("UPDATE counters SET v = v + 1 WHERE id = 2"), { isolated: true });
+    await expect(waiter).rejects.toBeInstanceOf(SerializationError);
+    await expect(waiter).rejects.toMatchObject({ cause: { code: "55P03" } });
+    release();
+    await holder;
+  });
+
   it("streams a large result through a cursor and leaves the connection usable after an early break", async () => {
     const db = open({ pool: { max: 1 } }, { streamBatchSize: 7 });
     await db.runInScope(async () => {
