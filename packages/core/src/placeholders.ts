@@ -81,7 +81,8 @@ function parse(sql: string, { style, backslashEscapes = false }: ParseOptions): 
     const c = sql.charCodeAt(i);
     if (c === 39 /* ' */ || c === 34 /* " */ || c === 96 /* ` */) {
       i = skipQuoted(sql, i, c, (backslashEscapes && c !== 96) || (c === 39 && isEscapeString(sql, i)));
-    } else if (c === 45 /* - */ && sql.charCodeAt(i + 1) === 45) {
+    } else if ((c === 45 /* - */ && sql.charCodeAt(i + 1) === 45) || (c === 35 /* # */ && backslashEscapes)) {
+      // `#` starts a comment only in MySQL, the one dialect with backslash escapes (PostgreSQL has # operators).
       const end = sql.indexOf("\n", i);
       i = end === -1 ? n : end + 1;
     } else if (c === 47 /* / */ && sql.charCodeAt(i + 1) === 42 /* * */) {

@@ -35,6 +35,9 @@ describe("compileSql: translation", () => {
 
   it("honours backslash escapes only when the dialect has them", () => {
     expect(compileSql(`SELECT 'a\\' ?', ?`, my).positional).toBe(1);
+    // MySQL # comments hide placeholders; elsewhere # is an operator (PostgreSQL) and is left alone.
+    expect(compileSql("SELECT ? # is it :this?\nFROM t", my)).toMatchObject({ positional: 1, names: null });
+    expect(compileSql("SELECT 1 # ?", q).positional).toBe(1);
     // Without backslash escapes, the string ends at \' and the next ' opens one that hides the last ?.
     expect(compileSql(`SELECT 'a\\' ?', ?`, q).positional).toBe(1);
     expect(compileSql(`SELECT 'a\\', ?`, q).positional).toBe(1);
