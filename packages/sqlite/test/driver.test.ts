@@ -57,6 +57,21 @@ describe("sqlite() driver", () => {
     }
   });
 
+  it("refuses objects and arrays as parameters with a ParameterError naming the position; buffers bind", async () => {
+    const driver = sqlite({ filename: tmp.file("objects.db") });
+    const conn = (await driver.connect()) as SqliteConnection;
+    try {
+      await conn.executeScript("CREATE TABLE t (v)");
+      await expect(conn.query("INSERT INTO t (v) VALUES (?)", [{ a: 1 }])).rejects.toThrow(/Parameter 1 is an object.*JSON\.stringify/);
+      await expect(conn.query("INSERT INTO t (v) VALUES (?)", [[1, 2]])).rejects.toMatchObject({ code: "ERR_SQLSCOPE_PARAMETERS" });
+      await conn.query("INSERT INTO t (v) VALUES (?)", [Buffer.from("hi")]);
+      expect((await conn.query("SELECT count(*) AS n FROM t", [])).rows).toEqual([{ n: 1 }]);
+    } finally {
+      await conn.close();
+      await driver.close?.();
+    }
+  });
+
   it("returns rows as objects, generated ids, RETURNING rows, booleans and dates bound, bigints exact with safeIntegers", async () => {
     const driver = sqlite({ filename: tmp.file("a.db"), safeIntegers: true });
     const conn = (await driver.connect()) as SqliteConnection;
