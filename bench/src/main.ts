@@ -1,7 +1,7 @@
 // `pnpm bench` (full) and `pnpm bench --quick`: measures sqlscope against hand-written per-request
 // transactions (B1, B1a) and a peer library (P) over real HTTP, and writes bench/results/latest.{md,svg,json}.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,7 +13,7 @@ import { runGroup, type GroupResult, type Log, type RunPlan } from "./measure.ts
 import { runMemory, type MemoryResult } from "./memory.ts";
 import { runMicro, type MicroResult } from "./micro/run.ts";
 import { profileServer, type ProfileSummary } from "./profile.ts";
-import { allCells, markdown } from "./report.ts";
+import { allCells, markdown, type RunReport } from "./report.ts";
 import { DRIVERS, FRAMEWORKS, ROUTES, VARIANTS, type DriverName, type Framework, type Route } from "./server/config.ts";
 import { chart } from "./svg.ts";
 
@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     "no-memory": { type: "boolean", default: false },
     "no-profile": { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    "render-only": { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
@@ -43,6 +44,7 @@ if (args.help) {
            [--reps=N] [--seconds=S] [--no-micro] [--no-memory] [--no-profile] [--profile]
            [--l-pool='{"leakDetectionMs":0}']  (extra pool options for L, to measure a setting)
            [--node=/path/to/node]  (run servers and micro-benchmarks on another Node binary)
+           [--render-only]  (rewrite latest.md and latest.svg from latest.json, measuring nothing)
 Needs wrk (apt-get install -y wrk). Writes bench/results/latest.md, latest.svg and latest.json.`);
   process.exit(0);
 }
@@ -80,7 +82,19 @@ function wrkVersion(): string {
   return (`${out.stdout}${out.stderr}`.split("\n")[0] ?? "wrk").replace(/ \[.*$/, "").trim();
 }
 
+function write(report: RunReport): void {
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, "latest.md"), markdown(report));
+  writeFileSync(join(RESULTS, "latest.svg"), chart(allCells(report.groups), `sqlscope ${report.mode} benchmark, Node ${report.env.node}`));
+}
+
 async function main(): Promise<void> {
+  if (args["render-only"]) {
+    const saved = JSON.parse(readFileSync(join(RESULTS, "latest.json"), "utf8")) as RunReport & { startedAt: string };
+    write({ ...saved, startedAt: new Date(saved.startedAt) });
+    log("rewrote bench/results/latest.md and latest.svg from latest.json");
+    return;
+  }
   checkWrk();
   const started = Date.now();
   const loadBefore = loadavg();
@@ -138,7 +152,7 @@ async function main(): Promise<void> {
   const measuredVariants = new Set(groups.flatMap((g) => g.cells.map((c) => c.variant)));
   if (drivers.includes("duckdb")) notMeasured.push("P on duckdb: Kysely ships no DuckDB dialect.");
   if (!measuredVariants.has("L")) notMeasured.push("L: no sqlscope server started (see the table for why).");
-  const report = {
+  const report: RunReport = {
     mode: quick ? ("quick" as const) : ("full" as const),
     command: `pnpm bench${process.argv.slice(2).length > 0 ? ` ${process.argv.slice(2).join(" ")}` : ""}`,
     startedAt: new Date(started),
@@ -162,9 +176,7 @@ async function main(): Promise<void> {
     memory,
     profiles,
   };
-  mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, "latest.md"), markdown(report));
-  writeFileSync(join(RESULTS, "latest.svg"), chart(allCells(groups), `sqlscope ${report.mode} benchmark, Node ${report.env.node}`));
+  write(report);
   writeFileSync(join(RESULTS, "latest.json"), `${JSON.stringify(report, null, 1)}\n`);
   log(`wrote bench/results/latest.md, latest.svg, latest.json in ${report.seconds.toFixed(0)} s`);
 }

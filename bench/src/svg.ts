@@ -38,7 +38,7 @@ export function chart(cells: readonly CellResult[], title: string): string {
         `<text x="${LABEL_WIDTH - 6}" y="${y + 9}" class="v" text-anchor="end">${cell.variant}</text>`,
         `<rect x="${LABEL_WIDTH}" y="${y}" width="${w.toFixed(1)}" height="${BAR}" fill="${COLORS[cell.variant]}"/>`,
         `<line x1="${lo.toFixed(1)}" x2="${hi.toFixed(1)}" y1="${y + BAR / 2}" y2="${y + BAR / 2}" stroke="#222" stroke-width="1"/>`,
-        `<text x="${(LABEL_WIDTH + w + 6).toFixed(1)}" y="${y + 9}" class="n">${Math.round(mid).toLocaleString("en-US")}</text>`,
+        `<text x="${(Math.max(LABEL_WIDTH + w, hi) + 6).toFixed(1)}" y="${y + 9}" class="n">${Math.round(mid).toLocaleString("en-US")}</text>`,
       );
       y += BAR + 3;
     }
