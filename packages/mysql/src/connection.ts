@@ -81,7 +81,15 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
     if (this.streaming) throw streamOpen();
     // The template, not the interpolated text: an '@' inside a bound value says nothing about state.
     if (!this.dirty && SESSION_STATE.test(template)) this.dirty = true;
-    const [result] = await this.promise.query(sql);
+    let result: unknown;
+    try {
+      [result] = await this.promise.query(sql);
+    } catch (error) {
+      // mysql2 attaches the interpolated text (every bound value, megabytes of it) to its errors, and
+      // errors end up in logs: keep the template with its placeholders instead.
+      if (typeof error === "object" && error !== null && "sql" in error) (error as { sql: string }).sql = template;
+      throw error;
+    }
     if (isHeader(result)) this.txn = (result.serverStatus & IN_TRANS) !== 0;
     return result;
   }

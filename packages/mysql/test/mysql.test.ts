@@ -227,6 +227,16 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/mysql against a real MariaDB
     expect(error).toMatchObject({ constraint: "foreign_key", driverCode: "ER_ROW_IS_REFERENCED_2" });
   });
 
+  it("keeps bound values out of errors: the driver error's sql is the template, not the interpolated text", async () => {
+    const db = open();
+    const secret = "s3cret-value-".repeat(1000);
+    const error = await db.runInScope(() => getSession().execute("INSERT INTO no_such_table (v) VALUES (?)", [secret])).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "ERR_SQLSCOPE_QUERY" });
+    const cause = (error as { cause: { sql?: string } }).cause;
+    expect(cause.sql).toBe("INSERT INTO no_such_table (v) VALUES (?)");
+    expect(JSON.stringify(cause)).not.toContain("s3cret-value");
+  });
+
   it("streams a large result, and a stream broken off early leaves the connection usable", async () => {
     const db = open({ pool: { max: 1 } });
     await db.runInScope(async () => {
