@@ -3,3 +3,4 @@ export {};
 export * from "./servers/index.ts";
 export * from "./adapter-suite/index.ts";
 export { FaultProxy, type Fault, type FaultProxyStats } from "./fault-proxy.ts";
+export { createTestDb, SCHEMA, eventually, deferred, type TestDb } from "./adapter-helpers.ts";
