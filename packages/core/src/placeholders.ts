@@ -14,7 +14,8 @@ export interface CompiledSql {
   readonly native: boolean;
 }
 
-export type Params = readonly unknown[] | Readonly<Record<string, unknown>>;
+/** Positional values for `?`, or an object (any object type, interfaces included) for `:name`. */
+export type Params = readonly unknown[] | object;
 
 export interface ParseOptions {
   style: PlaceholderStyle;

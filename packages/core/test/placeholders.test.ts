@@ -127,3 +127,16 @@ describe("bindParams", () => {
     expect(() => bindParams(c, { a: 1 }, "SELECT 1")).toThrow(/no :name placeholders/);
   });
 });
+
+describe("Params typing", () => {
+  it("accepts an interface-typed object for :name placeholders (no index signature needed)", () => {
+    interface NewUser {
+      email: string;
+      name: string;
+    }
+    const user: NewUser = { email: "a@b.c", name: "A" };
+    const compiled = compileSql("INSERT INTO users (email, name) VALUES (:email, :name)", { style: "?" });
+    // This line is the test as much as the assertion: it must type-check (tsc runs over test files).
+    expect(bindParams(compiled, user, "")).toEqual(["a@b.c", "A"]);
+  });
+});
