@@ -260,9 +260,10 @@ function columnOf(issue: ValidationIssue): string | undefined {
   return issue.path.map((segment) => String(typeof segment === "object" ? segment.key : segment)).join(".");
 }
 
+/** The message of an error, without a final period, for embedding in a sentence of ours. */
 export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return message.endsWith(".") ? message.slice(0, -1) : message;
 }
 
 export function isRetryable(error: unknown): boolean {

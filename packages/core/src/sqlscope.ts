@@ -45,7 +45,7 @@ const live = new Set<SQLScope>();
  * @example
  * export const db = new SQLScope()
  *   .add(sqlite({ filename: "app.db" }), { key: "db", commit: "autocommit" })
- *   .add(duckdb({ path: "events.duckdb" }), { key: "events", commit: "autocommit", extraCommitStatuses: [202] });
+ *   .add(duckdb({ path: "events.duckdb" }), { key: "events", commit: "autocommit", extraCommitStatuses: [400] });
  */
 export class SQLScope {
   readonly isDefault: boolean;

@@ -106,3 +106,10 @@ describe("errors", () => {
     expect(isRetryable("x")).toBe(false);
   });
 });
+
+describe("messages embedding a cause", () => {
+  it("do not double the cause's final period", () => {
+    expect(new CommitFailedError("db", new Error("deferred constraint failed.")).message).not.toMatch(/\.\./);
+    expect(new CommitFailedError("db", new Error("deferred constraint failed.")).message).toMatch(/deferred constraint failed\. The client/);
+  });
+});
