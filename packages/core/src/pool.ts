@@ -103,6 +103,14 @@ export class ConnectionPool {
   private connecting = 0;
   private draining = false;
   private readonly onWarning: (warning: Error) => void;
+  /**
+   * Warm connections returned recently, most recent last. generic-pool still counts them as borrowed;
+   * taking one back costs no promise and no timer (generic-pool arms an acquireTimeoutMillis timer on
+   * every acquire, idle connection or not). Only connections idle less than validateAfterIdleMs live
+   * here: older ones go back to generic-pool, which validates them before handing them out.
+   */
+  private readonly warm: DriverConnection[] = [];
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(key: string, driver: Driver, options: Partial<PoolOptions>, onWarning: (warning: Error) => void) {
     this.key = key;
@@ -211,11 +219,27 @@ export class ConnectionPool {
     }
   }
 
+  /**
+   * A warm connection at once, or undefined when none is idle: the caller then awaits acquire().
+   * Synchronous so that the common checkout creates no promise at all.
+   *
+   * @example
+   * const lease = pool.tryAcquire() ?? (await pool.acquire());
+   */
+  tryAcquire(): Lease | undefined {
+    const conn = this.takeWarm();
+    if (conn === undefined) return undefined;
+    const detect = this.options.leakDetectionMs > 0;
+    const taker = detect && this.captureStacks ? captureStack(ConnectionPool.prototype.tryAcquire) : undefined;
+    return this.lend(conn, taker, detect);
+  }
+
   /** Borrows a connection, or fails with PoolTimeoutError within `acquireTimeoutMs`. */
   async acquire(): Promise<Lease> {
-    let conn: DriverConnection;
     const detect = this.options.leakDetectionMs > 0;
-    const taker = detect && this.captureStacks ? captureStack() : undefined;
+    const taker = detect && this.captureStacks ? captureStack(ConnectionPool.prototype.acquire) : undefined;
+    let conn = this.takeWarm();
+    if (conn !== undefined) return this.lend(conn, taker, detect);
     try {
       conn = await this.pool.acquire();
     } catch (error) {
@@ -224,7 +248,7 @@ export class ConnectionPool {
       throw new PoolTimeoutError(
         this.key,
         this.options.acquireTimeoutMs,
-        { borrowed: this.pool.borrowed, max: this.pool.max, pending: this.pool.pending },
+        { borrowed: this.pool.borrowed - this.warm.length, max: this.pool.max, pending: this.pool.pending },
         recentFailure
           ? this.lastCreateError
           : isDraining(error)
@@ -234,6 +258,10 @@ export class ConnectionPool {
               : undefined,
       );
     }
+    return this.lend(conn, taker, detect);
+  }
+
+  private lend(conn: DriverConnection, taker: { stack?: string } | undefined, detect: boolean): Lease {
     const lease: Lease = { conn, acquiredAt: Date.now(), taker, reported: false };
     this.leases.add(lease);
     if (detect && this.leakTimer === undefined) this.startLeakTimer();
@@ -241,14 +269,78 @@ export class ConnectionPool {
   }
 
   /**
+   * The most recently returned warm connection that may be used without validation. When the top one
+   * is stale, every one below it is older: all of them go back to generic-pool, which validates.
+   */
+  private takeWarm(): DriverConnection | undefined {
+    const conn = this.warm.pop();
+    if (conn === undefined) return undefined;
+    const meta = this.meta.get(conn);
+    const now = Date.now();
+    if (meta !== undefined && !conn.broken && now <= meta.expiresAt && now - meta.idleSince < this.options.validateAfterIdleMs) {
+      return conn;
+    }
+    this.warm.push(conn);
+    this.returnWarm(this.warm.length);
+    return undefined;
+  }
+
+  /** Hands the `count` oldest warm connections to generic-pool (which validates, evicts or destroys them). */
+  private returnWarm(count: number): void {
+    for (const conn of this.warm.splice(0, count)) {
+      const meta = this.meta.get(conn);
+      const dead = conn.broken || meta === undefined || Date.now() > meta.expiresAt;
+      // generic-pool rejects only for a resource it does not know; there is nothing left to return then.
+      (dead ? this.pool.destroy(conn) : this.pool.release(conn)).catch(() => undefined);
+    }
+  }
+
+  // Warm connections are invisible to generic-pool's evictor: this returns the stale ones to it.
+  private startSweep(): void {
+    const every = Math.max(10, Math.min(this.options.validateAfterIdleMs, this.options.evictionIntervalMs || Infinity));
+    this.sweepTimer = setInterval(() => {
+      const now = Date.now();
+      let stale = 0;
+      for (const conn of this.warm) {
+        const meta = this.meta.get(conn);
+        if (meta !== undefined && !conn.broken && now <= meta.expiresAt && now - meta.idleSince < this.options.validateAfterIdleMs) break;
+        stale++;
+      }
+      if (stale > 0) this.returnWarm(stale);
+    }, every);
+    this.sweepTimer.unref();
+  }
+
+  /**
    * Returns a connection. With `destroy`, or when the connection is broken, expired or still in a
    * transaction that cannot be rolled back, it is closed instead. Never throws.
    */
-  async release(lease: Lease, destroy = false): Promise<void> {
-    if (!this.leases.delete(lease)) return; // released twice: the second call is a no-op by contract
+  // Not async: the warm path returns a shared settled promise, so a release creates none.
+  release(lease: Lease, destroy = false): Promise<void> {
+    if (!this.leases.delete(lease)) return DONE; // released twice: the second call is a no-op by contract
     const conn = lease.conn;
     const meta = this.meta.get(conn);
-    let discard = destroy || conn.broken || meta === undefined || Date.now() > meta.expiresAt;
+    const now = Date.now();
+    const discard = destroy || conn.broken || meta === undefined || now > meta.expiresAt;
+    if (
+      !discard &&
+      !this.draining &&
+      conn.reset === undefined &&
+      conn.inTransaction?.() !== true &&
+      this.options.validateAfterIdleMs > 0 &&
+      this.pool.pending === 0
+    ) {
+      meta.idleSince = now;
+      this.warm.push(conn);
+      if (this.sweepTimer === undefined) this.startSweep();
+      return DONE;
+    }
+    return this.giveBack(conn, meta, discard);
+  }
+
+  // Waiters in generic-pool are served by handing the connection to generic-pool itself.
+  private async giveBack(conn: DriverConnection, meta: Meta | undefined, destroy: boolean): Promise<void> {
+    let discard = destroy;
     if (!discard && conn.inTransaction?.() === true) {
       try {
         await conn.rollback();
@@ -279,8 +371,8 @@ export class ConnectionPool {
   stats(): PoolStats {
     return {
       size: this.pool.size,
-      borrowed: this.pool.borrowed,
-      idle: this.pool.available,
+      borrowed: this.pool.borrowed - this.warm.length,
+      idle: this.pool.available + this.warm.length,
       pending: this.pool.pending,
       max: this.pool.max,
     };
@@ -291,6 +383,9 @@ export class ConnectionPool {
     this.draining = true;
     if (this.leakTimer !== undefined) clearInterval(this.leakTimer);
     this.leakTimer = undefined;
+    if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    this.returnWarm(this.warm.length);
     const deadline = Date.now() + timeoutMs;
     while (this.leases.size > 0 && Date.now() < deadline) await sleep(10);
     for (const lease of [...this.leases]) await this.release(lease, true);
@@ -318,10 +413,12 @@ export class ConnectionPool {
   }
 }
 
-function captureStack(): { stack?: string } {
+const DONE: Promise<void> = Promise.resolve();
+
+function captureStack(below: (...args: never[]) => unknown): { stack?: string } {
   const holder: { stack?: string } = {};
   // captureStackTrace records frames now and formats them only if .stack is read; recording alone is still microseconds.
-  Error.captureStackTrace(holder, ConnectionPool.prototype.acquire);
+  Error.captureStackTrace(holder, below);
   return holder;
 }
 

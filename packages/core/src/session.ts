@@ -516,16 +516,18 @@ export class Session {
 
   private async acquire(): Promise<DriverConnection> {
     const pool = this.entry.pool;
-    let lease: Lease;
     const t0 = performance.now();
-    try {
-      lease = await pool.acquire();
-    } catch (error) {
-      this.opening = undefined;
-      if (channels.acquire.hasSubscribers) {
-        channels.acquire.publish({ scope: this.scope, key: this.key, driver: this.entry.driver.name, waitMs: performance.now() - t0, error: error as Error });
+    let lease = pool.tryAcquire();
+    if (lease === undefined) {
+      try {
+        lease = await pool.acquire();
+      } catch (error) {
+        this.opening = undefined;
+        if (channels.acquire.hasSubscribers) {
+          channels.acquire.publish({ scope: this.scope, key: this.key, driver: this.entry.driver.name, waitMs: performance.now() - t0, error: error as Error });
+        }
+        throw error;
       }
-      throw error;
     }
     this.heldSince = performance.now();
     this.scope.recordAcquire(this.key, this.heldSince - t0);
