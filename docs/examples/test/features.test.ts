@@ -1,31 +1,13 @@
-// The guides include these samples verbatim; tsc checks them (tsconfig includes docs/examples) and this
-// file runs them on a real SQLite file and a real Express server, so the docs cannot rot.
+// hooks.md, retries.md, typed-rows.md and observability.md: their samples run on a real SQLite file and a
+// real Express server (verbatim.test.ts checks the pages show exactly these files).
 import diagnostics from "node:diagnostics_channel";
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { CHANNELS, getSession, type ScopeFigures } from "../src/index.ts";
-import { signupRoutes, type Mailer, type Uploads } from "../../../docs/examples/hooks.ts";
-import { logSlowQueries, scopeFigures, tracing } from "../../../docs/examples/observability.ts";
-import { transfer, transferRoutes } from "../../../docs/examples/retries.ts";
-import { countUsers, findEmail, listUsers } from "../../../docs/examples/typed-rows.ts";
+import { CHANNELS, getSession, type ScopeFigures } from "@sqlscope/core";
+import { signupRoutes, type Mailer, type Uploads } from "../hooks.ts";
+import { logSlowQueries, scopeFigures, tracing } from "../observability.ts";
+import { transfer, transferRoutes } from "../retries.ts";
+import { countUsers, findEmail, listUsers } from "../typed-rows.ts";
 import { expressServer, sqliteDb, type RealDb } from "./real.ts";
-
-const docs = (name: string) => fileURLToPath(new URL(`../../../docs/${name}`, import.meta.url));
-
-describe("the guides include their samples verbatim", () => {
-  for (const [page, samples] of [
-    ["hooks.md", ["hooks.ts"]],
-    ["retries.md", ["retries.ts"]],
-    ["typed-rows.md", ["typed-rows.ts"]],
-    ["observability.md", ["observability.ts"]],
-  ] as const) {
-    it(page, () => {
-      const markdown = readFileSync(docs(page), "utf8");
-      for (const sample of samples) expect(markdown).toContain("```ts\n" + readFileSync(docs(`examples/${sample}`), "utf8") + "```");
-    });
-  }
-});
 
 describe("the samples work", () => {
   let real: RealDb;

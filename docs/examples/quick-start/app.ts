@@ -1,0 +1,19 @@
+// app.ts
+import express from "express";
+import { getSession } from "@sqlscope/core";
+import { sqlscope } from "@sqlscope/express";
+import { db } from "./db.ts";
+
+export const app = express();
+app.use(express.json());
+app.use(sqlscope(db)); // before the routes that use getSession()
+
+app.get("/users/:id", async (req, res) => {
+  res.json(await getSession().selectOne("SELECT * FROM users WHERE id = ?", [req.params.id]));
+});
+
+app.post("/users", async (req, res) => {
+  const { lastInsertId } = await getSession().execute(
+    "INSERT INTO users (email, name) VALUES (:email, :name)", req.body);
+  res.status(201).json({ id: lastInsertId });
+});

@@ -1,0 +1,5 @@
+// db.ts: the app's databases, one key each
+import { SQLScope } from "@sqlscope/core";
+import { sqlite } from "@sqlscope/sqlite";
+
+export const db = new SQLScope().add(sqlite({ filename: "app.db" }), { key: "db", commit: "autocommit" });
