@@ -63,11 +63,14 @@ export function tsBlocks(markdown: string): Array<{ line: number; text: string }
   const blocks: Array<{ line: number; text: string }> = [];
   const lines = markdown.split("\n");
   for (let i = 0; i < lines.length; i++) {
-    if (!/^\s*```\s*(ts|typescript|tsx)\s*$/.test(lines[i] ?? "")) continue;
+    const fence = /^(\s*)```\s*(ts|typescript|tsx)\s*$/.exec(lines[i] ?? "");
+    if (fence === null) continue;
+    // A fence inside a list item is indented; its lines carry that indent, which is not part of the code.
+    const indent = fence[1]?.length ?? 0;
     const from = i + 1;
     let end = from;
     while (end < lines.length && !/^\s*```\s*$/.test(lines[end] ?? "")) end++;
-    blocks.push({ line: i + 1, text: lines.slice(from, end).join("\n") + "\n" });
+    blocks.push({ line: i + 1, text: lines.slice(from, end).map((l) => l.slice(indent)).join("\n") + "\n" });
     i = end;
   }
   return blocks;

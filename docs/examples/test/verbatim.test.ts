@@ -27,7 +27,10 @@ describe("every region is shown somewhere", () => {
 
 describe("the scanner", () => {
   it("finds fences and regions", () => {
-    expect(tsBlocks("a\n```ts\nx;\n  y;\n```\n```sh\nz\n```\n")).toEqual([{ line: 2, text: "x;\n  y;\n" }]);
+    expect(tsBlocks("a\n```ts\nx;\n  y;\n```\n```sh\nz\n```\n- item\n\n  ```ts\n  z;\n  ```\n")).toEqual([
+      { line: 2, text: "x;\n  y;\n" },
+      { line: 11, text: "z;\n" },
+    ]);
     expect(snippets.length).toBeGreaterThan(20);
   });
 });

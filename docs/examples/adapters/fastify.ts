@@ -1,0 +1,14 @@
+import Fastify from "fastify";
+import { getSession } from "@sqlscope/core";
+import { sqlscope } from "@sqlscope/fastify";
+import { db } from "./db.ts";
+
+export const app = Fastify();
+await app.register(sqlscope, { db }); // at the root, before the routes
+
+app.get("/users", async () => getSession().select("SELECT * FROM users"));
+app.post("/users", async (request, reply) => {
+  const { lastInsertId } = await getSession().execute(
+    "INSERT INTO users (email, name) VALUES (:email, :name)", request.body as object);
+  return reply.code(201).send({ id: lastInsertId });
+});
