@@ -11,7 +11,7 @@ const DIALECT: Dialect = { placeholder: "?", quoteIdentifier: quoteBacktick, sav
  *
  * @example
  * const db = new SQLScope().add(
- *   mysql({ uri: process.env.DATABASE_URL, sessionVariables: { innodb_lock_wait_timeout: 5 } }),
+ *   mysql({ uri: process.env.DATABASE_URL ?? "mysql://root@localhost/app", sessionVariables: { innodb_lock_wait_timeout: 5 } }),
  *   { key: "db", commit: "autocommit" },
  * );
  */

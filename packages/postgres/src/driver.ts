@@ -11,7 +11,7 @@ const DIALECT: Dialect = { placeholder: "$", quoteIdentifier: quoteDouble, savep
  *
  * @example
  * const db = new SQLScope().add(
- *   postgres({ connectionString: process.env.DATABASE_URL, statementTimeoutMs: 5_000 }),
+ *   postgres({ connectionString: process.env.DATABASE_URL ?? "postgres://localhost/app", statementTimeoutMs: 5_000 }),
  *   { key: "db", commit: "autocommit" },
  * );
  */
