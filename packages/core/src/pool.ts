@@ -315,27 +315,40 @@ export class ConnectionPool {
    * Returns a connection. With `destroy`, or when the connection is broken, expired or still in a
    * transaction that cannot be rolled back, it is closed instead. Never throws.
    */
-  // Not async: the warm path returns a shared settled promise, so a release creates none.
+  // Not async: the warm path (and a second release) returns the settled RELEASED, so a release creates no promise.
   release(lease: Lease, destroy = false): Promise<void> {
-    if (!this.leases.delete(lease)) return DONE; // released twice: the second call is a no-op by contract
+    if (!destroy && this.tryRelease(lease)) return RELEASED;
+    if (!this.leases.delete(lease)) return RELEASED; // released twice: the second call is a no-op by contract
+    const conn = lease.conn;
+    const meta = this.meta.get(conn);
+    return this.giveBack(conn, meta, destroy || conn.broken || meta === undefined || Date.now() > meta.expiresAt);
+  }
+
+  /**
+   * Puts a healthy connection with nothing to undo straight on the warm stack; false (and nothing done)
+   * when it needs the slow path: a rollback, a reset, a waiter to serve, or destruction.
+   */
+  private tryRelease(lease: Lease): boolean {
     const conn = lease.conn;
     const meta = this.meta.get(conn);
     const now = Date.now();
-    const discard = destroy || conn.broken || meta === undefined || now > meta.expiresAt;
     if (
-      !discard &&
-      !this.draining &&
-      conn.reset === undefined &&
-      conn.inTransaction?.() !== true &&
-      this.options.validateAfterIdleMs > 0 &&
-      this.pool.pending === 0
+      meta === undefined ||
+      conn.broken ||
+      now > meta.expiresAt ||
+      this.draining ||
+      conn.reset !== undefined ||
+      conn.inTransaction?.() === true ||
+      this.options.validateAfterIdleMs <= 0 ||
+      this.pool.pending > 0 ||
+      !this.leases.delete(lease)
     ) {
-      meta.idleSince = now;
-      this.warm.push(conn);
-      if (this.sweepTimer === undefined) this.startSweep();
-      return DONE;
+      return false;
     }
-    return this.giveBack(conn, meta, discard);
+    meta.idleSince = now;
+    this.warm.push(conn);
+    if (this.sweepTimer === undefined) this.startSweep();
+    return true;
   }
 
   // Waiters in generic-pool are served by handing the connection to generic-pool itself.
@@ -413,7 +426,8 @@ export class ConnectionPool {
   }
 }
 
-const DONE: Promise<void> = Promise.resolve();
+/** What release() returns when the connection is already back: callers may skip awaiting it. */
+export const RELEASED: Promise<void> = Promise.resolve();
 
 function captureStack(below: (...args: never[]) => unknown): { stack?: string } {
   const holder: { stack?: string } = {};

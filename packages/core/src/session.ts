@@ -17,7 +17,7 @@ import {
 import { bindParams, compileSql, type Params, type ParseOptions } from "./placeholders.ts";
 import type { Hook } from "./hooks.ts";
 import type { CommitPolicy, Decision } from "./policy.ts";
-import type { ConnectionPool, Lease } from "./pool.ts";
+import { RELEASED, type ConnectionPool, type Lease } from "./pool.ts";
 import { isSchema, validateOne, validateRows, type InferOutput, type StandardSchema } from "./schema.ts";
 import { compileFragment, isSql, type Sql } from "./sql.ts";
 import type { Scope } from "./scope.ts";
@@ -106,8 +106,10 @@ export class Session {
    * @example
    * await getSession().execute("UPDATE users SET name = :name WHERE id = :id", { id, name });
    */
-  async execute<R = Row>(query: Query, params?: Params): Promise<QueryResult<R>> {
-    return (await this.run(query, params)) as QueryResult<R>;
+  // Not async, and select*/selectOne* without a schema neither: on Node 20 every promise and every await
+  // pays for async_hooks, so the statement's own promise is the one the caller gets.
+  execute<R = Row>(query: Query, params?: Params): Promise<QueryResult<R>> {
+    return this.run(query, params, "result") as Promise<QueryResult<R>>;
   }
 
   /**
@@ -120,34 +122,39 @@ export class Session {
    */
   select<S extends StandardSchema>(schema: S, query: Query, params?: Params): Promise<InferOutput<S>[]>;
   select<R = Row>(query: Query, params?: Params): Promise<R[]>;
-  async select(first: Query | StandardSchema, second?: Query | Params, third?: Params): Promise<unknown[]> {
+  select(first: Query | StandardSchema, second?: Query | Params, third?: Params): Promise<unknown[]> {
     // Strings first: the untyped path pays one typeof check.
-    if (typeof first === "string" || !isSchema(first)) return (await this.run(first, second as Params | undefined)).rows;
-    const query = second as Query;
-    return validateRows(first, (await this.run(query, third)).rows, textOf(query));
+    if (typeof first === "string" || !isSchema(first)) return this.run(first, second as Params | undefined, "rows") as Promise<unknown[]>;
+    return this.selectValidated(first, second as Query, third);
+  }
+
+  private async selectValidated(schema: StandardSchema, query: Query, params: Params | undefined): Promise<unknown[]> {
+    return validateRows(schema, (await this.run(query, params, "rows")) as Row[], textOf(query));
   }
 
   /** Exactly one row: NotFoundError when none, MultipleRowsError when several. Takes a schema first, like select(). */
   selectOne<S extends StandardSchema>(schema: S, query: Query, params?: Params): Promise<InferOutput<S>>;
   selectOne<R = Row>(query: Query, params?: Params): Promise<R>;
-  async selectOne(first: Query | StandardSchema, second?: Query | Params, third?: Params): Promise<unknown> {
-    const [schema, query, params] = splitArgs(first, second, third);
-    const rows = (await this.run(query, params)).rows;
-    if (rows.length === 0) throw new NotFoundError(textOf(query));
-    if (rows.length > 1) throw new MultipleRowsError(textOf(query), rows.length);
-    return schema === undefined ? rows[0] : validateOne(schema, rows[0], textOf(query));
+  selectOne(first: Query | StandardSchema, second?: Query | Params, third?: Params): Promise<unknown> {
+    if (typeof first === "string" || !isSchema(first)) return this.run(first, second as Params | undefined, "one");
+    return this.selectOneValidated(first, second as Query, third);
+  }
+
+  private async selectOneValidated(schema: StandardSchema, query: Query, params: Params | undefined): Promise<unknown> {
+    return validateOne(schema, await this.run(query, params, "one"), textOf(query));
   }
 
   /** One row or null: MultipleRowsError when several. Takes a schema first, like select() (null is not validated). */
   selectOneOrNull<S extends StandardSchema>(schema: S, query: Query, params?: Params): Promise<InferOutput<S> | null>;
   selectOneOrNull<R = Row>(query: Query, params?: Params): Promise<R | null>;
-  async selectOneOrNull(first: Query | StandardSchema, second?: Query | Params, third?: Params): Promise<unknown> {
-    const [schema, query, params] = splitArgs(first, second, third);
-    const rows = (await this.run(query, params)).rows;
-    if (rows.length > 1) throw new MultipleRowsError(textOf(query), rows.length);
-    const row = rows[0];
-    if (row === undefined) return null;
-    return schema === undefined ? row : validateOne(schema, row, textOf(query));
+  selectOneOrNull(first: Query | StandardSchema, second?: Query | Params, third?: Params): Promise<unknown> {
+    if (typeof first === "string" || !isSchema(first)) return this.run(first, second as Params | undefined, "oneOrNull");
+    return this.selectOneOrNullValidated(first, second as Query, third);
+  }
+
+  private async selectOneOrNullValidated(schema: StandardSchema, query: Query, params: Params | undefined): Promise<unknown> {
+    const row = await this.run(query, params, "oneOrNull");
+    return row === null ? null : validateOne(schema, row, textOf(query));
   }
 
   /**
@@ -270,17 +277,18 @@ export class Session {
     }
   }
 
-  private async run(query: Query, params: Params | undefined): Promise<QueryResult> {
+  /** Runs one statement and returns what `shape` asks for: the result, its rows, or its one row. */
+  private async run(query: Query, params: Params | undefined, shape: Shape): Promise<unknown> {
     this.enter();
+    let result: QueryResult;
     try {
       const { text, values } = this.prepare(query, params);
       const conn = this.lease?.conn ?? (await this.open());
       const t0 = this.startStatement();
       try {
-        const result = await conn.query(text, values);
+        result = await conn.query(text, values);
         if (t0 >= 0) this.endStatement(t0, text, result.rows.length, result.rowsAffected, undefined);
         else if (this.depth === 0) this.scope.recordDurable();
-        return result;
       } catch (error) {
         const mapped = this.mapError(error, text);
         if (t0 >= 0) this.endStatement(t0, text, 0, 0, mapped);
@@ -288,6 +296,20 @@ export class Session {
       }
     } finally {
       this.leave();
+    }
+    // Shaped after the statement's bookkeeping: NotFoundError is the caller's expectation failing, not the statement.
+    switch (shape) {
+      case "result":
+        return result;
+      case "rows":
+        return result.rows;
+      case "one":
+        if (result.rows.length === 1) return result.rows[0];
+        if (result.rows.length === 0) throw new NotFoundError(textOf(query));
+        throw new MultipleRowsError(textOf(query), result.rows.length);
+      case "oneOrNull":
+        if (result.rows.length > 1) throw new MultipleRowsError(textOf(query), result.rows.length);
+        return result.rows[0] ?? null;
     }
   }
 
@@ -643,21 +665,26 @@ export class Session {
     }
     this.lease = undefined;
     this.opening = undefined;
-    await this.giveBack(lease, this.unknownState);
+    const returning = this.giveBack(lease, this.unknownState);
+    if (returning !== undefined) await returning;
     return result;
   }
 
-  // Not async: one promise fewer per request where async_hooks make every promise cost (Node 20).
-  private giveBack(lease: Lease, destroy: boolean): Promise<void> {
+  // Not async, and undefined when the connection went back at once (the pool's warm path): no promise
+  // and no await per request where async_hooks make every one cost (Node 20).
+  private giveBack(lease: Lease, destroy: boolean): Promise<void> | undefined {
     const holdMs = performance.now() - this.heldSince;
     this.scope.recordRelease(holdMs);
     const released = this.entry.pool.release(lease, destroy);
-    if (!channels.release.hasSubscribers) return released;
+    if (!channels.release.hasSubscribers) return released === RELEASED ? undefined : released;
     return released.then(() => {
       channels.release.publish({ scope: this.scope, key: this.key, driver: this.entry.driver.name, holdMs, destroyed: destroy });
     });
   }
 }
+
+/** What run() returns: the whole result, its rows, exactly one row, or one row or null. */
+type Shape = "result" | "rows" | "one" | "oneOrNull";
 
 function clock(listening: boolean): number {
   return listening ? performance.now() : -1;
