@@ -41,13 +41,32 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
     return this.gate.heldBy === this;
   }
 
+  // The uncontended cases run without an await: each await and promise costs async_hooks work on Node 20.
   async query(sql: string, params: readonly unknown[]): Promise<QueryResult> {
     const entry = this.statements.get(sql);
     const values = toSqliteParams(params);
-    if (entry.stmt.readonly) {
-      if (this.state === "none") return await this.retry(() => this.execute(entry, values));
-      await this.beginRead();
+    if (entry.readonly) {
+      if (this.state === "none") {
+        try {
+          return this.execute(entry, values);
+        } catch (error) {
+          if (!isBusy(error)) throw error;
+        }
+        return await this.retry(() => this.execute(entry, values));
+      }
+      if (this.state !== "pending" || !this.beginReadNow()) await this.beginRead();
       return this.execute(entry, values);
+    }
+    if (this.state === "write" || (this.state === "pending" && this.beginWriteNow())) return this.execute(entry, values);
+    if (this.state === "none" && this.gate.tryAcquire(this)) {
+      // An autocommit write (manual mode) holds the gate for this statement only.
+      try {
+        return this.execute(entry, values);
+      } catch (error) {
+        if (!isBusy(error)) throw error;
+      } finally {
+        this.gate.release(this);
+      }
     }
     return await this.write(() => this.execute(entry, values));
   }
@@ -60,7 +79,7 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
       for (const values of sets) rowsAffected += this.execute(entry, values).rowsAffected;
       return { rowsAffected };
     };
-    if (entry.stmt.readonly) {
+    if (entry.readonly) {
       if (this.state !== "none") await this.beginRead();
       return runAll();
     }
@@ -105,7 +124,7 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
       return;
     }
     try {
-      await this.retry(() => this.raw.exec("COMMIT"));
+      if (!this.execNow("COMMIT")) await this.retry(() => this.raw.exec("COMMIT"));
     } finally {
       // A failed COMMIT (a deferred foreign key) leaves the transaction open and the lock held.
       if (!this.raw.open || !this.raw.inTransaction) this.endTransaction();
@@ -152,6 +171,39 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
   }
 
   // ---------------------------------------------------------------- locking
+
+  /** Runs `sql` once: false when SQLite was busy (the caller retries), other errors thrown. */
+  private execNow(sql: string): boolean {
+    try {
+      this.raw.exec(sql);
+      return true;
+    } catch (error) {
+      if (isBusy(error)) return false;
+      throw error;
+    }
+  }
+
+  /** beginRead() without a promise when nothing is in the way; false when the caller must await beginRead(). */
+  private beginReadNow(): boolean {
+    if (this.options.immediateTransactions || !this.execNow("BEGIN DEFERRED")) return false;
+    this.state = "read";
+    return true;
+  }
+
+  /** The write transaction begin() promised, opened now when the gate is free; false when the caller must wait. */
+  private beginWriteNow(): boolean {
+    if (!this.gate.tryAcquire(this)) return false;
+    let begun: boolean;
+    try {
+      begun = this.execNow("BEGIN IMMEDIATE");
+    } catch (error) {
+      this.gate.release(this);
+      throw error;
+    }
+    // Busy (another process writes): keep the gate; write() retries BEGIN IMMEDIATE on timers.
+    if (begun) this.state = "write";
+    return begun;
+  }
 
   /** Opens the read transaction begin() promised, if it was not opened yet. */
   private async beginRead(): Promise<void> {
@@ -230,20 +282,20 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
   // ---------------------------------------------------------------- statements
 
   private execute(entry: CachedStatement, values: readonly unknown[]): QueryResult {
-  const stmt = entry.stmt;
-  if (stmt.reader) {
-    const rows = stmt.all(...values) as Row[];
-    if (stmt.readonly) return { rows, rowsAffected: 0, lastInsertId: undefined };
-    // INSERT/UPDATE/DELETE ... RETURNING: one returned row per changed row.
-    return { rows, rowsAffected: rows.length, lastInsertId: entry.inserts && rows.length > 0 ? this.lastRowid() : undefined };
+    const stmt = entry.stmt;
+    if (entry.reader) {
+      const rows = stmt.all(...values) as Row[];
+      if (entry.readonly) return { rows, rowsAffected: 0, lastInsertId: undefined };
+      // INSERT/UPDATE/DELETE ... RETURNING: one returned row per changed row.
+      return { rows, rowsAffected: rows.length, lastInsertId: entry.inserts && rows.length > 0 ? this.lastRowid() : undefined };
+    }
+    const info = stmt.run(...values);
+    return {
+      rows: [],
+      rowsAffected: info.changes,
+      lastInsertId: entry.inserts && info.changes > 0 ? info.lastInsertRowid : undefined,
+    };
   }
-  const info = stmt.run(...values);
-  return {
-    rows: [],
-    rowsAffected: info.changes,
-    lastInsertId: entry.inserts && info.changes > 0 ? info.lastInsertRowid : undefined,
-  };
-}
 
   private lastRowid(): number | bigint {
     this.rowidStatement ??= this.raw.prepare("SELECT last_insert_rowid()").pluck();

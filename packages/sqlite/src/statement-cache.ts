@@ -5,6 +5,11 @@ export interface CachedStatement {
   readonly stmt: Database.Statement<unknown[], unknown>;
   /** An INSERT/REPLACE: its lastInsertRowid means something. */
   readonly inserts: boolean;
+  // Copies of the statement's native getters, read once: each read crosses into C++ on every statement.
+  /** Returns rows (SELECT, or a write with RETURNING). */
+  readonly reader: boolean;
+  /** Writes nothing. */
+  readonly readonly: boolean;
 }
 
 const INSERT = /^\s*(?:(?:--[^\n]*\n|\/\*[\s\S]*?\*\/)\s*)*(?:with\b[\s\S]*?\b)?(?:insert|replace)\b/i;
@@ -32,11 +37,15 @@ export class StatementCache {
     const hit = this.entries.get(sql);
     if (hit !== undefined) {
       // Re-inserting moves the key to the end of the Map's order: the front is the least recently used.
-      this.entries.delete(sql);
-      this.entries.set(sql, hit);
+      // Order matters only for eviction, so a cache that is not full skips the two Map operations.
+      if (this.entries.size >= this.limit) {
+        this.entries.delete(sql);
+        this.entries.set(sql, hit);
+      }
       return hit;
     }
-    const entry: CachedStatement = { stmt: this.db.prepare(sql), inserts: INSERT.test(sql) };
+    const stmt = this.db.prepare(sql);
+    const entry: CachedStatement = { stmt, inserts: INSERT.test(sql), reader: stmt.reader, readonly: stmt.readonly };
     if (this.entries.size >= this.limit) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
