@@ -110,6 +110,8 @@ export class ConnectionPool {
    * here: older ones go back to generic-pool, which validates them before handing them out.
    */
   private readonly warm: DriverConnection[] = [];
+  /** acquire() calls waiting on generic-pool: a returned connection must go to generic-pool to serve them. */
+  private waiting = 0;
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(key: string, driver: Driver, options: Partial<PoolOptions>, onWarning: (warning: Error) => void) {
@@ -240,6 +242,7 @@ export class ConnectionPool {
     const taker = detect && this.captureStacks ? captureStack(ConnectionPool.prototype.acquire) : undefined;
     let conn = this.takeWarm();
     if (conn !== undefined) return this.lend(conn, taker, detect);
+    this.waiting++;
     try {
       conn = await this.pool.acquire();
     } catch (error) {
@@ -257,6 +260,8 @@ export class ConnectionPool {
               ? new Error(`a new connection was still being opened after ${this.options.acquireTimeoutMs} ms`)
               : undefined,
       );
+    } finally {
+      this.waiting--;
     }
     return this.lend(conn, taker, detect);
   }
@@ -340,7 +345,7 @@ export class ConnectionPool {
       conn.reset !== undefined ||
       conn.inTransaction?.() === true ||
       this.options.validateAfterIdleMs <= 0 ||
-      this.pool.pending > 0 ||
+      this.waiting > 0 ||
       !this.leases.delete(lease)
     ) {
       return false;

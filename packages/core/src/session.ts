@@ -283,7 +283,7 @@ export class Session {
     let result: QueryResult;
     try {
       const { text, values } = this.prepare(query, params);
-      const conn = this.lease?.conn ?? (await this.open());
+      const conn = this.lease?.conn ?? this.openNow() ?? (await this.open());
       const t0 = this.startStatement();
       try {
         result = await conn.query(text, values);
@@ -536,10 +536,34 @@ export class Session {
     return this.opening;
   }
 
+  /**
+   * Manual mode with a warm connection free: the connection at once, with no promise. Otherwise
+   * undefined, and the caller awaits open() (which also reports a second connection in a nested scope).
+   */
+  private openNow(): DriverConnection | undefined {
+    if (this.opening !== undefined || this.entry.policy.mode !== "manual" || this.scope.parent !== undefined) return undefined;
+    const t0 = performance.now();
+    const lease = this.entry.pool.tryAcquire();
+    if (lease === undefined) return undefined;
+    this.took(lease, t0, t0);
+    this.lease = lease;
+    return lease.conn;
+  }
+
+  private took(lease: Lease, t0: number, now: number): void {
+    this.heldSince = now;
+    this.scope.recordAcquire(this.key, now - t0);
+    if (channels.acquire.hasSubscribers) {
+      channels.acquire.publish({ scope: this.scope, key: this.key, driver: this.entry.driver.name, waitMs: now - t0 });
+    }
+  }
+
   private async acquire(): Promise<DriverConnection> {
     const pool = this.entry.pool;
     const t0 = performance.now();
     let lease = pool.tryAcquire();
+    // A warm connection took no time to get: one clock read fewer.
+    let now = t0;
     if (lease === undefined) {
       try {
         lease = await pool.acquire();
@@ -550,12 +574,9 @@ export class Session {
         }
         throw error;
       }
+      now = performance.now();
     }
-    this.heldSince = performance.now();
-    this.scope.recordAcquire(this.key, this.heldSince - t0);
-    if (channels.acquire.hasSubscribers) {
-      channels.acquire.publish({ scope: this.scope, key: this.key, driver: this.entry.driver.name, waitMs: this.heldSince - t0 });
-    }
+    this.took(lease, t0, now);
     if (this.entry.policy.mode !== "manual") {
       // The lease is published only after BEGIN: a statement arriving meanwhile waits on `opening`
       // instead of running outside the transaction (a driver's begin may wait on a write gate).
