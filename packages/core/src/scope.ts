@@ -51,6 +51,13 @@ export class Scope {
   private result: SettledResult | undefined = undefined;
   private ok: boolean | undefined = undefined;
   private _durable = false;
+  /**
+   * @internal For adapters: called once, synchronously, the first time this scope gets something to
+   * settle (a session's first statement starts taking a connection, or a hook is registered), before
+   * that work can yield. Lets node-http install its response gate only for requests that need one.
+   * Unset, it costs one property read per statement.
+   */
+  onActive: (() => void) | undefined = undefined;
 
   constructor(registry: SQLScope, parent: Scope | undefined) {
     this.registry = registry;
@@ -75,6 +82,8 @@ export class Scope {
   }
 
   private addHook(kind: HookKind, fn: Hook): void {
+    // Before the state check: activating may end the scope (its response already ended).
+    if (this.onActive !== undefined) this.activate();
     if (typeof fn !== "function") {
       throw new TypeError(`${kind === "commit" ? "afterCommit" : "afterRollback"}() needs a function, got ${String(fn)}.`);
     }
@@ -105,6 +114,13 @@ export class Scope {
   /** True when something of this scope may already be committed for good, so re-running it is unsafe. */
   get durable(): boolean {
     return this._durable;
+  }
+
+  /** @internal the scope gets work to settle: runs onActive once, never after the scope started finishing. */
+  activate(): void {
+    const fn = this.onActive;
+    this.onActive = undefined;
+    if (fn !== undefined && this._state === "open") fn();
   }
 
   /** @internal a session took a connection after waiting `waitMs`. */

@@ -513,6 +513,11 @@ export class Session {
 
   private enter(): void {
     if (this.closed) throw new SessionClosedError(this.key);
+    if (this.scope.onActive !== undefined) {
+      // The adapter may end the scope here (its response already ended or the client left).
+      this.scope.activate();
+      if (this.closed) throw new SessionClosedError(this.key);
+    }
     this.inflight++;
   }
 
