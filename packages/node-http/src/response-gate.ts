@@ -44,9 +44,14 @@ export class ResponseGate implements HeldState {
   private readonly hooks: GateHooks;
   private readonly original: Record<Method, AnyFn>;
 
-  constructor(res: ServerResponse, hooks: GateHooks) {
+  /**
+   * `headLeft`: the head already went out (the gate was installed late), so only the end can be held,
+   * and a failed commit can only cut the response.
+   */
+  constructor(res: ServerResponse, hooks: GateHooks, headLeft = false) {
     this.res = res;
     this.hooks = hooks;
+    if (headLeft) this.state = "streaming";
     const r = res as unknown as Record<Method, AnyFn>;
     this.original = { writeHead: r.writeHead, write: r.write, end: r.end, flushHeaders: r.flushHeaders };
     const gate = this;

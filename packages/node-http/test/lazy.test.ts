@@ -1,0 +1,170 @@
+import diagnostics from "node:diagnostics_channel";
+import { once } from "node:events";
+import { createServer, type ServerResponse } from "node:http";
+import { CHANNELS, getSession, type ScopeFinishMessage, type SQLScope } from "@sqlscope/core";
+import { listen, request, startRequest, SuiteDatabase, waitFor, type StartedServer } from "@sqlscope/testkit";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { withScope, type NodeHandler } from "../src/index.ts";
+
+// The response gate and the 'close' listener are built only when a scope first gets work to settle.
+// These tests pin down what that laziness must not change.
+
+let file: SuiteDatabase;
+let db: SQLScope;
+const warnings: Error[] = [];
+const servers: StartedServer[] = [];
+let n = 0;
+const tag = () => `lazy-${++n}`;
+
+const insert = (t: string, parent: number | null = null) =>
+  getSession().execute("INSERT INTO items (tag, parent_id) VALUES (?, ?)", [t, parent]);
+
+async function serve(handler: NodeHandler): Promise<string> {
+  const server = await listen(createServer(withScope(db, handler)));
+  servers.push(server);
+  return server.url;
+}
+
+/** What the adapter added to this response object: patched methods and listeners beyond Node's own. */
+function touched(res: ServerResponse): { ownMethods: string[]; closeListeners: number } {
+  const ownMethods = ["writeHead", "write", "end", "flushHeaders"].filter((m) => Object.hasOwn(res, m));
+  return { ownMethods, closeListeners: res.listenerCount("close") };
+}
+
+beforeAll(() => {
+  file = new SuiteDatabase();
+  db = file.registry({ commit: "autocommit", onWarning: (w) => void warnings.push(w) });
+});
+
+afterEach(async () => {
+  expect(await waitFor(() => db.stats().borrowed === 0)).toBe(true);
+  file.assertNoOpenTransaction();
+  warnings.length = 0;
+});
+
+afterAll(async () => {
+  for (const s of servers) await s.close();
+  await db.close();
+  file.close();
+});
+
+describe("a scope that never gets work", () => {
+  it("leaves the response as Node made it; the first statement installs the gate before it can yield", async () => {
+    const seen: Record<string, unknown> = {};
+    const url = await serve(async (_req, res) => {
+      seen.before = touched(res);
+      const pending = insert(tag());
+      seen.afterStart = touched(res); // synchronously after the statement started
+      await pending;
+      res.end("ok");
+    });
+    const res = await request(url);
+    expect(res.status).toBe(200);
+    const before = seen.before as ReturnType<typeof touched>;
+    expect(before.ownMethods).toEqual([]);
+    expect(seen.afterStart).toEqual({ ownMethods: ["writeHead", "write", "end", "flushHeaders"], closeListeners: before.closeListeners + 1 });
+  });
+
+  it("an afterCommit hook alone installs the gate, and the hook runs before the response leaves", async () => {
+    const order: string[] = [];
+    const url = await serve((_req, res) => {
+      getSession().afterCommit(() => void order.push("hook"));
+      expect(touched(res).ownMethods).toHaveLength(4);
+      res.end("ok");
+    });
+    const res = await request(url, { atHead: () => [...order] });
+    expect([res.status, res.atHead]).toEqual([200, ["hook"]]);
+  });
+
+  it("still reports its end to a scope:finish subscriber (tracers close their span)", async () => {
+    const finished: number[] = [];
+    const onFinish = (message: unknown) => {
+      const status = (message as ScopeFinishMessage).figures.status;
+      if (status !== undefined) finished.push(status);
+    };
+    diagnostics.subscribe(CHANNELS.scopeFinish, onFinish);
+    try {
+      const url = await serve((_req, res) => {
+        res.statusCode = 204;
+        res.end();
+      });
+      expect((await request(url)).status).toBe(204);
+      expect(await waitFor(() => finished.includes(204))).toBe(true);
+    } finally {
+      diagnostics.unsubscribe(CHANNELS.scopeFinish, onFinish);
+    }
+  });
+});
+
+describe("a first statement that comes late", () => {
+  it("after the head left: the commit cannot hold the head, and a failed commit cuts the response", async () => {
+    const t = tag();
+    const url = await serve(async (_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.write("partial ");
+      await getSession().execute("PRAGMA defer_foreign_keys = ON");
+      await insert(t, 424242); // a dangling parent: the deferred foreign key fails the commit
+      res.end("and the end");
+    });
+    await expect(request(url)).rejects.toThrow(/aborted|socket hang up|ECONNRESET/);
+    expect(file.committedRows(t)).toBe(0);
+  });
+
+  it("after the head left: a commit that succeeds still ends the response after it", async () => {
+    const t = tag();
+    const url = await serve(async (_req, res) => {
+      res.writeHead(200);
+      res.write("partial ");
+      await insert(t);
+      res.end("end");
+    });
+    const res = await request(url);
+    expect([res.status, res.body, file.committedRows(t)]).toEqual([200, "partial end", 1]);
+  });
+
+  it("after the client left: the statement fails, nothing commits, the connection is not taken", async () => {
+    const t = tag();
+    let outcome: unknown;
+    let finished!: () => void;
+    const done = new Promise<void>((resolve) => (finished = resolve));
+    let arrived!: () => void;
+    const here = new Promise<void>((resolve) => (arrived = resolve));
+    const url = await serve(async (_req, res) => {
+      arrived();
+      await once(res, "close");
+      try {
+        await insert(t);
+        outcome = "committed";
+      } catch (error) {
+        outcome = (error as { code?: string }).code;
+      }
+      finished();
+    });
+    const req = startRequest(url, "GET");
+    await here;
+    req.destroy();
+    await done;
+    expect(outcome).toBe("ERR_SQLSCOPE_SESSION_CLOSED");
+    expect(file.committedRows(t)).toBe(0);
+  });
+
+  it("after the response ended: the statement fails and nothing commits", async () => {
+    const t = tag();
+    let outcome: unknown;
+    let finished!: () => void;
+    const done = new Promise<void>((resolve) => (finished = resolve));
+    const url = await serve((_req, res) => {
+      res.end("done");
+      setImmediate(() => {
+        insert(t).then(
+          () => (outcome = "committed"),
+          (error: unknown) => (outcome = (error as { code?: string }).code),
+        ).finally(finished);
+      });
+    });
+    expect((await request(url)).body).toBe("done");
+    await done;
+    expect(outcome).toBe("ERR_SQLSCOPE_SESSION_CLOSED");
+    expect(file.committedRows(t)).toBe(0);
+  });
+});
