@@ -4,7 +4,7 @@ import { CHANNELS, type FinishReport, type Scope, type SQLScope } from "@sqlscop
 import { bindRequestEvents } from "./bind-request.ts";
 import { defaultResponder, sendPlainError, statusForError } from "./error-response.ts";
 import { ResponseGate, type GateHooks, type Verdict } from "./response-gate.ts";
-import type { ErrorResponder, ScopeOptions } from "./types.ts";
+import type { ScopeOptions } from "./types.ts";
 
 /** A failure outcome, whatever extra statuses the policy lists: an abort or a throw never commits. */
 const FAILED = { success: false } as const;
@@ -12,7 +12,10 @@ const FAILED = { success: false } as const;
 // The same object core publishes on: one property read per request tells whether a tracer listens.
 const finishChannel = diagnostics.channel(CHANNELS.scopeFinish);
 
-/** One request's scope, wired to its response. What `withScope` and the Express middleware build on. */
+/**
+ * One request's scope, wired to its response. What `withScope` and the Express middleware build on.
+ * Call `run` and `fail` as methods (`rs.run(next)`), not detached.
+ */
 export interface RequestScope {
   readonly scope: Scope;
   /** Runs fn (the handler, or Express's `next`) inside the scope. */
@@ -35,108 +38,132 @@ export interface RequestScope {
  * rs.run(next); // Express-style: the rest of the chain runs inside the scope
  */
 export function attachScope(db: SQLScope, req: IncomingMessage, res: ServerResponse, options: ScopeOptions = {}): RequestScope {
-  const scope = db.createScope();
-  const onCommitError: ErrorResponder = options.onCommitError ?? defaultResponder(db, 500);
-  const onError: ErrorResponder = options.onError ?? defaultResponder(db);
-  let clientGone = false;
-  // Built only when the scope first gets work to settle (scope.onActive): a route that never touches a
-  // database leaves the response and its listeners exactly as Node made them.
-  let gate: ResponseGate | undefined;
+  return new ScopedRequest(db, req, res, options);
+}
 
-  const settle = (status: number): Promise<Verdict> =>
-    scope.finish({ status }).then((report: FinishReport): Verdict => (report.ok ? { ok: true } : { ok: false, error: report.error }));
+// One object per request with its behaviour on the prototype: per-request closures cost an
+// allocation each, and under tsx (keepNames) a defineProperty each, on every request.
+class ScopedRequest implements RequestScope, GateHooks {
+  readonly scope: Scope;
+  private readonly db: SQLScope;
+  private readonly req: IncomingMessage;
+  private readonly res: ServerResponse;
+  private readonly options: ScopeOptions;
+  private clientGone = false;
+  // Built only when the scope first gets work to settle (scope.onActive): a route that never touches
+  // a database leaves the response and its listeners exactly as Node made them.
+  private gate: ResponseGate | undefined = undefined;
 
-  function reportFailure(report: FinishReport): void {
-    if (report.error !== undefined) db.warn(report.error);
+  constructor(db: SQLScope, req: IncomingMessage, res: ServerResponse, options: ScopeOptions) {
+    this.scope = db.createScope();
+    this.db = db;
+    this.req = req;
+    this.res = res;
+    this.options = options;
+    // A tracer listening for scope ends (OpenTelemetry) must see every request's scope end, so the
+    // scope is wired to its response at once; otherwise only when it first has work.
+    if (finishChannel.hasSubscribers) this.activate();
+    else this.scope.onActive = () => this.activate();
+    bindRequestEvents(req, this.scope);
+  }
+
+  run<T>(fn: () => T): T {
+    return this.scope.run(fn);
+  }
+
+  async fail(error: unknown): Promise<void> {
+    const { scope, res } = this;
+    if (this.clientGone) {
+      await scope.finish(FAILED);
+      return;
+    }
+    if (!(this.gate?.headStarted ?? res.headersSent)) {
+      this.gate?.passThrough();
+      this.reportFailure(await scope.finish(FAILED));
+      for (const name of res.getHeaderNames()) res.removeHeader(name);
+      try {
+        await (this.options.onError ?? defaultResponder(this.db))(error, this.req, res);
+      } catch (responderError) {
+        this.db.warn(asError(responderError));
+      }
+      if (!res.headersSent) sendPlainError(res, statusForError(error));
+      else if (!res.writableEnded) res.end();
+      return;
+    }
+    // The head already left (or is held with its status decided): the client must not mistake a
+    // cut-off body for a complete one.
+    this.db.warn(asError(error));
+    this.reportFailure(await scope.finish(FAILED));
+    if (!res.writableEnded) res.destroy();
   }
 
   // Runs synchronously inside the first statement (or hook registration), before it can yield: if the
   // head has not left yet, the gate is in place before the handler can write it.
-  function activate(): void {
-    if (!res.writableFinished && (res.destroyed || req.socket?.destroyed === true)) {
+  private activate(): void {
+    const { res, scope } = this;
+    if (!res.writableFinished && (res.destroyed || this.req.socket?.destroyed === true)) {
       // The client left before the first statement: nothing of this request may commit.
-      clientGone = true;
-      void scope.finish(FAILED).then(reportFailure);
+      this.clientGone = true;
+      void scope.finish(FAILED).then((report) => this.reportFailure(report));
       return;
     }
     if (res.writableEnded) {
       // The response already ended: its status is the outcome, and the scope ends now (the statement
       // that activated it throws SessionClosedError, as it did once the response ended).
-      void scope.finish({ status: res.statusCode }).then(reportFailure);
+      void scope.finish({ status: res.statusCode }).then((report) => this.reportFailure(report));
       return;
     }
     // When the head already left (headersSent, or held by another scope's gate), it cannot be held:
     // the gate starts streaming, holds only the end, and a failed commit can only cut the response.
-    gate = new ResponseGate(res, gateHooks, res.headersSent);
+    this.gate = new ResponseGate(res, this, res.headersSent);
     // 'close' without the response finishing: the client left (or the socket died) before it got the
     // answer. Whatever the handler does next, nothing of this request may commit.
-    res.once("close", onClose);
+    res.once("close", () => this.onClose());
   }
 
-  function onClose(): void {
-    if (res.writableFinished) return;
-    clientGone = true;
-    if (gate?.holding === true) return; // the outcome was decided when the head left; the settle already runs
-    gate?.passThrough();
-    void scope.finish(FAILED).then(reportFailure);
+  private onClose(): void {
+    if (this.res.writableFinished) return;
+    this.clientGone = true;
+    if (this.gate?.holding === true) return; // the outcome was decided when the head left; the settle already runs
+    this.gate?.passThrough();
+    void this.scope.finish(FAILED).then((report) => this.reportFailure(report));
   }
 
-  const gateHooks: GateHooks = {
-    head: (status) => (scope.needsSettling ? settle(status) : undefined),
-    end: (status) => {
-      if (scope.needsSettling) return settle(status);
-      void scope.finish({ status }); // nothing to settle: resolves at once, closes the sessions
-      return undefined;
-    },
-    replace: async (error) => {
-      try {
-        await onCommitError(error, req, res);
-      } catch (responderError) {
-        db.warn(asError(responderError));
-        if (!res.headersSent) sendPlainError(res, 500);
-      }
-    },
-    lost: (error) => {
-      if (!clientGone) db.warn(asError(error));
-    },
-  };
+  private reportFailure(report: FinishReport): void {
+    if (report.error !== undefined) this.db.warn(report.error);
+  }
 
-  // A tracer listening for scope ends (OpenTelemetry) must see every request's scope end, so the
-  // scope is wired to its response at once; otherwise only when it first has work.
-  if (finishChannel.hasSubscribers) activate();
-  else scope.onActive = activate;
+  private settle(status: number): Promise<Verdict> {
+    return this.scope.finish({ status }).then((report: FinishReport): Verdict => (report.ok ? { ok: true } : { ok: false, error: report.error }));
+  }
 
-  bindRequestEvents(req, scope);
+  /** @internal GateHooks: the head is about to leave. */
+  head(status: number): Promise<Verdict> | undefined {
+    return this.scope.needsSettling ? this.settle(status) : undefined;
+  }
 
-  return {
-    scope,
-    run: (fn) => scope.run(fn),
-    fail: async (error) => {
-      if (clientGone) {
-        await scope.finish(FAILED);
-        return;
-      }
-      if (!(gate?.headStarted ?? res.headersSent)) {
-        gate?.passThrough();
-        reportFailure(await scope.finish(FAILED));
-        for (const name of res.getHeaderNames()) res.removeHeader(name);
-        try {
-          await onError(error, req, res);
-        } catch (responderError) {
-          db.warn(asError(responderError));
-        }
-        if (!res.headersSent) sendPlainError(res, statusForError(error));
-        else if (!res.writableEnded) res.end();
-        return;
-      }
-      // The head already left (or is held with its status decided): the client must not mistake a
-      // cut-off body for a complete one.
-      db.warn(asError(error));
-      const report = await scope.finish(FAILED);
-      reportFailure(report);
-      if (!res.writableEnded) res.destroy();
-    },
-  };
+  /** @internal GateHooks: end() of a response whose head was let through. */
+  end(status: number): Promise<Verdict> | undefined {
+    if (this.scope.needsSettling) return this.settle(status);
+    void this.scope.finish({ status }); // nothing to settle: resolves at once, closes the sessions
+    return undefined;
+  }
+
+  /** @internal GateHooks: the held head failed; write the replacement. */
+  async replace(error: unknown): Promise<void> {
+    const { res } = this;
+    try {
+      await (this.options.onCommitError ?? defaultResponder(this.db, 500))(error, this.req, res);
+    } catch (responderError) {
+      this.db.warn(asError(responderError));
+      if (!res.headersSent) sendPlainError(res, 500);
+    }
+  }
+
+  /** @internal GateHooks: the held end failed, or replaying threw. */
+  lost(error: unknown): void {
+    if (!this.clientGone) this.db.warn(asError(error));
+  }
 }
 
 function asError(error: unknown): Error {

@@ -55,16 +55,17 @@ export class ResponseGate implements HeldState {
     const r = res as unknown as Record<Method, AnyFn>;
     this.original = { writeHead: r.writeHead, write: r.write, end: r.end, flushHeaders: r.flushHeaders };
     const gate = this;
-    r.writeHead = function writeHead(this: ServerResponse, ...args: unknown[]) {
+    // Anonymous on purpose: a named function expression costs a defineProperty per response under tsx.
+    r.writeHead = function (this: ServerResponse, ...args: unknown[]) {
       return gate.onWriteHead(this, args);
     };
-    r.write = function write(this: ServerResponse, ...args: unknown[]) {
+    r.write = function (this: ServerResponse, ...args: unknown[]) {
       return gate.onWrite(this, args);
     };
-    r.end = function end(this: ServerResponse, ...args: unknown[]) {
+    r.end = function (this: ServerResponse, ...args: unknown[]) {
       return gate.onEnd(this, args);
     };
-    r.flushHeaders = function flushHeaders(this: ServerResponse, ...args: unknown[]) {
+    r.flushHeaders = function (this: ServerResponse, ...args: unknown[]) {
       return gate.onFlushHeaders(this, args);
     };
   }
