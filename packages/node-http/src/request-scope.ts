@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import diagnostics from "node:diagnostics_channel";
-import { CHANNELS, type FinishReport, type Scope, type SQLScope } from "@sqlscope/core";
+import { type FinishReport, type Scope, type SQLScope } from "@sqlscope/core";
 import { bindRequestEvents } from "./bind-request.ts";
 import { defaultResponder, sendPlainError, statusForError } from "./error-response.ts";
 import { ResponseGate, type GateHooks, type Verdict } from "./response-gate.ts";
@@ -8,9 +7,6 @@ import type { ScopeOptions } from "./types.ts";
 
 /** A failure outcome, whatever extra statuses the policy lists: an abort or a throw never commits. */
 const FAILED = { success: false } as const;
-
-// The same object core publishes on: one property read per request tells whether a tracer listens.
-const finishChannel = diagnostics.channel(CHANNELS.scopeFinish);
 
 /**
  * One request's scope, wired to its response. What `withScope` and the Express middleware build on.
@@ -60,10 +56,10 @@ class ScopedRequest implements RequestScope, GateHooks {
     this.req = req;
     this.res = res;
     this.options = options;
-    // A tracer listening for scope ends (OpenTelemetry) must see every request's scope end, so the
-    // scope is wired to its response at once; otherwise only when it first has work.
-    if (finishChannel.hasSubscribers) this.activate();
-    else this.scope.onActive = () => this.activate();
+    this.scope.onActive = () => this.activate();
+    // 'close' comes once, whether the response finished or the client left: it ends a scope that never
+    // got work (its figures say so), and a scope with work whose client left rolls back.
+    res.on("close", () => this.onClose());
     bindRequestEvents(req, this.scope);
   }
 
@@ -116,13 +112,16 @@ class ScopedRequest implements RequestScope, GateHooks {
     // When the head already left (headersSent, or held by another scope's gate), it cannot be held:
     // the gate starts streaming, holds only the end, and a failed commit can only cut the response.
     this.gate = new ResponseGate(res, this, res.headersSent);
-    // 'close' without the response finishing: the client left (or the socket died) before it got the
-    // answer. Whatever the handler does next, nothing of this request may commit.
-    res.once("close", () => this.onClose());
   }
 
   private onClose(): void {
-    if (this.res.writableFinished) return;
+    if (this.res.writableFinished) {
+      // With a gate, its end() hook settled the scope; without one the scope never got work.
+      if (this.gate === undefined) void this.scope.finish({ status: this.res.statusCode });
+      return;
+    }
+    // The client left (or the socket died) before it got the answer. Whatever the handler does next,
+    // nothing of this request may commit.
     this.clientGone = true;
     if (this.gate?.holding === true) return; // the outcome was decided when the head left; the settle already runs
     this.gate?.passThrough();
