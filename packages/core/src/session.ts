@@ -67,6 +67,8 @@ export class Session {
   /** A begin/commit/rollback failed: nobody knows what the server holds, so the connection is destroyed. */
   private unknownState = false;
   private inflight = 0;
+  /** stream() loops open on this session; any other statement meanwhile is refused. */
+  private streams = 0;
   private idleWaiter: (() => void) | undefined = undefined;
   /** performance.now() when the lease was taken: hold time for figures and the release event. */
   private heldSince = 0;
@@ -246,6 +248,7 @@ export class Session {
       const t0 = this.startStatement();
       let rows = 0;
       let failure: unknown;
+      this.streams++;
       try {
         for await (const row of conn.stream(text, values)) {
           if (this.closed && this.lease === undefined) throw new SessionClosedError(this.key);
@@ -257,6 +260,7 @@ export class Session {
         throw failure;
       } finally {
         // Also reached when the consumer breaks out of the loop early.
+        this.streams--;
         this.endStatement(t0, text, rows, 0, failure);
       }
     } finally {
@@ -513,6 +517,14 @@ export class Session {
 
   private enter(): void {
     if (this.closed) throw new SessionClosedError(this.key);
+    // One connection runs one query at a time: pg and mysql2 would queue this behind the open cursor
+    // forever, DuckDB would cut the stream short, better-sqlite3 throws "busy". One clear error for all.
+    if (this.streams > 0) {
+      throw new UnsupportedError(
+        `A statement was started on "${this.key}" while a stream() of the same session is still open; one connection ` +
+          "runs one query at a time. Finish (or break out of) the stream loop first, or read the rows with select().",
+      );
+    }
     if (this.scope.onActive !== undefined) {
       // The adapter may end the scope here (its response already ended or the client left).
       this.scope.activate();

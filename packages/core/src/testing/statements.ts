@@ -125,6 +125,19 @@ export function statementChecks(ctx: ConformanceContext): void {
       });
     });
 
+    it("refuses a statement on the session while its stream is open, then works after the loop", async () => {
+      const ids = [ctx.nextId(), ctx.nextId(), ctx.nextId(), ctx.nextId()];
+      await inScope(ctx, "m", async (s) => {
+        for (const id of ids) await s.execute(`INSERT INTO ${ctx.tables.items} (id, name) VALUES (?, ?)`, [id, `open-${id}`]);
+        let n = 0;
+        for await (const _row of s.stream(`SELECT id FROM ${ctx.tables.items} WHERE id IN (?, ?, ?, ?)`, ids)) {
+          if (++n === 2) await expect(s.selectValue("SELECT 1 AS one")).rejects.toMatchObject({ code: "ERR_SQLSCOPE_UNSUPPORTED" });
+        }
+        expect(n).toBe(4);
+        expect(num(await s.selectValue("SELECT 2 AS two"))).toBe(2);
+      });
+    });
+
     it("connection() returns the driver's own connection, the same one for the whole scope", async () => {
       await inScope(ctx, "m", async (s) => {
         const raw = await s.connection();
