@@ -4,7 +4,6 @@ import {
   getSession,
   SerializationError,
   SQLScope,
-  UnsupportedError,
   type AddOptions,
 } from "@sqlscope/core";
 import { mysqlTestUrl } from "@sqlscope/testkit";
@@ -250,19 +249,6 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/mysql against a real MariaDB
       expect({ n, sum }).toEqual({ n: 20_000, sum: 200_010_000 });
       for await (const row of s.stream<{ seq: number }>("SELECT seq FROM seq_1_to_20000")) if (Number(row.seq) === 5) break;
       expect(await s.selectValue("SELECT 42")).toBe(42);
-    });
-  });
-
-  it("refuses a statement on the session while its stream is open instead of waiting forever", async () => {
-    const db = open({ pool: { max: 1 } });
-    await db.runInScope(async () => {
-      const s = getSession();
-      let n = 0;
-      for await (const _row of s.stream("SELECT seq FROM seq_1_to_5000")) {
-        if (++n === 3) await expect(s.selectValue("SELECT 1")).rejects.toBeInstanceOf(UnsupportedError);
-      }
-      expect(n).toBe(5000);
-      expect(await s.selectValue("SELECT 2")).toBe(2);
     });
   });
 

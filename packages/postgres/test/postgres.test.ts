@@ -6,7 +6,6 @@ import {
   QueryError,
   SerializationError,
   SQLScope,
-  UnsupportedError,
   type AddOptions,
 } from "@sqlscope/core";
 import { postgresTestUrl } from "@sqlscope/testkit";
@@ -241,19 +240,6 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/postgres against a real serv
       }
       expect(seen).toBe(15);
       expect(await s.selectValue("SELECT 42")).toBe(42);
-    });
-  });
-
-  it("refuses a statement on the session while its cursor is open instead of waiting forever", async () => {
-    const db = open({ pool: { max: 1 } });
-    await db.runInScope(async () => {
-      const s = getSession();
-      let n = 0;
-      for await (const _row of s.stream("SELECT i FROM generate_series(1, 500) AS i")) {
-        if (++n === 3) await expect(s.selectValue("SELECT 1")).rejects.toBeInstanceOf(UnsupportedError);
-      }
-      expect(n).toBe(500);
-      expect(await s.selectValue("SELECT 2")).toBe(2);
     });
   });
 
