@@ -1,20 +1,46 @@
-import type { IncomingMessage } from "node:http";
-import type { Scope } from "@sqlscope/core";
+import { IncomingMessage } from "node:http";
+import { currentScope, type Scope } from "@sqlscope/core";
 
-/**
- * Makes every listener of this request run inside `scope`. Body and multipart parsers call `next()`
- * from 'data'/'end' listeners, and Node runs a listener in the context of whoever emitted the event
- * (the socket's parser), not in the request's: without this, getSession() in the next handler finds
- * no scope. Own property on this one request object; the scope is closed over, never looked up.
- * An event nobody listens to is emitted as is: a request whose body nobody reads ('resume', 'end',
- * 'close' fire anyway) pays no AsyncLocalStorage.run for them.
- */
-export function bindRequestEvents(req: IncomingMessage, scope: Scope): void {
-  const emit = req.emit;
-  // Anonymous on purpose: a named function expression costs a defineProperty per request under tsx.
-  req.emit = function (this: IncomingMessage, ...args: Parameters<IncomingMessage["emit"]>) {
-    // With no listener nothing runs in the scope; 'error' with none throws the same either way.
-    if (this.listenerCount(args[0]) === 0) return emit.apply(this, args);
-    return scope.run(() => emit.apply(this, args));
-  } as IncomingMessage["emit"];
+type Listener = (...args: unknown[]) => unknown;
+type AddListener = (this: IncomingMessage, event: string | symbol, listener: Listener) => IncomingMessage;
+
+const SCOPE = Symbol("sqlscope.requestScope");
+type Bound = IncomingMessage & { [SCOPE]?: Scope };
+
+// Body and multipart parsers call `next()` from 'data'/'end' listeners, and Node runs a listener in
+// the context of whoever emitted the event (the socket's parser), not the request's: without this,
+// getSession() in the next handler finds no scope. So once a listener is added to a request inside a
+// scope, every listener of that request runs inside that scope.
+// Why hooks on the prototype, installed when this module loads, instead of an own `emit` on each
+// request: Express gives every request a new prototype, after which each property V8 adds to it costs
+// microseconds (see response-hooks.ts). Only a request that gets a listener inside a scope (a body
+// parser mounted after the scope's middleware) pays one property; a GET route pays nothing.
+const proto = IncomingMessage.prototype as unknown as Record<"on" | "addListener" | "prependListener", AddListener>;
+
+for (const name of ["on", "addListener", "prependListener"] as const) {
+  // once() and prependOnceListener() go through on() and prependListener(); pipe() through on().
+  const inherited = proto[name];
+  proto[name] = function (this: Bound, event: string | symbol, listener: Listener) {
+    // node:http's own clearIncoming goes on 'end' of every request whose body nobody read, from the
+    // response's 'finish', which the handler's end() emits inside the scope: binding for it would make
+    // every request pay the property.
+    if (this[SCOPE] === undefined && listener.name !== "clearIncoming") {
+      const scope = currentScope();
+      if (scope !== undefined && scope.state === "open") this[SCOPE] = scope;
+    }
+    return inherited.call(this, event, listener);
+  };
+}
+
+const inheritedEmit = IncomingMessage.prototype.emit;
+IncomingMessage.prototype.emit = function (this: Bound, ...args: Parameters<IncomingMessage["emit"]>) {
+  const scope = this[SCOPE];
+  // With no listener nothing runs in the scope; 'error' with none throws the same either way.
+  if (scope === undefined || this.listenerCount(args[0]) === 0) return inheritedEmit.apply(this, args);
+  return scope.run(() => inheritedEmit.apply(this, args));
+} as IncomingMessage["emit"];
+
+/** The scope this request's listeners run in, if one was bound (for tests). */
+export function boundScope(req: IncomingMessage): Scope | undefined {
+  return (req as Bound)[SCOPE];
 }

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type FinishReport, type Scope, type SQLScope } from "@sqlscope/core";
-import { bindRequestEvents } from "./bind-request.ts";
+import "./bind-request.ts";
 import { defaultResponder, sendPlainError, statusForError } from "./error-response.ts";
 import { ResponseGate, type GateHooks, type Verdict } from "./response-gate.ts";
+import { requireServerResponse } from "./response-hooks.ts";
 import type { ScopeOptions } from "./types.ts";
 
 /** A failure outcome, whatever extra statuses the policy lists: an abort or a throw never commits. */
@@ -27,7 +28,8 @@ export interface RequestScope {
  * Opens a scope for one request and ties its end to the response: the first time the head would
  * leave, the scope commits or rolls back by the status, and the head and body wait until it has.
  * A scope that holds no connection lets the response through at once. Throws AlreadyRegisteredError
- * when a scope of `db` is already open for this request.
+ * when a scope of `db` is already open for this request, TypeError when `res` is not a node:http
+ * ServerResponse (HTTP/1.1).
  *
  * @example
  * const rs = attachScope(db, req, res);
@@ -51,6 +53,7 @@ class ScopedRequest implements RequestScope, GateHooks {
   private gate: ResponseGate | undefined = undefined;
 
   constructor(db: SQLScope, req: IncomingMessage, res: ServerResponse, options: ScopeOptions) {
+    requireServerResponse(res);
     this.scope = db.createScope();
     this.db = db;
     this.req = req;
@@ -60,7 +63,6 @@ class ScopedRequest implements RequestScope, GateHooks {
     // 'close' comes once, whether the response finished or the client left: it ends a scope that never
     // got work (its figures say so), and a scope with work whose client left rolls back.
     res.on("close", () => this.onClose());
-    bindRequestEvents(req, this.scope);
   }
 
   run<T>(fn: () => T): T {

@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { installHeldView, type HeldState } from "./held-view.ts";
+import { callInner, intercept, type Interceptor, type Method } from "./response-hooks.ts";
 
 /** How a held response ends: replay what the handler wrote, or replace it because the scope failed. */
 export type Verdict = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
@@ -18,9 +18,7 @@ export interface GateHooks {
   lost(error: unknown): void;
 }
 
-type Method = "writeHead" | "write" | "end" | "flushHeaders";
 type State = "open" | "holding" | "streaming" | "holding-end" | "replacing" | "dropping" | "done";
-type AnyFn = (this: ServerResponse, ...args: unknown[]) => unknown;
 
 interface Call {
   readonly method: Method;
@@ -29,11 +27,12 @@ interface Call {
 
 
 /**
- * Intercepts writeHead/write/end/flushHeaders on ONE response object (own properties, never the
- * prototype) so that the head and body can wait while the scope commits. Other wrappers installed
- * later (compression, ...) stay intact: ours become pass-through instead of being removed.
+ * Intercepts writeHead/write/end/flushHeaders of ONE response (through hooks on the node:http
+ * prototype, see response-hooks.ts; the response object itself is not touched) so that the head and
+ * body can wait while the scope commits. Wrappers others install on the response (compression, ...)
+ * stay intact: once done, the gate passes every call through.
  */
-export class ResponseGate implements HeldState {
+export class ResponseGate implements Interceptor {
   private state: State = "open";
   private queue: Call[] = [];
   private status = 200;
@@ -42,32 +41,19 @@ export class ResponseGate implements HeldState {
   private _owesDrain = false;
   private readonly res: ServerResponse;
   private readonly hooks: GateHooks;
-  private readonly original: Record<Method, AnyFn>;
+  /** @internal the gate of another scope that intercepted this response first. */
+  readonly inner: Interceptor | undefined;
 
   /**
    * `headLeft`: the head already went out (the gate was installed late), so only the end can be held,
-   * and a failed commit can only cut the response.
+   * and a failed commit can only cut the response. Throws TypeError when `res` is not a node:http
+   * ServerResponse.
    */
   constructor(res: ServerResponse, hooks: GateHooks, headLeft = false) {
     this.res = res;
     this.hooks = hooks;
     if (headLeft) this.state = "streaming";
-    const r = res as unknown as Record<Method, AnyFn>;
-    this.original = { writeHead: r.writeHead, write: r.write, end: r.end, flushHeaders: r.flushHeaders };
-    const gate = this;
-    // Anonymous on purpose: a named function expression costs a defineProperty per response under tsx.
-    r.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-      return gate.onWriteHead(this, args);
-    };
-    r.write = function (this: ServerResponse, ...args: unknown[]) {
-      return gate.onWrite(this, args);
-    };
-    r.end = function (this: ServerResponse, ...args: unknown[]) {
-      return gate.onEnd(this, args);
-    };
-    r.flushHeaders = function (this: ServerResponse, ...args: unknown[]) {
-      return gate.onFlushHeaders(this, args);
-    };
+    this.inner = intercept(res, this);
   }
 
   /** True while the head (or the end) is held back. */
@@ -96,10 +82,11 @@ export class ResponseGate implements HeldState {
   }
 
   private call(self: ServerResponse, method: Method, args: unknown[]): unknown {
-    return this.original[method].apply(self, args);
+    return callInner(this, method, self, args);
   }
 
-  private onWriteHead(self: ServerResponse, args: unknown[]): unknown {
+  /** @internal */
+  onWriteHead(self: ServerResponse, args: unknown[]): unknown {
     if (this.state === "open") {
       const code = args[0];
       // An invalid status must throw synchronously, as it does without us.
@@ -116,7 +103,8 @@ export class ResponseGate implements HeldState {
     return this.call(self, "writeHead", args);
   }
 
-  private onFlushHeaders(self: ServerResponse, args: unknown[]): unknown {
+  /** @internal */
+  onFlushHeaders(self: ServerResponse, args: unknown[]): unknown {
     if (this.state === "open" && !validStatus(self.statusCode)) return this.call(self, "flushHeaders", args); // throws as Node does
     if (this.state === "open") {
       if (this.startHead(self.statusCode, { method: "flushHeaders", args })) return undefined;
@@ -127,7 +115,8 @@ export class ResponseGate implements HeldState {
     return this.call(self, "flushHeaders", args);
   }
 
-  private onWrite(self: ServerResponse, args: unknown[]): unknown {
+  /** @internal */
+  onWrite(self: ServerResponse, args: unknown[]): unknown {
     if (!validChunk(args[0], false)) return this.call(self, "write", args); // throws as Node does
     switch (this.state) {
       case "open":
@@ -148,7 +137,8 @@ export class ResponseGate implements HeldState {
     }
   }
 
-  private onEnd(self: ServerResponse, args: unknown[]): unknown {
+  /** @internal */
+  onEnd(self: ServerResponse, args: unknown[]): unknown {
     if (!validChunk(args[0], true)) return this.call(self, "end", args);
     switch (this.state) {
       case "open": {
@@ -213,7 +203,6 @@ export class ResponseGate implements HeldState {
   private hold(state: "holding" | "holding-end", first: Call, pending: Promise<Verdict>): void {
     this.state = state;
     this.queue.push(first);
-    installHeldView(this.res, this);
     pending
       .then((verdict) => (verdict.ok ? this.replay() : state === "holding" ? this.replace(verdict.error) : this.abandon(verdict.error)))
       .catch((error: unknown) => this.abandon(error));

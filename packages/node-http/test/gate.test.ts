@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { AlreadyRegisteredError, getSession, type SQLScope } from "@sqlscope/core";
 import { listen, request, SuiteDatabase, waitFor, type StartedServer } from "@sqlscope/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { withScope, type NodeHandler, type ScopeOptions } from "../src/index.ts";
+import { attachScope, withScope, type NodeHandler, type ScopeOptions } from "../src/index.ts";
 
 let file: SuiteDatabase;
 let db: SQLScope;
@@ -230,6 +230,47 @@ describe("failures", () => {
     const res = await request(url);
     expect(res.status).toBe(500);
     expect(warnings.some((w) => w instanceof AlreadyRegisteredError)).toBe(true);
+  });
+});
+
+describe("other wrappers on the response", () => {
+  // What compression and similar middleware do: replace res.write/res.end with own functions that call
+  // the ones they found. The gate must hold the head whichever side of the scope they were installed on.
+  function wrapEnd(res: ServerResponse, seen: string[]): void {
+    const end = res.end;
+    res.end = function (this: ServerResponse, ...args: unknown[]) {
+      seen.push("wrapper");
+      return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
+    } as ServerResponse["end"];
+  }
+
+  it("a wrapper installed before the scope's first statement still goes through the gate", async () => {
+    const t = tag();
+    const seen: string[] = [];
+    const url = await serve(async (_req, res) => {
+      wrapEnd(res, seen);
+      await insert(t);
+      res.end("ok");
+    });
+    const res = await request(url, { atHead: () => file.committedRows(t) });
+    expect([res.status, res.body, res.atHead, seen]).toEqual([200, "ok", 1, ["wrapper"]]);
+  });
+
+  it("a wrapper installed after the gate still goes through it", async () => {
+    const t = tag();
+    const seen: string[] = [];
+    const url = await serve(async (_req, res) => {
+      await insert(t);
+      wrapEnd(res, seen);
+      res.end("ok");
+    });
+    const res = await request(url, { atHead: () => file.committedRows(t) });
+    expect([res.status, res.body, res.atHead, seen]).toEqual([200, "ok", 1, ["wrapper"]]);
+  });
+
+  it("a response that is not a node:http ServerResponse is refused with a TypeError that says what works", () => {
+    const fake = { writeHead() {}, end() {} };
+    expect(() => attachScope(db, {} as IncomingMessage, fake as unknown as ServerResponse)).toThrow(/needs a node:http ServerResponse.*Koa, Hono, Fastify/);
   });
 });
 

@@ -16,6 +16,9 @@ type TxState = "none" | "pending" | "read" | "write";
 
 type Stmt = CachedStatement["stmt"];
 
+/** The transaction-control statements, prepared once per connection. */
+type Control = "BEGIN DEFERRED" | "BEGIN IMMEDIATE" | "COMMIT" | "ROLLBACK";
+
 const SETTLED: Promise<void> = Promise.resolve();
 
 /** One better-sqlite3 handle. The core drives the transaction sequence; this decides when to lock. */
@@ -26,6 +29,8 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
   readonly statements: StatementCache;
   private state: TxState = "none";
   private rowidStatement: Stmt | undefined = undefined;
+  // db.exec() compiles its SQL on every call: ~1 us each for BEGIN and COMMIT on every request.
+  private readonly controls = new Map<Control, Stmt>();
 
   constructor(db: Database.Database, gate: WriteGate, options: ResolvedSqliteOptions) {
     this.raw = db;
@@ -142,7 +147,7 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
 
   private async commitRetrying(): Promise<void> {
     try {
-      await this.retry(() => this.raw.exec("COMMIT"));
+      await this.retry(() => this.control("COMMIT"));
     } finally {
       this.afterCommit();
     }
@@ -155,7 +160,7 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
 
   async rollback(): Promise<void> {
     try {
-      if (this.raw.open && this.raw.inTransaction) this.raw.exec("ROLLBACK");
+      if (this.raw.open && this.raw.inTransaction) this.control("ROLLBACK");
     } finally {
       if (!this.raw.open || !this.raw.inTransaction) this.endTransaction();
     }
@@ -189,15 +194,26 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
     this.state = "none";
     this.gate.release(this);
     this.statements.clear();
+    this.controls.clear();
     if (this.raw.open) this.raw.close();
   }
 
   // ---------------------------------------------------------------- locking
 
-  /** Runs `sql` once: false when SQLite was busy (the caller retries), other errors thrown. */
-  private execNow(sql: string): boolean {
+  /** Runs a transaction-control statement. */
+  private control(sql: Control): void {
+    let stmt = this.controls.get(sql);
+    if (stmt === undefined) {
+      stmt = this.raw.prepare(sql);
+      this.controls.set(sql, stmt);
+    }
+    stmt.run();
+  }
+
+  /** Runs a transaction-control statement once: false when SQLite was busy (the caller retries), other errors thrown. */
+  private execNow(sql: Control): boolean {
     try {
-      this.raw.exec(sql);
+      this.control(sql);
       return true;
     } catch (error) {
       if (isBusy(error)) return false;
@@ -234,7 +250,7 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
       await this.enterWrite();
       return;
     }
-    await this.retry(() => this.raw.exec("BEGIN DEFERRED"));
+    await this.retry(() => this.control("BEGIN DEFERRED"));
     this.state = "read";
   }
 
@@ -272,7 +288,7 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
     if (this.state === "none") return true;
     if (this.state === "pending") {
       try {
-        await this.retry(() => this.raw.exec("BEGIN IMMEDIATE"));
+        await this.retry(() => this.control("BEGIN IMMEDIATE"));
       } catch (error) {
         this.gate.release(this);
         throw error;
