@@ -49,6 +49,20 @@ export interface DriverConnection<Raw = unknown> {
   begin(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
+  /**
+   * Optional synchronous fast paths, for drivers on a synchronous library (better-sqlite3). Each does
+   * its work now and reports it, or declines (undefined / false) having changed nothing, and the core
+   * awaits the async method instead. They throw what the async method would reject with. On Node 20
+   * every promise pays for async_hooks once an AsyncLocalStorage exists, so a request that runs on
+   * these takes no promise for its transaction at all.
+   */
+  queryNow?(sql: string, params: readonly unknown[]): QueryResult | undefined;
+  /** True when the transaction began now. */
+  beginNow?(): boolean;
+  /** True when the transaction committed now; false when commit() must be awaited (it would have to wait). */
+  commitNow?(): boolean;
+  /** True when the transaction rolled back now. */
+  rollbackNow?(): boolean;
   savepoint(name: string): Promise<void>;
   releaseSavepoint(name: string): Promise<void>;
   rollbackToSavepoint(name: string): Promise<void>;

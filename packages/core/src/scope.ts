@@ -38,6 +38,8 @@ export class Scope {
   readonly parent: Scope | undefined;
   private sessions: Map<string, Session> | undefined = undefined;
   private finishing: Promise<FinishReport> | undefined = undefined;
+  /** The report of a finish that completed synchronously (finishNow). */
+  private report: FinishReport | undefined = undefined;
   private _state: ScopeState = "open";
   private hooks: RegisteredHook[] | undefined = undefined;
   // Figures: plain counters, so a scope that never queries pays two fields and one clock read.
@@ -188,6 +190,19 @@ export class Scope {
    */
   finish(outcome: Outcome): Promise<FinishReport> {
     if (this.finishing !== undefined) return this.finishing;
+    const report = this.finishNow(outcome);
+    if (report instanceof Promise) return report;
+    return (this.finishing ??= Promise.resolve(report));
+  }
+
+  /**
+   * @internal For adapters: finish(), but when the scope can settle without waiting (no hooks, and a
+   * driver that commits synchronously, as SQLite's does) the report itself instead of a promise, so a
+   * response can be let through at once instead of held. Otherwise the promise finish() returns.
+   */
+  finishNow(outcome: Outcome): FinishReport | Promise<FinishReport> {
+    if (this.report !== undefined) return this.report;
+    if (this.finishing !== undefined) return this.finishing;
     this._state = "finishing";
     this.outcome = outcome;
     if (!this.needsSettling) {
@@ -198,26 +213,34 @@ export class Scope {
       this.endedAt = performance.now();
       if (channels.scopeFinish.hasSubscribers) this.publishFinish(outcome, NOTHING_TO_SETTLE);
       this.finishing = SETTLED;
-      return SETTLED;
+      this.report = NOTHING_TO_SETTLE;
+      return NOTHING_TO_SETTLE;
     }
     const only = this.sessions?.size === 1 && this.hooks === undefined ? this.sessions.values().next().value : undefined;
-    this.finishing = only === undefined ? this.settleAll(outcome) : this.settleOnly(only, outcome);
+    if (only === undefined) {
+      this.finishing = this.settleAll(outcome);
+      return this.finishing;
+    }
+    // One session and no hooks, most requests: settled now when the driver can, else one then() (not an
+    // async body and its await: one promise fewer where async_hooks make each cost, on Node 20).
+    this.closeAll();
+    const decision = decide(only.policy, outcome);
+    const now = only.settleNow(decision);
+    if (now !== undefined && !(now instanceof Promise)) {
+      this.report = this.settledOnly(only, decision, outcome, now);
+      return this.report;
+    }
+    this.finishing = (now ?? only.settle(decision, this.registry.finishTimeoutMs)).then((result) => this.settledOnly(only, decision, outcome, result));
     return this.finishing;
   }
 
-  // One session and no hooks, most requests: a then() instead of an async body and its await, one
-  // promise fewer where async_hooks make each cost (Node 20). settle() never rejects.
-  private settleOnly(session: Session, outcome: Outcome): Promise<FinishReport> {
-    this.closeAll();
-    const decision = decide(session.policy, outcome);
-    return session.settle(decision, this.registry.finishTimeoutMs).then((result) => {
-      const failure = this.noteSettled(session, decision, result, isSuccess(outcome), undefined);
-      const ok = failure === undefined;
-      const results = [result];
-      this.result = settledResult(ok, results);
-      this.ok = ok;
-      return this.finished(outcome, ok, failure, results);
-    });
+  private settledOnly(session: Session, decision: Decision, outcome: Outcome, result: SettleResult): FinishReport {
+    const failure = this.noteSettled(session, decision, result, isSuccess(outcome), undefined);
+    const ok = failure === undefined;
+    const results = [result];
+    this.result = settledResult(ok, results);
+    this.ok = ok;
+    return this.finished(outcome, ok, failure, results);
   }
 
   // On Node 20 every promise pays for async_hooks once an AsyncLocalStorage exists: this runs inside

@@ -281,18 +281,64 @@ export class Session {
     }
   }
 
-  /** Runs one statement and returns what `shape` asks for: the result, its rows, or its one row. */
-  private async run(query: Query, params: Params | undefined, shape: Shape): Promise<unknown> {
-    this.enter();
+  /**
+   * Runs one statement and returns what `shape` asks for: the result, its rows, or its one row. Not
+   * async: when the connection is at hand and the driver can run the statement now (queryNow), the
+   * only promise is the one returned. Errors always come back as a rejection, never thrown.
+   */
+  private run(query: Query, params: Params | undefined, shape: Shape): Promise<unknown> {
+    try {
+      this.enter();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    let text: string;
+    let values: readonly unknown[];
+    let conn: DriverConnection | undefined;
+    try {
+      ({ text, values } = this.prepare(query, params));
+      conn = this.lease?.conn ?? this.openNow();
+    } catch (error) {
+      this.leave();
+      return Promise.reject(error);
+    }
+    if (conn?.queryNow === undefined) return this.runLater(conn, text, values, query, shape, NOT_STARTED);
+    const t0 = this.startStatement();
+    let result: QueryResult | undefined;
+    try {
+      result = conn.queryNow(text, values);
+    } catch (error) {
+      const mapped = this.mapError(error, text);
+      if (t0 >= 0) this.endStatement(t0, text, 0, 0, mapped);
+      this.leave();
+      return Promise.reject(mapped);
+    }
+    if (result === undefined) return this.runLater(conn, text, values, query, shape, t0);
+    this.statementDone(t0, text, result);
+    this.leave();
+    try {
+      return Promise.resolve(shaped(result, query, shape));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** run() once it has to wait: for the connection, or for a driver that answers asynchronously. */
+  private async runLater(
+    conn: DriverConnection | undefined,
+    text: string,
+    values: readonly unknown[],
+    query: Query,
+    shape: Shape,
+    started: number,
+  ): Promise<unknown> {
     let result: QueryResult;
     try {
-      const { text, values } = this.prepare(query, params);
-      const conn = this.lease?.conn ?? this.openNow() ?? (await this.open());
-      const t0 = this.startStatement();
+      const c = conn ?? (await this.open());
+      const t0 = started === NOT_STARTED ? this.startStatement() : started;
       try {
-        result = await conn.query(text, values);
-        if (t0 >= 0) this.endStatement(t0, text, result.rows.length, result.rowsAffected, undefined);
-        else if (this.depth === 0) this.scope.recordDurable();
+        result = await c.query(text, values);
+        this.statementDone(t0, text, result);
       } catch (error) {
         const mapped = this.mapError(error, text);
         if (t0 >= 0) this.endStatement(t0, text, 0, 0, mapped);
@@ -301,20 +347,12 @@ export class Session {
     } finally {
       this.leave();
     }
-    // Shaped after the statement's bookkeeping: NotFoundError is the caller's expectation failing, not the statement.
-    switch (shape) {
-      case "result":
-        return result;
-      case "rows":
-        return result.rows;
-      case "one":
-        if (result.rows.length === 1) return result.rows[0];
-        if (result.rows.length === 0) throw new NotFoundError(textOf(query));
-        throw new MultipleRowsError(textOf(query), result.rows.length);
-      case "oneOrNull":
-        if (result.rows.length > 1) throw new MultipleRowsError(textOf(query), result.rows.length);
-        return result.rows[0] ?? null;
-    }
+    return shaped(result, query, shape);
+  }
+
+  private statementDone(t0: number, text: string, result: QueryResult): void {
+    if (t0 >= 0) this.endStatement(t0, text, result.rows.length, result.rowsAffected, undefined);
+    else if (this.depth === 0) this.scope.recordDurable();
   }
 
   /** Counts the statement; returns the start time only when someone listens on the query channel, else -1. */
@@ -554,15 +592,31 @@ export class Session {
   }
 
   /**
-   * Manual mode with a warm connection free: the connection at once, with no promise. Otherwise
-   * undefined, and the caller awaits open() (which also reports a second connection in a nested scope).
+   * A warm connection free and, in autocommit modes, a driver that begins synchronously: the
+   * connection at once, with no promise. Otherwise undefined, and the caller awaits open() (which also
+   * reports a second connection in a nested scope); when a lease was taken but BEGIN must be awaited
+   * (or failed), open() returns that work.
    */
   private openNow(): DriverConnection | undefined {
-    if (this.opening !== undefined || this.entry.policy.mode !== "manual" || this.scope.parent !== undefined) return undefined;
+    if (this.opening !== undefined || this.scope.parent !== undefined) return undefined;
     const t0 = performance.now();
     const lease = this.entry.pool.tryAcquire();
     if (lease === undefined) return undefined;
     this.took(lease, t0, t0);
+    if (this.entry.policy.mode !== "manual") {
+      let begun: boolean;
+      try {
+        begun = lease.conn.beginNow?.() ?? false;
+      } catch (error) {
+        this.opening = this.acquire(lease, { error });
+        return undefined;
+      }
+      if (!begun) {
+        this.opening = this.acquire(lease);
+        return undefined;
+      }
+      this.depth = 1;
+    }
     this.lease = lease;
     return lease.conn;
   }
@@ -575,29 +629,34 @@ export class Session {
     }
   }
 
-  private async acquire(): Promise<DriverConnection> {
-    const pool = this.entry.pool;
-    const t0 = performance.now();
-    let lease = pool.tryAcquire();
-    // A warm connection took no time to get: one clock read fewer.
-    let now = t0;
+  /** Takes a connection (or continues with one openNow() took) and begins the transaction on it. */
+  private async acquire(taken?: Lease, beginFailed?: { error: unknown }): Promise<DriverConnection> {
+    let lease = taken;
     if (lease === undefined) {
-      try {
-        lease = await pool.acquire();
-      } catch (error) {
-        this.opening = undefined;
-        if (channels.acquire.hasSubscribers) {
-          channels.acquire.publish({ scope: this.scope, key: this.key, driver: this.entry.driver.name, waitMs: performance.now() - t0, error: error as Error });
+      const pool = this.entry.pool;
+      const t0 = performance.now();
+      lease = pool.tryAcquire();
+      // A warm connection took no time to get: one clock read fewer.
+      let now = t0;
+      if (lease === undefined) {
+        try {
+          lease = await pool.acquire();
+        } catch (error) {
+          this.opening = undefined;
+          if (channels.acquire.hasSubscribers) {
+            channels.acquire.publish({ scope: this.scope, key: this.key, driver: this.entry.driver.name, waitMs: performance.now() - t0, error: error as Error });
+          }
+          throw error;
         }
-        throw error;
+        now = performance.now();
       }
-      now = performance.now();
+      this.took(lease, t0, now);
     }
-    this.took(lease, t0, now);
     if (this.entry.policy.mode !== "manual") {
       // The lease is published only after BEGIN: a statement arriving meanwhile waits on `opening`
       // instead of running outside the transaction (a driver's begin may wait on a write gate).
       try {
+        if (beginFailed !== undefined) throw beginFailed.error;
         await lease.conn.begin();
       } catch (error) {
         // Nothing ran on this connection yet; drop it so the next statement starts a clean transaction.
@@ -653,6 +712,60 @@ export class Session {
   }
 
   /**
+   * settle() done now, when nothing has to be waited for: no statement running, no connection being
+   * taken, and a driver that commits or rolls back synchronously (commitNow/rollbackNow). Returns the
+   * result, or a promise of it when only giving the connection back to the pool has to wait;
+   * undefined, having changed nothing, when settle() must be used. Never throws.
+   */
+  settleNow(decision: Decision): SettleResult | Promise<SettleResult> | undefined {
+    if (this.inflight > 0 || (this.opening !== undefined && this.lease === undefined)) return undefined;
+    const lease = this.lease;
+    if (lease === undefined) {
+      this.closed = true;
+      return { key: this.key, action: "none" };
+    }
+    const conn = lease.conn;
+    const manual = this.entry.policy.mode === "manual";
+    let result: SettleResult = { key: this.key, action: "none" };
+    if (this.depth > 0) {
+      const action: Decision = manual ? "rollback" : decision;
+      const now = action === "commit" ? conn.commitNow : conn.rollbackNow;
+      if (now === undefined) return undefined;
+      const t0 = clock((action === "commit" ? channels.commit : channels.rollback).hasSubscribers);
+      let failure: { error: unknown } | undefined;
+      try {
+        if (!now.call(conn)) return undefined;
+      } catch (error) {
+        failure = { error };
+      }
+      this.depth = 0;
+      result = this.ended(action, manual, failure);
+      this.publishEnd(action, t0, result.error);
+    }
+    this.closed = true;
+    this.lease = undefined;
+    this.opening = undefined;
+    const returning = this.giveBack(lease, this.unknownState);
+    return returning === undefined ? result : returning.then(() => result);
+  }
+
+  /** What a commit or rollback at the end of the scope came to. */
+  private ended(action: Decision, manual: boolean, failure: { error: unknown } | undefined): SettleResult {
+    if (failure === undefined) {
+      if (action === "commit") this.scope.recordDurable();
+      return manual ? { key: this.key, action, leftOpen: true } : { key: this.key, action };
+    }
+    this.unknownState = true;
+    const mapped = this.mapError(failure.error, action.toUpperCase());
+    return {
+      key: this.key,
+      action,
+      error: action === "commit" ? new CommitFailedError(this.key, mapped) : (mapped as SQLScopeError),
+      ...(manual ? { leftOpen: true } : {}),
+    };
+  }
+
+  /**
    * Ends the session: waits for running statements, commits or rolls back per `decision`, returns the
    * connection exactly once (destroying it when its state is unknown). Never throws.
    */
@@ -684,21 +797,14 @@ export class Session {
       const action: Decision = manual ? "rollback" : decision;
       this.depth = 0;
       const t0 = clock((action === "commit" ? channels.commit : channels.rollback).hasSubscribers);
+      let failure: { error: unknown } | undefined;
       try {
         if (action === "commit") await conn.commit();
         else await conn.rollback();
-        if (action === "commit") this.scope.recordDurable();
-        result = manual ? { key: this.key, action, leftOpen: true } : { key: this.key, action };
       } catch (error) {
-        this.unknownState = true;
-        const mapped = this.mapError(error, action.toUpperCase());
-        result = {
-          key: this.key,
-          action,
-          error: action === "commit" ? new CommitFailedError(this.key, mapped) : (mapped as SQLScopeError),
-          ...(manual ? { leftOpen: true } : {}),
-        };
+        failure = { error };
       }
+      result = this.ended(action, manual, failure);
       this.publishEnd(action, t0, result.error);
     }
     this.lease = undefined;
@@ -723,6 +829,26 @@ export class Session {
 
 /** What run() returns: the whole result, its rows, exactly one row, or one row or null. */
 type Shape = "result" | "rows" | "one" | "oneOrNull";
+
+/** run() handed over before the statement was counted as started. */
+const NOT_STARTED = -2;
+
+// Shaped after the statement's bookkeeping: NotFoundError is the caller's expectation failing, not the statement.
+function shaped(result: QueryResult, query: Query, shape: Shape): unknown {
+  switch (shape) {
+    case "result":
+      return result;
+    case "rows":
+      return result.rows;
+    case "one":
+      if (result.rows.length === 1) return result.rows[0];
+      if (result.rows.length === 0) throw new NotFoundError(textOf(query));
+      throw new MultipleRowsError(textOf(query), result.rows.length);
+    case "oneOrNull":
+      if (result.rows.length > 1) throw new MultipleRowsError(textOf(query), result.rows.length);
+      return result.rows[0] ?? null;
+  }
+}
 
 function clock(listening: boolean): number {
   return listening ? performance.now() : -1;

@@ -135,16 +135,23 @@ class ScopedRequest implements RequestScope, GateHooks {
   }
 
   private settle(status: number): Promise<Verdict> {
-    return this.scope.finish({ status }).then((report: FinishReport): Verdict => (report.ok ? { ok: true } : { ok: false, error: report.error }));
+    return this.scope.finish({ status }).then(toVerdict);
   }
 
-  /** @internal GateHooks: the head is about to leave. */
+  /**
+   * @internal GateHooks: the head is about to leave. A scope that settles synchronously (SQLite, no
+   * hooks) lets the head through at once when it committed: nothing is held, nothing replayed.
+   */
   head(status: number): Promise<Verdict> | undefined {
-    return this.scope.needsSettling ? this.settle(status) : undefined;
+    if (!this.scope.needsSettling) return undefined;
+    const report = this.scope.finishNow({ status });
+    if (report instanceof Promise) return report.then(toVerdict);
+    return report.ok ? undefined : Promise.resolve(toVerdict(report));
   }
 
   /** @internal GateHooks: end() of a response whose head was let through. */
   end(status: number): Promise<Verdict> | undefined {
+    if (this.scope.state === "finished") return undefined; // settled when the head left
     if (this.scope.needsSettling) return this.settle(status);
     void this.scope.finish({ status }); // nothing to settle: resolves at once, closes the sessions
     return undefined;
@@ -165,6 +172,10 @@ class ScopedRequest implements RequestScope, GateHooks {
   lost(error: unknown): void {
     if (!this.clientGone) this.db.warn(asError(error));
   }
+}
+
+function toVerdict(report: FinishReport): Verdict {
+  return report.ok ? { ok: true } : { ok: false, error: report.error };
 }
 
 function asError(error: unknown): Error {

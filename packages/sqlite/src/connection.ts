@@ -48,8 +48,11 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
     return this.gate.heldBy === this;
   }
 
-  // The uncontended cases run without an await: each await and promise costs async_hooks work on Node 20.
-  async query(sql: string, params: readonly unknown[]): Promise<QueryResult> {
+  /**
+   * The statement now, when nothing is in the way (the core's synchronous fast path); undefined, with
+   * nothing run, when query() must wait for the write gate or a busy file.
+   */
+  queryNow(sql: string, params: readonly unknown[]): QueryResult | undefined {
     const entry = this.statements.get(sql);
     const values = toSqliteParams(params);
     if (entry.readonly) {
@@ -58,10 +61,10 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
           return this.execute(entry, values);
         } catch (error) {
           if (!isBusy(error)) throw error;
+          return undefined;
         }
-        return await this.retry(() => this.execute(entry, values));
       }
-      if (this.state !== "pending" || !this.beginReadNow()) await this.beginRead();
+      if (this.state === "pending" && !this.beginReadNow()) return undefined;
       return this.execute(entry, values);
     }
     if (this.state === "write" || (this.state === "pending" && this.beginWriteNow())) return this.execute(entry, values);
@@ -74,6 +77,19 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
       } finally {
         this.gate.release(this);
       }
+    }
+    return undefined;
+  }
+
+  async query(sql: string, params: readonly unknown[]): Promise<QueryResult> {
+    const now = this.queryNow(sql, params);
+    if (now !== undefined) return now;
+    const entry = this.statements.get(sql);
+    const values = toSqliteParams(params);
+    if (entry.readonly) {
+      if (this.state === "none") return await this.retry(() => this.execute(entry, values));
+      await this.beginRead();
+      return this.execute(entry, values);
     }
     return await this.write(() => this.execute(entry, values));
   }
@@ -122,27 +138,41 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
 
   // begin() and commit() are not async: their uncontended work is synchronous, and a shared settled
   // promise spares one promise per call where async_hooks make each cost (Node 20).
-  begin(): Promise<void> {
+  beginNow(): boolean {
     // Nothing is sent yet: whether this is a read or a write transaction is known only at the first statement.
     this.state = "pending";
+    return true;
+  }
+
+  begin(): Promise<void> {
+    this.beginNow();
     return SETTLED;
   }
 
-  commit(): Promise<void> {
+  /** COMMIT now; false (nothing done) when the file is busy and commit() must retry on timers. */
+  commitNow(): boolean {
     if (this.state === "none" || this.state === "pending") {
       this.state = "none";
-      return SETTLED;
+      return true;
     }
     let done: boolean;
     try {
       done = this.execNow("COMMIT");
     } catch (error) {
       this.afterCommit();
+      throw error;
+    }
+    if (done) this.afterCommit();
+    return done;
+  }
+
+  commit(): Promise<void> {
+    try {
+      if (this.commitNow()) return SETTLED;
+    } catch (error) {
       return Promise.reject(error as Error);
     }
-    if (!done) return this.commitRetrying();
-    this.afterCommit();
-    return SETTLED;
+    return this.commitRetrying();
   }
 
   private async commitRetrying(): Promise<void> {
@@ -158,12 +188,17 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
     if (!this.raw.open || !this.raw.inTransaction) this.endTransaction();
   }
 
-  async rollback(): Promise<void> {
+  rollbackNow(): boolean {
     try {
       if (this.raw.open && this.raw.inTransaction) this.control("ROLLBACK");
     } finally {
       if (!this.raw.open || !this.raw.inTransaction) this.endTransaction();
     }
+    return true;
+  }
+
+  async rollback(): Promise<void> {
+    this.rollbackNow();
   }
 
   async savepoint(name: string): Promise<void> {

@@ -82,6 +82,12 @@ export interface FakeDriverOptions {
   pool?: Partial<PoolOptions>;
   /** Produces the result of query(); default: no rows. */
   respond?: (sql: string, params: readonly unknown[], conn: FakeConnection) => Row[] | QueryResult;
+  /**
+   * Connections also implement the synchronous fast paths (queryNow, beginNow, commitNow,
+   * rollbackNow), as the SQLite driver does. A call with a `hang` or `delay` rule declines (records
+   * nothing), so the core falls back to the async method. Default false.
+   */
+  synchronous?: boolean;
 }
 
 interface ActiveRule extends FailRule {
@@ -124,6 +130,11 @@ export class FakeConnection implements DriverConnection<FakeConnection> {
 
   async query(sql: string, params: readonly unknown[]): Promise<QueryResult> {
     await this.step({ op: "query", sql, params: [...params] });
+    return this.result(sql, params);
+  }
+
+  /** @internal what respond() makes of a statement. */
+  result(sql: string, params: readonly unknown[]): QueryResult {
     const out = this.driver.respond?.(sql, params, this);
     if (out === undefined) return { rows: [], rowsAffected: 0, lastInsertId: undefined };
     return Array.isArray(out) ? { rows: out, rowsAffected: 0, lastInsertId: undefined } : out;
@@ -197,6 +208,44 @@ export class FakeConnection implements DriverConnection<FakeConnection> {
     if (this.closed) throw new FakeDbError(`connection ${this.id} is closed`, { kind: "connection", fatal: true });
     await this.driver.misbehave(this.driver.takeRule(call.op, this.id, call.sql));
   }
+
+  /**
+   * @internal step() done now: false, with nothing recorded and the rule left in place, when a rule
+   * would make the call wait; throws for a `reject` rule.
+   */
+  stepNow(call: FakeCall): boolean {
+    if (this.driver.wouldWait(call.op, this.id, call.sql)) return false;
+    this.record(call);
+    if (this.closed) throw new FakeDbError(`connection ${this.id} is closed`, { kind: "connection", fatal: true });
+    const rule = this.driver.takeRule(call.op, this.id, call.sql);
+    if (rule?.how === "reject") throw rule.error ?? new FakeDbError(`fake ${rule.op} failure`);
+    return true;
+  }
+}
+
+/** A FakeConnection with the synchronous fast paths (FakeDriverOptions.synchronous). */
+export class SyncFakeConnection extends FakeConnection {
+  queryNow(sql: string, params: readonly unknown[]): QueryResult | undefined {
+    return this.stepNow({ op: "query", sql, params: [...params] }) ? this.result(sql, params) : undefined;
+  }
+
+  beginNow(): boolean {
+    if (!this.stepNow({ op: "begin" })) return false;
+    this.transactionOpen = true;
+    return true;
+  }
+
+  commitNow(): boolean {
+    if (!this.stepNow({ op: "commit" })) return false;
+    this.transactionOpen = false;
+    return true;
+  }
+
+  rollbackNow(): boolean {
+    if (!this.stepNow({ op: "rollback" })) return false;
+    this.transactionOpen = false;
+    return true;
+  }
 }
 
 /** A Driver whose connections are FakeConnections. See the module comment. */
@@ -211,6 +260,7 @@ export class FakeDriver implements Driver<FakeConnection> {
   closedDriver = false;
   private readonly reportsTransaction: boolean;
   private readonly resets: boolean;
+  private readonly synchronous: boolean;
   private rules: ActiveRule[] = [];
   private hung: (() => void)[] = [];
 
@@ -224,6 +274,7 @@ export class FakeDriver implements Driver<FakeConnection> {
     this.respond = options.respond;
     this.reportsTransaction = options.reportsTransaction ?? true;
     this.resets = options.resets ?? false;
+    this.synchronous = options.synchronous ?? false;
   }
 
   /** Makes the next matching calls of `op` misbehave. */
@@ -256,7 +307,7 @@ export class FakeDriver implements Driver<FakeConnection> {
   async connect(): Promise<FakeConnection> {
     this.connectAttempts.push(Date.now());
     await this.misbehave(this.takeRule("connect", undefined, undefined));
-    const conn = new FakeConnection(this, this.connections.length + 1);
+    const conn = new (this.synchronous ? SyncFakeConnection : FakeConnection)(this, this.connections.length + 1);
     if (this.reportsTransaction) {
       Object.defineProperty(conn, "inTransaction", { value: () => conn.transactionOpen });
     }
@@ -274,18 +325,28 @@ export class FakeDriver implements Driver<FakeConnection> {
     this.closedDriver = true;
   }
 
+  /** @internal true when the next matching rule for `op` would make the call wait (hang or delay). */
+  wouldWait(op: FakeOp, connection: number | undefined, sql: string | undefined): boolean {
+    const rule = this.findRule(op, connection, sql);
+    return rule !== undefined && (rule.how === "hang" || rule.how === "delay");
+  }
+
   /** @internal */
   takeRule(op: FakeOp, connection: number | undefined, sql: string | undefined): ActiveRule | undefined {
-    const index = this.rules.findIndex(
+    const rule = this.findRule(op, connection, sql);
+    if (rule === undefined) return undefined;
+    const index = this.rules.indexOf(rule);
+    if (rule.times !== undefined && --rule.times <= 0) this.rules.splice(index, 1);
+    return rule;
+  }
+
+  private findRule(op: FakeOp, connection: number | undefined, sql: string | undefined): ActiveRule | undefined {
+    return this.rules.find(
       (r) =>
         r.op === op &&
         (r.connection === undefined || r.connection === connection) &&
         (r.match === undefined || (sql !== undefined && (typeof r.match === "string" ? sql.includes(r.match) : r.match.test(sql)))),
     );
-    if (index === -1) return undefined;
-    const rule = this.rules[index] as ActiveRule;
-    if (rule.times !== undefined && --rule.times <= 0) this.rules.splice(index, 1);
-    return rule;
   }
 
   /** @internal */

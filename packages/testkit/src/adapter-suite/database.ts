@@ -35,6 +35,8 @@ function slowCommits(driver: Driver, ms: number): Driver {
       const conn = await driver.connect();
       return new Proxy(conn, {
         get(target, prop) {
+          // Without commitNow the core takes the async commit below, so the delay always applies.
+          if (prop === "commitNow") return undefined;
           if (prop === "commit") {
             return async () => {
               await new Promise((resolve) => setTimeout(resolve, ms));
