@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
 import fp from "fastify-plugin";
-import { AlreadyRegisteredError, currentScope, PoolTimeoutError, type Scope, type SQLScope, type SQLScopeError } from "@sqlscope/core";
+import { AlreadyRegisteredError, currentScope, PoolTimeoutError, type FinishReport, type Scope, type SQLScope, type SQLScopeError } from "@sqlscope/core";
 
 export interface FastifySQLScopeOptions {
   /** The SQLScope whose databases every request gets a session of. */
@@ -59,28 +59,41 @@ async function sqlscopePlugin(fastify: FastifyInstance, options: FastifySQLScope
     if (state !== null && state.error === undefined) state.error = error;
   });
 
-  fastify.addHook("onSend", async (request, reply, payload) => {
+  // Callback style, not async: when the scope settles synchronously (SQLite) no promise is made.
+  fastify.addHook("onSend", (request, reply, payload, done) => {
     const state = stateOf(request);
-    if (state === null) return payload;
+    if (state === null) {
+      done(null, payload);
+      return;
+    }
     if (state.commitFailure !== undefined) {
       // Second pass, with the error handler's payload: whatever it chose, a failed commit is a 5xx.
       if (reply.statusCode < 500) reply.code(500);
-      return payload;
+      done(null, payload);
+      return;
     }
     if (state.error instanceof PoolTimeoutError && reply.statusCode === 500) reply.code(503);
     const status = state.error !== undefined && reply.statusCode < 400 ? 500 : reply.statusCode;
-    const report = await state.scope.finish({ status });
-    if (report.ok) return payload;
-    const failure = report.error as SQLScopeError;
-    if (state.error !== undefined) {
-      db.warn(failure);
-      return payload;
-    }
-    state.commitFailure = failure;
-    // Throwing from onSend hands the error to the app's error handler, which sends a new payload; the
-    // status set here keeps Fastify from reusing the handler's 2xx.
-    reply.code(500);
-    throw failure;
+    const settled = state.scope.finishNow({ status });
+    const answer = (report: FinishReport): void => {
+      if (report.ok) {
+        done(null, payload);
+        return;
+      }
+      const failure = report.error as SQLScopeError;
+      if (state.error !== undefined) {
+        db.warn(failure);
+        done(null, payload);
+        return;
+      }
+      state.commitFailure = failure;
+      // An error from onSend goes to the app's error handler, which sends a new payload; the status
+      // set here keeps Fastify from reusing the handler's 2xx.
+      reply.code(500);
+      done(failure);
+    };
+    if (settled instanceof Promise) void settled.then(answer, (error: unknown) => done(error as Error));
+    else answer(settled);
   });
 
   // The client left before a response: roll back now and return the connection; later statements of
@@ -91,9 +104,13 @@ async function sqlscopePlugin(fastify: FastifyInstance, options: FastifySQLScope
   });
 
   // Safety net for replies that skip onSend (reply.hijack()): settle once the response is done.
-  fastify.addHook("onResponse", async (request, reply: FastifyReply) => {
+  fastify.addHook("onResponse", (request, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const state = stateOf(request);
-    if (state !== null && state.scope.state === "open") await settleLate(db, state, { status: reply.statusCode });
+    if (state === null || state.scope.state !== "open") {
+      done();
+      return;
+    }
+    void settleLate(db, state, { status: reply.statusCode }).then(() => done(), done);
   });
 }
 

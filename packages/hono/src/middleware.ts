@@ -46,10 +46,12 @@ export function sqlscope(db: SQLScope, options: HonoSQLScopeOptions = {}): Middl
       return;
     }
     if (!scope.needsSettling) {
-      await scope.finish({ status: c.res.status });
+      void scope.finishNow({ status: c.res.status }); // nothing to settle: ends synchronously, never rejects
       return;
     }
-    const report = await scope.finish(clientGone(c) ? { success: false } : { status: c.res.status });
+    // finishNow: a driver that commits synchronously (SQLite) costs no await.
+    const settled = scope.finishNow(clientGone(c) ? { success: false } : { status: c.res.status });
+    const report = settled instanceof Promise ? await settled : settled;
     if (report.ok) return;
     const failure = report.error as SQLScopeError;
     c.error = failure;

@@ -34,12 +34,14 @@ export function sqlscope(db: SQLScope): (ctx: KoaLikeContext, next: KoaLikeNext)
       throw error;
     }
     if (!scope.needsSettling) {
-      await scope.finish({ status: ctx.status });
+      void scope.finishNow({ status: ctx.status }); // nothing to settle: ends synchronously, never rejects
       return;
     }
     // The client hung up before anything was written: nobody will see a success, so nothing commits.
     const gone = !ctx.res.headersSent && (ctx.res.destroyed || ctx.req.socket.destroyed);
-    const report = await scope.finish(gone ? { success: false } : { status: ctx.status });
+    // finishNow: a driver that commits synchronously (SQLite) costs no await.
+    const settled = scope.finishNow(gone ? { success: false } : { status: ctx.status });
+    const report = settled instanceof Promise ? await settled : settled;
     if (!report.ok) throw asServerError(report.error);
   };
 }
