@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { callInner, intercept, type Interceptor, type Method } from "./response-hooks.ts";
+import { callInner, countHold, intercept, type Interceptor, type Method } from "./response-hooks.ts";
 
 /** How a held response ends: replay what the handler wrote, or replace it because the scope failed. */
 export type Verdict = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
@@ -52,8 +52,14 @@ export class ResponseGate implements Interceptor {
   constructor(res: ServerResponse, hooks: GateHooks, headLeft = false) {
     this.res = res;
     this.hooks = hooks;
-    if (headLeft) this.state = "streaming";
+    if (headLeft) this.moveTo("streaming");
     this.inner = intercept(res, this);
+  }
+
+  private moveTo(next: State): void {
+    const was = this.holding;
+    this.state = next;
+    if (was !== this.holding) countHold(was ? -1 : 1);
   }
 
   /** True while the head (or the end) is held back. */
@@ -78,7 +84,7 @@ export class ResponseGate implements Interceptor {
 
   /** Stop intercepting: from now on every call goes straight to the response (client gone, scope over). */
   passThrough(): void {
-    if (this.state === "open" || this.state === "streaming") this.state = "done";
+    if (this.state === "open" || this.state === "streaming") this.moveTo("done");
   }
 
   private call(self: ServerResponse, method: Method, args: unknown[]): unknown {
@@ -145,7 +151,7 @@ export class ResponseGate implements Interceptor {
         if (!validStatus(self.statusCode)) return this.call(self, "end", args); // throws as Node does
         const pending = this.hooks.head(self.statusCode) ?? this.hooks.end(self.statusCode);
         if (pending === undefined) {
-          this.state = "done";
+          this.moveTo("done");
           return this.call(self, "end", args);
         }
         this.status = self.statusCode;
@@ -156,7 +162,7 @@ export class ResponseGate implements Interceptor {
       case "streaming": {
         const pending = this.hooks.end(self.statusCode);
         if (pending === undefined) {
-          this.state = "done";
+          this.moveTo("done");
           return this.call(self, "end", args);
         }
         this.status = self.statusCode;
@@ -192,7 +198,7 @@ export class ResponseGate implements Interceptor {
   private startHead(status: number, call: Call): boolean {
     const pending = this.hooks.head(status);
     if (pending === undefined) {
-      this.state = "streaming";
+      this.moveTo("streaming");
       return false;
     }
     this.status = status;
@@ -201,7 +207,7 @@ export class ResponseGate implements Interceptor {
   }
 
   private hold(state: "holding" | "holding-end", first: Call, pending: Promise<Verdict>): void {
-    this.state = state;
+    this.moveTo(state);
     this.queue.push(first);
     pending
       .then((verdict) => (verdict.ok ? this.replay() : state === "holding" ? this.replace(verdict.error) : this.abandon(verdict.error)))
@@ -211,7 +217,7 @@ export class ResponseGate implements Interceptor {
   private replay(): void {
     const queue = this.queue;
     this.queue = [];
-    this.state = "done";
+    this.moveTo("done");
     const res = this.res;
     // What the handler saw is what goes out, even if something touched statusCode while we held.
     if (!res.headersSent) res.statusCode = this.status;
@@ -227,13 +233,13 @@ export class ResponseGate implements Interceptor {
   private async replace(error: unknown): Promise<void> {
     const dropped = this.queue;
     this.queue = [];
-    this.state = "replacing";
+    this.moveTo("replacing");
     const res = this.res;
     for (const name of res.getHeaderNames()) res.removeHeader(name);
     try {
       await this.hooks.replace(error);
     } finally {
-      this.state = "dropping";
+      this.moveTo("dropping");
       if (!res.writableEnded) this.call(res, "end", []);
       for (const call of dropped) failCallback(call.args, error);
     }
@@ -242,7 +248,7 @@ export class ResponseGate implements Interceptor {
   private abandon(error: unknown): void {
     const dropped = this.queue;
     this.queue = [];
-    this.state = "dropping";
+    this.moveTo("dropping");
     // The head already left: the only honest signal left is an incomplete response.
     this.res.destroy();
     for (const call of dropped) failCallback(call.args, error);

@@ -6,6 +6,7 @@ import { AlreadyRegisteredError, getSession, type SQLScope } from "@sqlscope/cor
 import { listen, request, SuiteDatabase, waitFor, type StartedServer } from "@sqlscope/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { attachScope, withScope, type NodeHandler, type ScopeOptions } from "../src/index.ts";
+import { heldResponses } from "../src/response-hooks.ts";
 
 let file: SuiteDatabase;
 let db: SQLScope;
@@ -34,6 +35,8 @@ beforeAll(() => {
 
 afterEach(async () => {
   for (const registry of [db, redirectDb]) expect(await waitFor(() => registry.stats().borrowed === 0)).toBe(true);
+  // The held view is skipped while no response is held: the count must come back to zero.
+  expect(await waitFor(() => heldResponses() === 0)).toBe(true);
   file.assertNoOpenTransaction();
   warnings.length = 0;
 });
