@@ -308,10 +308,7 @@ export class Session {
     try {
       result = conn.queryNow(text, values);
     } catch (error) {
-      const mapped = this.mapError(error, text);
-      if (t0 >= 0) this.endStatement(t0, text, 0, 0, mapped);
-      this.leave();
-      return Promise.reject(mapped);
+      return Promise.reject(this.statementFailed(error, t0, text));
     }
     if (result === undefined) return this.runLater(conn, text, values, query, shape, t0);
     this.statementDone(t0, text, result);
@@ -323,8 +320,11 @@ export class Session {
     }
   }
 
+  // Then-chains rather than async/await from here on: with an AsyncLocalStorage in the process (Node
+  // 20), every await makes an extra promise that pays the async_hooks toll; then() makes one.
+
   /** run() once it has to wait: for the connection, or for a driver that answers asynchronously. */
-  private async runLater(
+  private runLater(
     conn: DriverConnection | undefined,
     text: string,
     values: readonly unknown[],
@@ -332,22 +332,49 @@ export class Session {
     shape: Shape,
     started: number,
   ): Promise<unknown> {
-    let result: QueryResult;
+    if (conn !== undefined) return this.runOn(conn, text, values, query, shape, started);
+    let opening: Promise<DriverConnection>;
     try {
-      const c = conn ?? (await this.open());
-      const t0 = started === NOT_STARTED ? this.startStatement() : started;
-      try {
-        result = await c.query(text, values);
-        this.statementDone(t0, text, result);
-      } catch (error) {
-        const mapped = this.mapError(error, text);
-        if (t0 >= 0) this.endStatement(t0, text, 0, 0, mapped);
-        throw mapped;
-      }
-    } finally {
+      opening = this.open();
+    } catch (error) {
       this.leave();
+      return Promise.reject(error);
     }
-    return shaped(result, query, shape);
+    return opening.then(
+      (c) => this.runOn(c, text, values, query, shape, started),
+      (error: unknown) => {
+        this.leave();
+        throw error;
+      },
+    );
+  }
+
+  private runOn(conn: DriverConnection, text: string, values: readonly unknown[], query: Query, shape: Shape, started: number): Promise<unknown> {
+    const t0 = started === NOT_STARTED ? this.startStatement() : started;
+    let pending: Promise<QueryResult>;
+    try {
+      pending = conn.query(text, values);
+    } catch (error) {
+      return Promise.reject(this.statementFailed(error, t0, text));
+    }
+    return pending.then(
+      (result) => {
+        this.statementDone(t0, text, result);
+        this.leave();
+        return shaped(result, query, shape);
+      },
+      (error: unknown) => {
+        throw this.statementFailed(error, t0, text);
+      },
+    );
+  }
+
+  /** The statement failed: reports it, ends the call, and returns the error to throw. */
+  private statementFailed(error: unknown, t0: number, text: string): unknown {
+    const mapped = this.mapError(error, text);
+    if (t0 >= 0) this.endStatement(t0, text, 0, 0, mapped);
+    this.leave();
+    return mapped;
   }
 
   private statementDone(t0: number, text: string, result: QueryResult): void {
@@ -608,11 +635,11 @@ export class Session {
       try {
         begun = lease.conn.beginNow?.() ?? false;
       } catch (error) {
-        this.opening = this.acquire(lease, { error });
+        this.opening = this.beginFailed(lease, error);
         return undefined;
       }
       if (!begun) {
-        this.opening = this.acquire(lease);
+        this.opening = this.beginOn(lease);
         return undefined;
       }
       this.depth = 1;
@@ -629,47 +656,64 @@ export class Session {
     }
   }
 
-  /** Takes a connection (or continues with one openNow() took) and begins the transaction on it. */
-  private async acquire(taken?: Lease, beginFailed?: { error: unknown }): Promise<DriverConnection> {
-    let lease = taken;
-    if (lease === undefined) {
-      const pool = this.entry.pool;
-      const t0 = performance.now();
-      lease = pool.tryAcquire();
+  /** Takes a connection and begins the transaction on it. */
+  private acquire(): Promise<DriverConnection> {
+    const pool = this.entry.pool;
+    const t0 = performance.now();
+    const lease = pool.tryAcquire();
+    if (lease !== undefined) {
       // A warm connection took no time to get: one clock read fewer.
-      let now = t0;
-      if (lease === undefined) {
-        try {
-          lease = await pool.acquire();
-        } catch (error) {
-          this.opening = undefined;
-          if (channels.acquire.hasSubscribers) {
-            channels.acquire.publish({ scope: this.scope, key: this.key, driver: this.entry.driver.name, waitMs: performance.now() - t0, error: error as Error });
-          }
-          throw error;
-        }
-        now = performance.now();
-      }
-      this.took(lease, t0, now);
+      this.took(lease, t0, t0);
+      return this.beginOn(lease);
     }
-    if (this.entry.policy.mode !== "manual") {
-      // The lease is published only after BEGIN: a statement arriving meanwhile waits on `opening`
-      // instead of running outside the transaction (a driver's begin may wait on a write gate).
-      try {
-        if (beginFailed !== undefined) throw beginFailed.error;
-        await lease.conn.begin();
-      } catch (error) {
-        // Nothing ran on this connection yet; drop it so the next statement starts a clean transaction.
+    return pool.acquire().then(
+      (taken) => {
+        this.took(taken, t0, performance.now());
+        return this.beginOn(taken);
+      },
+      (error: unknown) => {
         this.opening = undefined;
-        const mapped = this.mapError(error, "BEGIN");
-        this.unknownState = false;
-        await this.giveBack(lease, true);
-        throw mapped;
-      }
-      this.depth = 1;
+        if (channels.acquire.hasSubscribers) {
+          channels.acquire.publish({ scope: this.scope, key: this.key, driver: this.entry.driver.name, waitMs: performance.now() - t0, error: error as Error });
+        }
+        throw error;
+      },
+    );
+  }
+
+  /**
+   * Begins the scope's transaction on a connection just taken (manual mode: none). The lease is
+   * published only after BEGIN: a statement arriving meanwhile waits on `opening` instead of running
+   * outside the transaction (a driver's begin may wait on a write gate).
+   */
+  private beginOn(lease: Lease): Promise<DriverConnection> {
+    if (this.entry.policy.mode === "manual") {
+      this.lease = lease;
+      return Promise.resolve(lease.conn);
     }
-    this.lease = lease;
-    return lease.conn;
+    let begun: Promise<void>;
+    try {
+      begun = lease.conn.begin();
+    } catch (error) {
+      return this.beginFailed(lease, error);
+    }
+    return begun.then(
+      () => {
+        this.depth = 1;
+        this.lease = lease;
+        return lease.conn;
+      },
+      (error: unknown) => this.beginFailed(lease, error),
+    );
+  }
+
+  // Nothing ran on this connection yet; drop it so the next statement starts a clean transaction.
+  private async beginFailed(lease: Lease, error: unknown): Promise<never> {
+    this.opening = undefined;
+    const mapped = this.mapError(error, "BEGIN");
+    this.unknownState = false;
+    await this.giveBack(lease, true);
+    throw mapped;
   }
 
   /** True when this session holds or is taking a connection from `pool`. */
@@ -712,37 +756,58 @@ export class Session {
   }
 
   /**
-   * settle() done now, when nothing has to be waited for: no statement running, no connection being
-   * taken, and a driver that commits or rolls back synchronously (commitNow/rollbackNow). Returns the
-   * result, or a promise of it when only giving the connection back to the pool has to wait;
-   * undefined, having changed nothing, when settle() must be used. Never throws.
+   * settle() without waiting for anything of this scope: no statement running and no connection being
+   * taken. Commits or rolls back (synchronously when the driver can: commitNow/rollbackNow) and gives
+   * the connection back; returns the result, or a promise of it when the driver or the pool answers
+   * later. Undefined, having changed nothing, when settle() must wait first. Never throws or rejects.
    */
   settleNow(decision: Decision): SettleResult | Promise<SettleResult> | undefined {
     if (this.inflight > 0 || (this.opening !== undefined && this.lease === undefined)) return undefined;
+    this.closed = true;
     const lease = this.lease;
-    if (lease === undefined) {
-      this.closed = true;
-      return { key: this.key, action: "none" };
-    }
+    if (lease === undefined) return { key: this.key, action: "none" };
+    if (this.depth === 0) return this.handBack(lease, { key: this.key, action: "none" });
     const conn = lease.conn;
     const manual = this.entry.policy.mode === "manual";
-    let result: SettleResult = { key: this.key, action: "none" };
-    if (this.depth > 0) {
-      const action: Decision = manual ? "rollback" : decision;
-      const now = action === "commit" ? conn.commitNow : conn.rollbackNow;
-      if (now === undefined) return undefined;
-      const t0 = clock((action === "commit" ? channels.commit : channels.rollback).hasSubscribers);
-      let failure: { error: unknown } | undefined;
+    const action: Decision = manual ? "rollback" : decision;
+    this.depth = 0;
+    const t0 = clock((action === "commit" ? channels.commit : channels.rollback).hasSubscribers);
+    const now = action === "commit" ? conn.commitNow : conn.rollbackNow;
+    if (now !== undefined) {
+      let done: boolean;
       try {
-        if (!now.call(conn)) return undefined;
+        done = now.call(conn);
       } catch (error) {
-        failure = { error };
+        return this.afterEnd(lease, action, manual, t0, { error });
       }
-      this.depth = 0;
-      result = this.ended(action, manual, failure);
-      this.publishEnd(action, t0, result.error);
+      if (done) return this.afterEnd(lease, action, manual, t0, undefined);
     }
-    this.closed = true;
+    let ending: Promise<void>;
+    try {
+      ending = action === "commit" ? conn.commit() : conn.rollback();
+    } catch (error) {
+      return this.afterEnd(lease, action, manual, t0, { error });
+    }
+    return ending.then(
+      () => this.afterEnd(lease, action, manual, t0, undefined),
+      (error: unknown) => this.afterEnd(lease, action, manual, t0, { error }),
+    );
+  }
+
+  private afterEnd(
+    lease: Lease,
+    action: Decision,
+    manual: boolean,
+    t0: number,
+    failure: { error: unknown } | undefined,
+  ): SettleResult | Promise<SettleResult> {
+    const result = this.ended(action, manual, failure);
+    this.publishEnd(action, t0, result.error);
+    return this.handBack(lease, result);
+  }
+
+  /** Returns the connection exactly once (destroyed when its state is unknown), then answers `result`. */
+  private handBack(lease: Lease, result: SettleResult): SettleResult | Promise<SettleResult> {
     this.lease = undefined;
     this.opening = undefined;
     const returning = this.giveBack(lease, this.unknownState);
@@ -777,41 +842,22 @@ export class Session {
     }
     const lease = this.lease;
     if (lease === undefined) return { key: this.key, action: "none" };
-    const conn = lease.conn;
-    const manual = this.entry.policy.mode === "manual";
-    let result: SettleResult = { key: this.key, action: "none" };
-    if (stillRunning) {
-      // A statement or stream outlived its scope by waitMs: the connection is busy and its state
-      // unknown, so nothing can be committed; destroying it makes the server roll back.
-      this.unknownState = true;
-      this.depth = 0;
-      result = {
-        key: this.key,
-        action: "rollback",
-        error: new TransactionError(
-          `A statement or stream on "${this.key}" was still running ${waitMs} ms after its scope ended, so the scope's ` +
-            "work was rolled back. Await every query (and finish every stream loop) before the handler returns.",
-        ),
-      };
-    } else if (this.depth > 0) {
-      const action: Decision = manual ? "rollback" : decision;
-      this.depth = 0;
-      const t0 = clock((action === "commit" ? channels.commit : channels.rollback).hasSubscribers);
-      let failure: { error: unknown } | undefined;
-      try {
-        if (action === "commit") await conn.commit();
-        else await conn.rollback();
-      } catch (error) {
-        failure = { error };
-      }
-      result = this.ended(action, manual, failure);
-      this.publishEnd(action, t0, result.error);
+    if (!stillRunning) {
+      // Nothing runs any more and no statement can start (the session is closed).
+      return (await this.settleNow(decision)) ?? { key: this.key, action: "none" };
     }
-    this.lease = undefined;
-    this.opening = undefined;
-    const returning = this.giveBack(lease, this.unknownState);
-    if (returning !== undefined) await returning;
-    return result;
+    // A statement or stream outlived its scope by waitMs: the connection is busy and its state
+    // unknown, so nothing can be committed; destroying it makes the server roll back.
+    this.unknownState = true;
+    this.depth = 0;
+    return this.handBack(lease, {
+      key: this.key,
+      action: "rollback",
+      error: new TransactionError(
+        `A statement or stream on "${this.key}" was still running ${waitMs} ms after its scope ended, so the scope's ` +
+          "work was rolled back. Await every query (and finish every stream loop) before the handler returns.",
+      ),
+    });
   }
 
   // Not async, and undefined when the connection went back at once (the pool's warm path): no promise
