@@ -2,13 +2,14 @@
 // used by one variant cannot slow the others), timed with process.hrtime.bigint over many iterations.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { getSession, SQLScope } from "@sqlscope/core";
-import { NoopConnection, noopDriver } from "./noop-driver.ts";
+import { NoopConnection, noopDriver, SyncNoopConnection, syncNoopDriver } from "./noop-driver.ts";
 import { MICRO_VARIANTS, type MicroVariant } from "./variants.ts";
 
 
 const SQL = "SELECT id FROM users WHERE id = ?";
 const PARAMS = [1];
 const OK = { status: 200 } as const;
+const DONE: Promise<void> = Promise.resolve();
 
 function iteration(variant: MicroVariant): () => Promise<void> {
   switch (variant) {
@@ -35,9 +36,24 @@ function iteration(variant: MicroVariant): () => Promise<void> {
       };
       return () => storage.run({}, work);
     }
+    case "hand-als-sync": {
+      // Hand-written code on a synchronous driver awaits nothing: the whole transaction inside the ALS run.
+      const storage = new AsyncLocalStorage<object>();
+      const free = [new SyncNoopConnection()];
+      const work = (): Promise<void> => {
+        const conn = free.pop() ?? new SyncNoopConnection();
+        conn.beginNow();
+        conn.queryNow(SQL, PARAMS);
+        conn.commitNow();
+        free.push(conn);
+        return DONE;
+      };
+      return () => storage.run({}, work);
+    }
+    case "L-sync":
     case "L":
     case "L-stacks": {
-      const db = new SQLScope().add(noopDriver, {
+      const db = new SQLScope().add(variant === "L-sync" ? syncNoopDriver : noopDriver, {
         commit: "autocommit",
         pool: variant === "L-stacks" ? { leakDetectionMs: 60_000 } : {},
       });

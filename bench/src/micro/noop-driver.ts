@@ -6,7 +6,7 @@ const RESULT: QueryResult = { rows: [{ one: 1 }], rowsAffected: 0, lastInsertId:
 export class NoopConnection implements DriverConnection<null> {
   readonly raw = null;
   readonly broken = false;
-  private open = false;
+  protected open = false;
   async query(_sql: string, _params: readonly unknown[]): Promise<QueryResult> {
     return RESULT;
   }
@@ -42,3 +42,25 @@ export const noopDriver: Driver<null> = {
   connect: async () => new NoopConnection(),
   classifyError: () => ({ kind: "other", fatal: false }),
 };
+
+/** A NoopConnection with the synchronous fast paths of DriverConnection, as the SQLite driver has them. */
+export class SyncNoopConnection extends NoopConnection {
+  queryNow(_sql: string, _params: readonly unknown[]): QueryResult {
+    return RESULT;
+  }
+  beginNow(): boolean {
+    this.open = true;
+    return true;
+  }
+  commitNow(): boolean {
+    this.open = false;
+    return true;
+  }
+  rollbackNow(): boolean {
+    this.open = false;
+    return true;
+  }
+}
+
+/** The synchronous variant of noopDriver. */
+export const syncNoopDriver: Driver<null> = { ...noopDriver, name: "noop-sync", connect: async () => new SyncNoopConnection() };
