@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
 
@@ -6,7 +7,6 @@ const ENTRIES = {
   server: fileURLToPath(new URL("./server/main.ts", import.meta.url)),
   micro: fileURLToPath(new URL("./micro/main.ts", import.meta.url)),
 };
-const OUT_DIR = fileURLToPath(new URL("../.build/", import.meta.url));
 
 const PACKAGES_DIR = fileURLToPath(new URL("../../packages/", import.meta.url));
 
@@ -33,13 +33,13 @@ const missingPackages: Plugin = {
  * Bundles the benchmark server and the micro-benchmark (our packages, the frameworks and pure-JS drivers) into one ESM file,
  * as a production build would. Running the TypeScript through tsx instead would add tsx's `__name`
  * call to every closure created per request (keepNames), a cost no compiled deployment pays.
- * Native modules stay external and load from bench/node_modules.
+ * Native modules stay external and load from the node_modules nearest `outDir` (see cores.ts bundleDir).
  */
-export async function buildBundles(): Promise<{ server: string; micro: string }> {
-  mkdirSync(OUT_DIR, { recursive: true });
+export async function buildBundles(outDir: string): Promise<{ server: string; micro: string }> {
+  mkdirSync(outDir, { recursive: true });
   await build({
     entryPoints: ENTRIES,
-    outdir: OUT_DIR,
+    outdir: outDir,
     outExtension: { ".js": ".mjs" },
     bundle: true,
     platform: "node",
@@ -53,5 +53,5 @@ export async function buildBundles(): Promise<{ server: string; micro: string }>
     plugins: [missingPackages],
     logLevel: "error",
   });
-  return { server: `${OUT_DIR}server.mjs`, micro: `${OUT_DIR}micro.mjs` };
+  return { server: join(outDir, "server.mjs"), micro: join(outDir, "micro.mjs") };
 }

@@ -6,7 +6,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { canPin, nodeBinary, useNode } from "./cores.ts";
+import { canPin, nativeProblem, nodeBinary, useNode } from "./cores.ts";
 import { prepareDatabase, type PreparedDatabase } from "./databases.ts";
 import { checkWrk } from "./load.ts";
 import { runGroup, type GroupResult, type Log, type RunPlan } from "./measure.ts";
@@ -43,7 +43,8 @@ if (args.help) {
   console.log(`pnpm bench [--quick] [--frameworks=node-http,express,...] [--drivers=sqlite,postgres,...] [--routes=read,update,nodb,error]
            [--reps=N] [--seconds=S] [--no-micro] [--no-memory] [--no-profile] [--profile]
            [--l-pool='{"leakDetectionMs":0}']  (extra pool options for L, to measure a setting)
-           [--node=/path/to/node]  (run servers and micro-benchmarks on another Node binary)
+           [--node=/path/to/node]  (run servers and micro-benchmarks on another Node binary;
+                                   bash bench/scripts/install-node.sh gets Node 24 and its better-sqlite3)
            [--render-only]  (rewrite latest.md and latest.svg from latest.json, measuring nothing)
 Needs wrk (apt-get install -y wrk). Writes bench/results/latest.md, latest.svg and latest.json.`);
   process.exit(0);
@@ -56,7 +57,14 @@ function list<T extends string>(text: string | undefined, all: readonly T[], fal
   return picked;
 }
 
-if (args.node !== undefined) useNode(args.node);
+if (args.node !== undefined) {
+  try {
+    useNode(args.node);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  }
+}
 const quick = args.quick;
 const frameworks = list<Framework>(args.frameworks, FRAMEWORKS, quick ? ["node-http", "express"] : FRAMEWORKS);
 const drivers = list<DriverName>(args.drivers, DRIVERS, quick ? ["sqlite"] : DRIVERS);
@@ -93,6 +101,13 @@ async function main(): Promise<void> {
     const saved = JSON.parse(readFileSync(join(RESULTS, "latest.json"), "utf8")) as RunReport & { startedAt: string };
     write({ ...saved, startedAt: new Date(saved.startedAt) });
     log("rewrote bench/results/latest.md and latest.svg from latest.json");
+    return;
+  }
+  // Another Node needs better-sqlite3 built for its ABI: say so now, not once per failed server.
+  const problem = args.node !== undefined && drivers.includes("sqlite") ? nativeProblem() : undefined;
+  if (problem !== undefined) {
+    console.error(problem);
+    process.exitCode = 1;
     return;
   }
   checkWrk();

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { buildBundles } from "./build.ts";
-import { nodeBinary, pinned, SERVER_CORE } from "./cores.ts";
+import { bundleDir, nodeBinary, pinned, SERVER_CORE } from "./cores.ts";
 import type { ServerConfig, ServerMessage, ServerRequest } from "./server/config.ts";
 
 const BENCH_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -46,7 +46,7 @@ export async function startServer(config: ServerConfig): Promise<RunningBenchSer
       } else if (message.type === "ready") {
         child.off("message", onMessage);
         child.off("exit", onExit);
-        resolve(handle(child, config, message.port));
+        resolve(handle(child, config, message.port, () => stderr));
       }
     });
   });
@@ -57,9 +57,15 @@ function ask<T extends ServerMessage["type"]>(
   config: ServerConfig,
   request: ServerRequest,
   answer: T,
+  stderr: () => string,
 ): Promise<Extract<ServerMessage, { type: T }>> {
   return new Promise((resolve, reject) => {
-    const onExit = () => reject(new Error(`server ${describe(config)} exited`));
+    // A server that already died (a native crash under load) answers nothing and emits no second exit.
+    if (child.exitCode !== null || child.signalCode !== null) {
+      reject(new Error(`server ${describe(config)} has exited (${String(child.signalCode ?? child.exitCode)}):\n${stderr()}`));
+      return;
+    }
+    const onExit = () => reject(new Error(`server ${describe(config)} exited:\n${stderr()}`));
     child.once("exit", onExit);
     child.on("message", function onMessage(message: ServerMessage) {
       if (message.type !== answer) return;
@@ -71,20 +77,20 @@ function ask<T extends ServerMessage["type"]>(
   });
 }
 
-function handle(child: ChildProcess, config: ServerConfig, port: number): RunningBenchServer {
+function handle(child: ChildProcess, config: ServerConfig, port: number, stderr: () => string): RunningBenchServer {
   return {
     port,
     config,
-    stats: (gc = false) => ask(child, config, { type: "stats", gc }, "stats"),
+    stats: (gc = false) => ask(child, config, { type: "stats", gc }, "stats", stderr),
     async profileStart() {
-      await ask(child, config, { type: "profile-start" }, "profiled");
+      await ask(child, config, { type: "profile-start" }, "profiled", stderr);
     },
     async profileStop(file) {
-      const answer = await ask(child, config, { type: "profile-stop", file }, "profiled");
+      const answer = await ask(child, config, { type: "profile-stop", file }, "profiled", stderr);
       if (answer.error !== undefined) throw new Error(`profiling ${describe(config)} failed: ${answer.error}`);
     },
     stop() {
-      if (child.exitCode !== null) return Promise.resolve();
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
       return new Promise((resolve) => {
         const kill = setTimeout(() => child.kill("SIGKILL"), 5_000);
         child.once("exit", () => {
@@ -99,13 +105,13 @@ function handle(child: ChildProcess, config: ServerConfig, port: number): Runnin
 
 /** The bundled server file (built on first use). */
 export async function serverBundle(): Promise<string> {
-  bundles ??= buildBundles();
+  bundles ??= buildBundles(bundleDir);
   return (await bundles).server;
 }
 
 /** The bundled micro-benchmark file. */
 export async function microBundle(): Promise<string> {
-  bundles ??= buildBundles();
+  bundles ??= buildBundles(bundleDir);
   return (await bundles).micro;
 }
 
