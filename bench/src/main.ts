@@ -35,6 +35,7 @@ const { values: args } = parseArgs({
     "no-profile": { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
     "render-only": { type: "boolean", default: false },
+    out: { type: "string", default: "latest" },
     help: { type: "boolean", default: false },
   },
 });
@@ -46,6 +47,7 @@ if (args.help) {
            [--node=/path/to/node]  (run servers and micro-benchmarks on another Node binary;
                                    bash bench/scripts/install-node.sh gets Node 24 and its better-sqlite3)
            [--render-only]  (rewrite latest.md and latest.svg from latest.json, measuring nothing)
+           [--out=NAME]  (write bench/results/NAME.* instead of latest.*, e.g. --out=node24)
 Needs wrk (apt-get install -y wrk). Writes bench/results/latest.md, latest.svg and latest.json.`);
   process.exit(0);
 }
@@ -65,6 +67,8 @@ if (args.node !== undefined) {
     process.exit(1);
   }
 }
+if (!/^[A-Za-z0-9_-]+$/.test(args.out)) throw new Error(`bench: --out takes a plain name (letters, digits, - and _), got "${args.out}"`);
+const OUT = args.out;
 const quick = args.quick;
 const frameworks = list<Framework>(args.frameworks, FRAMEWORKS, quick ? ["node-http", "express"] : FRAMEWORKS);
 const drivers = list<DriverName>(args.drivers, DRIVERS, quick ? ["sqlite"] : DRIVERS);
@@ -92,15 +96,15 @@ function wrkVersion(): string {
 
 function write(report: RunReport): void {
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, "latest.md"), markdown(report));
-  writeFileSync(join(RESULTS, "latest.svg"), chart(allCells(report.groups), `sqlscope ${report.mode} benchmark, Node ${report.env.node}`));
+  writeFileSync(join(RESULTS, `${OUT}.md`), markdown(report, OUT));
+  writeFileSync(join(RESULTS, `${OUT}.svg`), chart(allCells(report.groups), `sqlscope ${report.mode} benchmark, Node ${report.env.node}`));
 }
 
 async function main(): Promise<void> {
   if (args["render-only"]) {
-    const saved = JSON.parse(readFileSync(join(RESULTS, "latest.json"), "utf8")) as RunReport & { startedAt: string };
+    const saved = JSON.parse(readFileSync(join(RESULTS, `${OUT}.json`), "utf8")) as RunReport & { startedAt: string };
     write({ ...saved, startedAt: new Date(saved.startedAt) });
-    log("rewrote bench/results/latest.md and latest.svg from latest.json");
+    log(`rewrote bench/results/${OUT}.md and ${OUT}.svg from ${OUT}.json`);
     return;
   }
   // Another Node needs better-sqlite3 built for its ABI: say so now, not once per failed server.
@@ -192,8 +196,8 @@ async function main(): Promise<void> {
     profiles,
   };
   write(report);
-  writeFileSync(join(RESULTS, "latest.json"), `${JSON.stringify(report, null, 1)}\n`);
-  log(`wrote bench/results/latest.md, latest.svg, latest.json in ${report.seconds.toFixed(0)} s`);
+  writeFileSync(join(RESULTS, `${OUT}.json`), `${JSON.stringify(report, null, 1)}\n`);
+  log(`wrote bench/results/${OUT}.md, ${OUT}.svg, ${OUT}.json in ${report.seconds.toFixed(0)} s`);
 }
 
 main().catch((error: unknown) => {

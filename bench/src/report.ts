@@ -144,14 +144,14 @@ function profileSection(profiles: readonly ProfileSummary[]): string[] {
   return lines;
 }
 
-/** The Markdown of bench/results/latest.md. */
-export function markdown(report: RunReport): string {
+/** The Markdown of bench/results/latest.md (or NAME.md with --out=NAME; `name` names its chart). */
+export function markdown(report: RunReport, name = "latest"): string {
   const { env, plan } = report;
   const loaded = Math.max(...env.loadBefore.slice(0, 1), ...env.loadAfter.slice(0, 1)) > 1.5;
   const out = [
     `# sqlscope benchmark: ${report.mode} run`,
     "",
-    `Written by \`${report.command}\` on ${report.startedAt.toISOString()} in ${fmt(report.seconds)} s. Chart: [latest.svg](latest.svg).`,
+    `Written by \`${report.command}\` on ${report.startedAt.toISOString()} in ${fmt(report.seconds)} s. Chart: [${name}.svg](${name}.svg).`,
     "",
     `- Node ${env.node}, ${env.cpu}, ${env.cores} cores; server ${env.pinned ? "pinned to core 0, load generator to core 1 (taskset)" : "and load generator NOT pinned (no taskset or one core)"}.`,
     `- Load: ${env.wrk}, 1 thread, ${plan.connections} keep-alive connections, no pipelining; random ids over ${fmt(plan.rows)} rows; pool size ${plan.poolMax} for every variant.`,
