@@ -11,6 +11,8 @@ import { heldResponses } from "../src/response-hooks.ts";
 let file: SuiteDatabase;
 let db: SQLScope;
 let redirectDb: SQLScope;
+/** No slow-commit wrapper: the SQLite driver's synchronous commit, so nothing is ever held. */
+let syncDb: SQLScope;
 const warnings: Error[] = [];
 const servers: StartedServer[] = [];
 let n = 0;
@@ -31,10 +33,11 @@ beforeAll(() => {
   const onWarning = (w: Error) => void warnings.push(w);
   db = file.registry({ commit: "autocommit", slowCommitMs: 20, onWarning });
   redirectDb = file.registry({ commit: "autocommit-include-redirect", slowCommitMs: 20, onWarning });
+  syncDb = file.registry({ commit: "autocommit", onWarning });
 });
 
 afterEach(async () => {
-  for (const registry of [db, redirectDb]) expect(await waitFor(() => registry.stats().borrowed === 0)).toBe(true);
+  for (const registry of [db, redirectDb, syncDb]) expect(await waitFor(() => registry.stats().borrowed === 0)).toBe(true);
   // The held view is skipped while no response is held: the count must come back to zero.
   expect(await waitFor(() => heldResponses() === 0)).toBe(true);
   file.assertNoOpenTransaction();
@@ -45,6 +48,7 @@ afterAll(async () => {
   for (const s of servers) await s.close();
   await db.close();
   await redirectDb.close();
+  await syncDb.close();
   file.close();
 });
 
@@ -233,6 +237,61 @@ describe("failures", () => {
     const res = await request(url);
     expect(res.status).toBe(500);
     expect(warnings.some((w) => w instanceof AlreadyRegisteredError)).toBe(true);
+  });
+});
+
+describe("a commit that completes synchronously (SQLite's fast path)", () => {
+  it("commits inside end(): the head leaves with the row already visible, and nothing is held", async () => {
+    const t = tag();
+    const seen: Record<string, unknown> = {};
+    const url = await serve(
+      async (_req, res) => {
+        await insert(t);
+        res.writeHead(201, { "content-type": "text/plain" });
+        seen.firstWrite = res.write("one,");
+        seen.committedAfterHead = file.committedRows(t);
+        res.end("two");
+      },
+      {},
+      syncDb,
+    );
+    const res = await request(url, { atHead: () => file.committedRows(t) });
+    expect([res.status, res.body, res.atHead]).toEqual([201, "one,two", 1]);
+    // The head went out at once (write() was not held), and only after the commit.
+    expect(seen).toEqual({ firstWrite: true, committedAfterHead: 1 });
+    expect(heldResponses()).toBe(0);
+  });
+
+  it("a commit that fails synchronously still replaces the 2xx with a 500, headers dropped", async () => {
+    const t = tag();
+    const url = await serve(
+      async (_req, res) => {
+        await getSession().execute("PRAGMA defer_foreign_keys = ON");
+        await insert(t, 424242);
+        res.setHeader("x-secret", "do-not-leak");
+        res.writeHead(201).end("created");
+      },
+      {},
+      syncDb,
+    );
+    const res = await request(url);
+    expect([res.status, res.headers["x-secret"], res.body.includes("created")]).toEqual([500, undefined, false]);
+    expect(file.committedRows(t)).toBe(0);
+    expect(warnings.map((w) => (w as { code?: string }).code)).toContain("ERR_SQLSCOPE_COMMIT_FAILED");
+  });
+
+  it("a 4xx rolls back synchronously before its head leaves", async () => {
+    const t = tag();
+    const url = await serve(
+      async (_req, res) => {
+        await insert(t);
+        res.writeHead(409).end("conflict");
+      },
+      {},
+      syncDb,
+    );
+    const res = await request(url, { atHead: () => file.committedRows(t) });
+    expect([res.status, res.atHead, file.committedRows(t)]).toEqual([409, 0, 0]);
   });
 });
 
