@@ -229,19 +229,21 @@ export class ConnectionPool {
    * const lease = pool.tryAcquire() ?? (await pool.acquire());
    */
   tryAcquire(): Lease | undefined {
-    const conn = this.takeWarm();
+    const now = Date.now();
+    const conn = this.takeWarm(now);
     if (conn === undefined) return undefined;
     const detect = this.options.leakDetectionMs > 0;
     const taker = detect && this.captureStacks ? captureStack(ConnectionPool.prototype.tryAcquire) : undefined;
-    return this.lend(conn, taker, detect);
+    return this.lend(conn, taker, detect, now);
   }
 
   /** Borrows a connection, or fails with PoolTimeoutError within `acquireTimeoutMs`. */
   async acquire(): Promise<Lease> {
     const detect = this.options.leakDetectionMs > 0;
     const taker = detect && this.captureStacks ? captureStack(ConnectionPool.prototype.acquire) : undefined;
-    let conn = this.takeWarm();
-    if (conn !== undefined) return this.lend(conn, taker, detect);
+    const now = Date.now();
+    let conn = this.takeWarm(now);
+    if (conn !== undefined) return this.lend(conn, taker, detect, now);
     this.waiting++;
     try {
       conn = await this.pool.acquire();
@@ -263,11 +265,11 @@ export class ConnectionPool {
     } finally {
       this.waiting--;
     }
-    return this.lend(conn, taker, detect);
+    return this.lend(conn, taker, detect, Date.now());
   }
 
-  private lend(conn: DriverConnection, taker: { stack?: string } | undefined, detect: boolean): Lease {
-    const lease: Lease = { conn, acquiredAt: Date.now(), taker, reported: false };
+  private lend(conn: DriverConnection, taker: { stack?: string } | undefined, detect: boolean, now: number): Lease {
+    const lease: Lease = { conn, acquiredAt: now, taker, reported: false };
     this.leases.add(lease);
     if (detect && this.leakTimer === undefined) this.startLeakTimer();
     return lease;
@@ -277,11 +279,10 @@ export class ConnectionPool {
    * The most recently returned warm connection that may be used without validation. When the top one
    * is stale, every one below it is older: all of them go back to generic-pool, which validates.
    */
-  private takeWarm(): DriverConnection | undefined {
+  private takeWarm(now: number): DriverConnection | undefined {
     const conn = this.warm.pop();
     if (conn === undefined) return undefined;
     const meta = this.meta.get(conn);
-    const now = Date.now();
     if (meta !== undefined && !conn.broken && now <= meta.expiresAt && now - meta.idleSince < this.options.validateAfterIdleMs) {
       return conn;
     }

@@ -863,8 +863,9 @@ export class Session {
   // Not async, and undefined when the connection went back at once (the pool's warm path): no promise
   // and no await per request where async_hooks make every one cost (Node 20).
   private giveBack(lease: Lease, destroy: boolean): Promise<void> | undefined {
-    const holdMs = performance.now() - this.heldSince;
-    this.scope.recordRelease(holdMs);
+    const now = performance.now();
+    const holdMs = now - this.heldSince;
+    this.scope.recordRelease(holdMs, now);
     const released = this.entry.pool.release(lease, destroy);
     if (!channels.release.hasSubscribers) return released === RELEASED ? undefined : released;
     return released.then(() => {
