@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
+import type { FastifyInstance, FastifyRequest, HookHandlerDoneFunction } from "fastify";
 import fp from "fastify-plugin";
 import { AlreadyRegisteredError, currentScope, PoolTimeoutError, type FinishReport, type Scope, type SQLScope, type SQLScopeError } from "@sqlscope/core";
 
@@ -38,9 +38,16 @@ async function sqlscopePlugin(fastify: FastifyInstance, options: FastifySQLScope
   fastify.decorateRequest(kState, null);
   const stateOf = (request: FastifyRequest): RequestState | null => (request as unknown as Record<symbol, RequestState | null>)[kState] ?? null;
 
-  fastify.addHook("onRequest", (request, _reply, done) => {
+  fastify.addHook("onRequest", (request, reply, done) => {
     const scope = db.createScope();
-    (request as unknown as Record<symbol, RequestState>)[kState] = new RequestState(scope);
+    const state = new RequestState(scope);
+    (request as unknown as Record<symbol, RequestState>)[kState] = state;
+    // Safety net for replies that skip onSend (reply.hijack()): settle once the response is done. A
+    // 'close' listener rather than an onResponse hook, which cost ~2.5 us on every request (Node 20).
+    reply.raw.once("close", () => {
+      if (state.scope.state !== "open") return;
+      void settleLate(db, state, reply.raw.writableFinished ? { status: reply.raw.statusCode } : { success: false });
+    });
     // The rest of the hook chain (and the handler, when no body is read) runs inside the scope.
     scope.run(done);
   });
@@ -103,15 +110,6 @@ async function sqlscopePlugin(fastify: FastifyInstance, options: FastifySQLScope
     if (state !== null) await settleLate(db, state, { success: false });
   });
 
-  // Safety net for replies that skip onSend (reply.hijack()): settle once the response is done.
-  fastify.addHook("onResponse", (request, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    const state = stateOf(request);
-    if (state === null || state.scope.state !== "open") {
-      done();
-      return;
-    }
-    void settleLate(db, state, { status: reply.statusCode }).then(() => done(), done);
-  });
 }
 
 async function settleLate(db: SQLScope, state: RequestState, outcome: { status: number } | { success: boolean }): Promise<void> {
