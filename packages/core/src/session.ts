@@ -843,8 +843,10 @@ export class Session {
     const lease = this.lease;
     if (lease === undefined) return { key: this.key, action: "none" };
     if (!stillRunning) {
-      // Nothing runs any more and no statement can start (the session is closed).
-      return (await this.settleNow(decision)) ?? { key: this.key, action: "none" };
+      // Nothing runs any more and no statement can start (the session is closed), so settleNow()
+      // does not decline here; should it ever, the connection is destroyed below, never kept.
+      const settled = this.settleNow(decision);
+      if (settled !== undefined) return await settled;
     }
     // A statement or stream outlived its scope by waitMs: the connection is busy and its state
     // unknown, so nothing can be committed; destroying it makes the server roll back.
