@@ -4,10 +4,10 @@
 // In CI (CI=true) a server that cannot start fails the run; locally its suites skip with one loud line.
 import { readFile } from "node:fs/promises";
 import type { TestProject } from "vitest/node";
-import { startMariadb } from "../packages/testkit/src/servers/mariadb.ts";
-import { startPostgres } from "../packages/testkit/src/servers/postgres.ts";
-import type { RunningServer } from "../packages/testkit/src/servers/process.ts";
-import "../packages/testkit/src/servers/provided.ts";
+import { startMariadb } from "../packages/test-support/src/servers/mariadb.ts";
+import { startPostgres } from "../packages/test-support/src/servers/postgres.ts";
+import type { RunningServer } from "../packages/test-support/src/servers/process.ts";
+import "../packages/test-support/src/servers/provided.ts";
 
 interface ServerSpec {
   readonly label: string;

@@ -88,7 +88,7 @@ async function seedNetwork(kind: "postgres" | "mysql", url: string, rows: number
 
 /**
  * Prepares `driver` for a run: files under `dir` for the embedded engines, a throwaway server from
- * the testkit for PostgreSQL and MariaDB (or the URL in SQLSCOPE_PG_URL / SQLSCOPE_MYSQL_URL).
+ * the private test-support package for PostgreSQL and MariaDB (or the URL in SQLSCOPE_PG_URL / SQLSCOPE_MYSQL_URL).
  */
 export async function prepareDatabase(driver: DriverName, dir: string, rows: number): Promise<PreparedDatabase> {
   mkdirSync(dir, { recursive: true });
@@ -103,7 +103,7 @@ export async function prepareDatabase(driver: DriverName, dir: string, rows: num
       let url = envUrl;
       let stop = async () => undefined;
       if (url === undefined) {
-        const servers = await import("@sqlscope/testkit");
+        const servers = await import("@sqlscope/test-support");
         const running = driver === "postgres" ? await servers.startPostgres() : await servers.startMariadb();
         url = running.url;
         stop = async () => {

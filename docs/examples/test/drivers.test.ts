@@ -5,7 +5,7 @@ import { createServer } from "node:http";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { getSession, type SQLScope } from "@sqlscope/core";
-import { mysqlTestUrl, postgresTestUrl } from "@sqlscope/testkit";
+import { mysqlTestUrl, postgresTestUrl } from "@sqlscope/test-support";
 import { inTempCwd, listen, post } from "./real.ts";
 
 inTempCwd();

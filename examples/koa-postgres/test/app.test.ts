@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, getSession, SQLScope } from "@sqlscope/core";
 import { postgres } from "@sqlscope/postgres";
-import { postgresTestUrl } from "@sqlscope/testkit";
+import { postgresTestUrl } from "@sqlscope/test-support";
 import { databaseUrl } from "../src/db.ts";
 import { startServer, type RunningServer } from "../src/server.ts";
 
@@ -15,7 +15,7 @@ describe("examples/koa-postgres start-up", () => {
     const env = { ...process.env };
     delete env.DATABASE_URL;
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: exampleDir, env, timeout: 20_000 }, (error, _stdout, stderr) =>
+      execFile(process.execPath, ["--conditions=@sqlscope/source", "--import", "tsx", "src/main.ts"], { cwd: exampleDir, env, timeout: 20_000 }, (error, _stdout, stderr) =>
         resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stderr }),
       );
     });

@@ -1,4 +1,4 @@
-import { describeUsersApi } from "@sqlscope/testkit";
+import { describeUsersApi } from "@sqlscope/test-support";
 import { startServer } from "../src/server.ts";
 
 describeUsersApi("examples/koa", (filename) => startServer({ port: 0, filename }));

@@ -1,6 +1,7 @@
 import { NoScopeError, UnknownKeyError } from "./errors.ts";
 import type { Hook } from "./hooks.ts";
-import { storage, type Scope } from "./scope.ts";
+import type { Scope } from "./scope.ts";
+import { storage } from "./store.ts";
 import type { Session } from "./session.ts";
 import { SQLScope, type RunInScopeOptions } from "./sqlscope.ts";
 

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { channels } from "./diagnostics.ts";
 import { HookError, SessionClosedError, TransactionError, type SQLScopeError } from "./errors.ts";
 import { settledResult, type ScopeFigures, type SettledResult } from "./figures.ts";
@@ -6,12 +5,7 @@ import { hookKindFor, runHooks, type Hook, type HookKind, type RegisteredHook } 
 import { decide, type Decision, type Outcome } from "./policy.ts";
 import { Session, type DatabaseEntry, type SettleResult } from "./session.ts";
 import type { SQLScope } from "./sqlscope.ts";
-
-/**
- * The one AsyncLocalStorage of sqlscope, module-private so nobody can `enterWith` into it. One `run`
- * per scope; everything after that mutates the scope object.
- */
-export const storage = new AsyncLocalStorage<Scope>();
+import { storage } from "./store.ts";
 
 /** What finish() reports. `ok` is false when a commit failed: the adapter must not send a 2xx. */
 export interface FinishReport {

@@ -3,7 +3,8 @@ import { AlreadyRegisteredError, ConfigError, DuplicateKeyError, NoScopeError, U
 import { makePolicy, type PolicyOptions } from "./policy.ts";
 import { ConnectionPool, type PoolOptions, type PoolStats } from "./pool.ts";
 import { isRetryableFailure, retryPolicy, withRetry, type RetryOptions } from "./retry.ts";
-import { Scope, storage } from "./scope.ts";
+import { Scope } from "./scope.ts";
+import { liveRegistries as live, storage } from "./store.ts";
 import type { DatabaseEntry, Session } from "./session.ts";
 
 export interface SQLScopeOptions {
@@ -35,9 +36,6 @@ export interface RunInScopeOptions {
    */
   retry?: number | RetryOptions;
 }
-
-/** Every SQLScope that has not been closed: the free runInScope() picks its registry from these. */
-const live = new Set<SQLScope>();
 
 /**
  * The registry of databases for an app: each key gets a driver, a pool and a commit policy.
@@ -238,7 +236,8 @@ export class SQLScope {
     let count = 0;
     for (const registry of live) {
       if (registry.isDefault) return registry;
-      if (registry.entries.size > 0) {
+      // keys, not the private map: the registry may come from another copy of core (see store.ts).
+      if (registry.keys.length > 0) {
         only = registry;
         count++;
       }

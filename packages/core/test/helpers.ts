@@ -1,6 +1,6 @@
 import { vi } from "vitest";
 import { SQLScope, type AddOptions, type SQLScopeOptions } from "../src/index.ts";
-import { FakeDriver, type FakeDriverOptions } from "../src/testing/fake-driver.ts";
+import { FakeDriver, type FakeDriverOptions } from "./support/fake-driver.ts";
 
 const open: SQLScope[] = [];
 const drivers: FakeDriver[] = [];

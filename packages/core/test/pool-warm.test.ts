@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectionPool, type PoolOptions } from "../src/index.ts";
-import { FakeDriver } from "../src/testing/fake-driver.ts";
+import { FakeDriver } from "./support/fake-driver.ts";
 
 // The warm path of ConnectionPool: recently returned connections are handed out again without
 // generic-pool. These tests pin what that path must not lose.

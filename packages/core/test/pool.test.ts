@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, ConnectionPool, LeakWarning, PoolTimeoutError, type PoolOptions } from "../src/index.ts";
-import { FakeDbError, FakeDriver } from "../src/testing/fake-driver.ts";
+import { FakeDbError, FakeDriver } from "./support/fake-driver.ts";
 
 const pools: ConnectionPool[] = [];
 const drivers: FakeDriver[] = [];

@@ -7,7 +7,7 @@ import {
   type FinishReport,
   type Scope,
 } from "../src/index.ts";
-import { FakeDbError } from "../src/testing/fake-driver.ts";
+import { FakeDbError } from "./support/fake-driver.ts";
 import { closeAll, makeDb, rejection, sleep, until } from "./helpers.ts";
 
 afterEach(closeAll);

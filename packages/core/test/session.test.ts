@@ -232,7 +232,7 @@ describe("Session: statements", () => {
   });
 
   it("maps driver errors by their class, and a fatal one destroys the connection", async () => {
-    const { FakeDbError } = await import("../src/testing/fake-driver.ts");
+    const { FakeDbError } = await import("./support/fake-driver.ts");
     const { db, driver } = makeDb({ db: { commit: "autocommit" } });
     driver().failOn("query", { how: "reject", match: "dup", error: new FakeDbError("duplicate key", { kind: "constraint", code: "23505" }) });
     driver().failOn("query", { how: "reject", match: "gone", error: new FakeDbError("terminating connection", { kind: "connection", fatal: true }) });

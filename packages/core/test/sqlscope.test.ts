@@ -13,7 +13,7 @@ import {
   tryGetSession,
   UnknownKeyError,
 } from "../src/index.ts";
-import { FakeDriver } from "../src/testing/fake-driver.ts";
+import { FakeDriver } from "./support/fake-driver.ts";
 import { closeAll, makeDb, rejection, sleep } from "./helpers.ts";
 
 afterEach(closeAll);

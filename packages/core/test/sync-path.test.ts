@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { CommitFailedError, getSession, QueryError, type FinishReport, type SQLScope } from "../src/index.ts";
-import { FakeDbError } from "../src/testing/fake-driver.ts";
+import { FakeDbError } from "./support/fake-driver.ts";
 import { closeAll, makeDb } from "./helpers.ts";
 
 // A driver with synchronous fast paths (SQLite's shape): a request on a warm connection runs its

@@ -1,6 +1,6 @@
 import express from "express";
 import { createServer } from "node:http";
-import { listen, runAdapterSuite } from "@sqlscope/testkit";
+import { listen, runAdapterSuite } from "@sqlscope/test-support";
 import { sqlscope, sqlscopeErrors } from "../src/index.ts";
 import { mountRoutes } from "./routes.ts";
 

@@ -3,7 +3,7 @@ import { createServer, request as httpRequest } from "node:http";
 import type { RequestHandler } from "express";
 import { join } from "node:path";
 import { getSession, type SQLScope } from "@sqlscope/core";
-import { listen, request, SuiteDatabase, waitFor, type StartedServer } from "@sqlscope/testkit";
+import { listen, request, SuiteDatabase, waitFor, type StartedServer } from "@sqlscope/test-support";
 import express, { type ErrorRequestHandler, type Express } from "express";
 import multer from "multer";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 import express, { type Express, type Response } from "express";
-import type { RouteResponse, RouteSpec } from "@sqlscope/testkit";
+import type { RouteResponse, RouteSpec } from "@sqlscope/test-support";
 
 /** Mounts the suite's routes the way an Express user writes them. */
 export function mountRoutes(app: Express, routes: readonly RouteSpec[]): void {

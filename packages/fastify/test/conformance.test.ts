@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
-import { runAdapterSuite, type RouteResponse } from "@sqlscope/testkit";
+import { runAdapterSuite, type RouteResponse } from "@sqlscope/test-support";
 import { sqlscope } from "../src/index.ts";
 
 runAdapterSuite({

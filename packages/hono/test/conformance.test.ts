@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
 import { Hono, type Context } from "hono";
 import { stream } from "hono/streaming";
-import { listen, runAdapterSuite, type RouteResponse } from "@sqlscope/testkit";
+import { listen, runAdapterSuite, type RouteResponse } from "@sqlscope/test-support";
 import { sqlscope } from "../src/index.ts";
 
 runAdapterSuite({

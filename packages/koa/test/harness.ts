@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import { Readable } from "node:stream";
 import type Koa from "koa";
 import Router from "@koa/router";
-import { listen, type AdapterHarness, type RouteResponse } from "@sqlscope/testkit";
+import { listen, type AdapterHarness, type RouteResponse } from "@sqlscope/test-support";
 import { sqlscope } from "../src/index.ts";
 
 /** The adapter suite's harness for a given Koa major (the class is passed in: koa or koa2). */

@@ -1,1 +1,1 @@
-export { createTestDb, SCHEMA, eventually, deferred, listen, type TestDb } from "@sqlscope/testkit";
+export { createTestDb, SCHEMA, eventually, deferred, listen, type TestDb } from "@sqlscope/test-support";

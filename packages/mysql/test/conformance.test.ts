@@ -1,5 +1,5 @@
 import { runDriverConformance } from "@sqlscope/core/testing";
-import { mysqlTestUrl } from "@sqlscope/testkit";
+import { mysqlTestUrl } from "@sqlscope/test-support";
 import { describe } from "vitest";
 import { mysql } from "../src/index.ts";
 

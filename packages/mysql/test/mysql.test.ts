@@ -6,7 +6,7 @@ import {
   SQLScope,
   type AddOptions,
 } from "@sqlscope/core";
-import { mysqlTestUrl } from "@sqlscope/testkit";
+import { mysqlTestUrl } from "@sqlscope/test-support";
 import type { Connection as PromiseConnection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mysql, MysqlConnection, type MysqlOptions } from "../src/index.ts";

@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import { listen, runAdapterSuite } from "@sqlscope/testkit";
+import { listen, runAdapterSuite } from "@sqlscope/test-support";
 import { withScope } from "../src/index.ts";
 import { router } from "./routes.ts";
 

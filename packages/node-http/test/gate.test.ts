@@ -3,7 +3,7 @@ import { createReadStream, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { AlreadyRegisteredError, getSession, type SQLScope } from "@sqlscope/core";
-import { listen, request, SuiteDatabase, waitFor, type StartedServer } from "@sqlscope/testkit";
+import { listen, request, SuiteDatabase, waitFor, type StartedServer } from "@sqlscope/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { attachScope, withScope, type NodeHandler, type ScopeOptions } from "../src/index.ts";
 import { heldResponses } from "../src/response-hooks.ts";

@@ -2,7 +2,7 @@ import diagnostics from "node:diagnostics_channel";
 import { once } from "node:events";
 import { createServer, type ServerResponse } from "node:http";
 import { CHANNELS, getSession, type ScopeFinishMessage, type SQLScope } from "@sqlscope/core";
-import { listen, request, startRequest, SuiteDatabase, waitFor, type StartedServer } from "@sqlscope/testkit";
+import { listen, request, startRequest, SuiteDatabase, waitFor, type StartedServer } from "@sqlscope/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { withScope, type NodeHandler } from "../src/index.ts";
 import { interceptorOf } from "../src/response-hooks.ts";

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import type { ServerResponse } from "node:http";
 import { setImmediate as tick } from "node:timers/promises";
-import type { RouteResponse, RouteSpec } from "@sqlscope/testkit";
+import type { RouteResponse, RouteSpec } from "@sqlscope/test-support";
 import type { NodeHandler } from "../src/index.ts";
 
 /** The suite's routes as a plain node:http handler: the mapping every node-http user writes by hand. */

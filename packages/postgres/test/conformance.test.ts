@@ -1,5 +1,5 @@
 import { runDriverConformance } from "@sqlscope/core/testing";
-import { postgresTestUrl } from "@sqlscope/testkit";
+import { postgresTestUrl } from "@sqlscope/test-support";
 import { describe } from "vitest";
 import { postgres } from "../src/index.ts";
 

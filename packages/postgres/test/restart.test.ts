@@ -1,5 +1,5 @@
 import { ConnectionError, getSession, SQLScope } from "@sqlscope/core";
-import { postgresTestUrl, startPostgres, type RunningServer } from "@sqlscope/testkit";
+import { postgresTestUrl, startPostgres, type RunningServer } from "@sqlscope/test-support";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgres } from "../src/index.ts";

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { SQLScope } from "@sqlscope/core";
 import { sqlscope, sqlscopeErrors } from "@sqlscope/express";
 import { withScope } from "@sqlscope/node-http";
-import { listen, type StartedServer } from "@sqlscope/testkit";
+import { listen, type StartedServer } from "@sqlscope/test-support";
 import express, { type ErrorRequestHandler } from "express";
 import { ROUTES, routeFor, type RouteContext } from "./routes.ts";
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createHistogram, monitorEventLoopDelay, type RecordableHistogram } from "node:perf_hooks";
 import { SQLScope } from "@sqlscope/core";
 import { sqlite } from "@sqlscope/sqlite";
-import { FaultProxy, startMariadb, startPostgres, type Fault, type RunningServer } from "@sqlscope/testkit";
+import { FaultProxy, startMariadb, startPostgres, type Fault, type RunningServer } from "@sqlscope/test-support";
 import Database from "better-sqlite3";
 import { startApp, type AppKind } from "./apps.ts";
 import { mysqlBackend } from "./backends/mysql.ts";

@@ -19,7 +19,7 @@ import {
   type Session,
 } from "@sqlscope/core";
 import { sqlite } from "@sqlscope/sqlite";
-import { mysqlTestUrl, postgresTestUrl } from "@sqlscope/testkit";
+import { mysqlTestUrl, postgresTestUrl } from "@sqlscope/test-support";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { mysqlBackend } from "../src/backends/mysql.ts";

@@ -1,5 +1,5 @@
 import { SQLScope, type AddOptions, type PoolOptions } from "@sqlscope/core";
-import type { StartedServer } from "@sqlscope/testkit";
+import type { StartedServer } from "@sqlscope/test-support";
 import { startApp, type AppKind } from "../src/apps.ts";
 import type { Backend } from "../src/backends/types.ts";
 import { hooked } from "../src/hooked-driver.ts";

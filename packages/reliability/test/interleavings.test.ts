@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { getSession, SQLScope, type Driver } from "@sqlscope/core";
 import { withScope } from "@sqlscope/node-http";
 import { sqlite } from "@sqlscope/sqlite";
-import { listen, postgresTestUrl, type StartedServer } from "@sqlscope/testkit";
+import { listen, postgresTestUrl, type StartedServer } from "@sqlscope/test-support";
 import Database from "better-sqlite3";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

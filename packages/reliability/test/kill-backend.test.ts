@@ -2,7 +2,7 @@
 // pool, borrowed by a request, running a query, or between the request's last statement and COMMIT.
 // Whatever the moment: no 2xx for work that is not there, nothing borrowed, no open transaction, and
 // the next request succeeds.
-import { mysqlTestUrl, postgresTestUrl } from "@sqlscope/testkit";
+import { mysqlTestUrl, postgresTestUrl } from "@sqlscope/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AppKind } from "../src/apps.ts";
 import { mysqlBackend } from "../src/backends/mysql.ts";

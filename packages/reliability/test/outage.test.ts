@@ -3,7 +3,7 @@
 // traffic. The process survives, acquires fail within their deadline without a connect storm, and
 // the first request after the server is back succeeds.
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { FaultProxy, mysqlTestUrl, postgresTestUrl } from "@sqlscope/testkit";
+import { FaultProxy, mysqlTestUrl, postgresTestUrl } from "@sqlscope/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { mysqlBackend } from "../src/backends/mysql.ts";
 import { postgresBackend } from "../src/backends/postgres.ts";

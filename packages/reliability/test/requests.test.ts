@@ -1,7 +1,7 @@
 // Requests that go wrong on their own: the pool runs dry, COMMIT itself fails, clients leave mid-request
 // under load, handlers throw after a partial write, response streams break. Through Express and
 // node-http, on PostgreSQL and MariaDB.
-import { mysqlTestUrl, postgresTestUrl } from "@sqlscope/testkit";
+import { mysqlTestUrl, postgresTestUrl } from "@sqlscope/test-support";
 import { Agent } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { mysqlBackend } from "../src/backends/mysql.ts";

@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { SQLScope } from "@sqlscope/core";
 import { sqlite } from "@sqlscope/sqlite";
-import type { StartedServer } from "@sqlscope/testkit";
+import type { StartedServer } from "@sqlscope/test-support";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp } from "../src/apps.ts";

@@ -7,7 +7,7 @@ const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 function runNodeTest(file: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=tap", file], {
+    const child = spawn(process.execPath, ["--conditions=@sqlscope/source", "--import", "tsx", "--test", "--test-reporter=tap", file], {
       cwd: packageDir,
       env: { ...process.env, NODE_OPTIONS: "" },
     });

@@ -1,6 +1,6 @@
 import { getSession, SQLScope, type CommitMode } from "@sqlscope/core";
 import { postgres } from "@sqlscope/postgres";
-import { postgresTestUrl } from "@sqlscope/testkit";
+import { postgresTestUrl } from "@sqlscope/test-support";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolate } from "../src/index.ts";

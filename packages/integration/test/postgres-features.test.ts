@@ -1,10 +1,10 @@
 // Hooks, typed rows and diagnostics on a real PostgreSQL server (retries have their own test in retry.test.ts).
 import diagnostics from "node:diagnostics_channel";
 import { postgres } from "@sqlscope/postgres";
-import { postgresTestUrl } from "@sqlscope/testkit";
+import { postgresTestUrl } from "@sqlscope/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { afterCommit, afterRollback, CHANNELS, currentScope, getSession, RowValidationError, SQLScope, type QueryMessage, type Scope } from "../src/index.ts";
+import { afterCommit, afterRollback, CHANNELS, currentScope, getSession, RowValidationError, SQLScope, type QueryMessage, type Scope } from "@sqlscope/core";
 
 const url = postgresTestUrl();
 

@@ -1,6 +1,6 @@
-import type { Dialect, Driver, DriverConnection, ErrorClass, QueryResult, Row } from "../driver.ts";
-import type { PoolOptions } from "../pool.ts";
-import { quoteDouble } from "../sql.ts";
+import type { Dialect, Driver, DriverConnection, ErrorClass, QueryResult, Row } from "../../src/driver.ts";
+import type { PoolOptions } from "../../src/pool.ts";
+import { quoteDouble } from "../../src/sql.ts";
 
 /**
  * An in-process driver for unit tests of core logic: it runs no SQL, records every call per

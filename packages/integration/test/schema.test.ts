@@ -2,8 +2,8 @@ import type { StandardSchemaV1 } from "@standard-schema/spec";
 import * as v from "valibot";
 import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
-import { getSession, RowValidationError, sql, type InferOutput, type StandardSchema } from "../src/index.ts";
-import { expressServer, sqliteDb, type RealDb } from "./real.ts";
+import { getSession, RowValidationError, sql, type InferOutput, type StandardSchema } from "@sqlscope/core";
+import { expressServer, sqliteDb, type RealDb } from "@sqlscope/integration/real-app";
 
 const SCHEMA = `
   CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, created_at TEXT NOT NULL, score REAL);

@@ -11,8 +11,8 @@ import {
   type ScopeFigures,
   type ScopeFinishMessage,
   type TransactionMessage,
-} from "../src/index.ts";
-import { expressServer, signal, sleep, sqliteDb, type RealDb } from "./real.ts";
+} from "@sqlscope/core";
+import { expressServer, signal, sleep, sqliteDb, type RealDb } from "@sqlscope/integration/real-app";
 
 type Event = { channel: string; message: unknown };
 
