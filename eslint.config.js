@@ -2,7 +2,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", "**/.build/**", "bench/.*/**", "bench/results/**", "**/*.js", "**/*.mjs", "**/*.cjs"] },
+  { ignores: ["**/node_modules/**", "**/dist/**", "**/.build/**", "bench/.*/**", "bench/results/**", "test/pack/consumer/**", "**/*.js", "**/*.mjs", "**/*.cjs"] },
   {
     files: ["**/*.ts"],
     extends: [tseslint.configs.base],
