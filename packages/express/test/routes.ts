@@ -1,14 +1,19 @@
 import express, { type Express, type Response } from "express";
 import type { RouteResponse, RouteSpec } from "@sqlscope/test-support";
 
-/** Mounts the suite's routes the way an Express user writes them. */
-export function mountRoutes(app: Express, routes: readonly RouteSpec[]): void {
-  const router = express.Router();
+/**
+ * Mounts the suite's routes the way an Express user writes them, on `lib`'s own Router. Express 5
+ * passes a rejected handler's error to next(); Express 4 does not, so its users write the .catch(next)
+ * that `asyncErrors` adds (without it a throwing async route leaves the request hanging on either).
+ */
+export function mountRoutes(app: Express, routes: readonly RouteSpec[], lib: typeof express = express, asyncErrors = false): void {
+  const router = lib.Router();
   for (const route of routes) {
-    const handler = async (req: express.Request, res: Response) => {
+    const run = async (req: express.Request, res: Response) => {
       const url = new URL(req.originalUrl, "http://127.0.0.1");
       send(res, await route.handle({ url }));
     };
+    const handler = asyncErrors ? (req: express.Request, res: Response, next: express.NextFunction) => run(req, res).catch(next) : run;
     if (route.method === "GET") router.get(route.path, handler);
     else router.post(route.path, handler);
   }
