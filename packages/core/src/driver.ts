@@ -63,6 +63,12 @@ export interface DriverConnection<Raw = unknown> {
   commitNow?(): boolean;
   /** True when the transaction rolled back now. */
   rollbackNow?(): boolean;
+  /**
+   * Runs `fn` on the raw connection as the statement `sql` would run through query(): for drivers that
+   * must prepare first (SQLite: open the deferred transaction, take the write gate for a write) or that
+   * track state per statement (MySQL). Without it, Session.withConnection() calls fn(raw) directly.
+   */
+  runRaw?<T>(sql: string, fn: (raw: Raw) => T | Promise<T>): Promise<T>;
   savepoint(name: string): Promise<void>;
   releaseSavepoint(name: string): Promise<void>;
   rollbackToSavepoint(name: string): Promise<void>;

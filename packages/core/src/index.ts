@@ -18,6 +18,7 @@ export { Scope, currentScope, type FinishReport, type ScopeState } from "./scope
 export { Session, type Query, type SettleResult } from "./session.ts";
 export { decide, makePolicy, COMMIT_MODES, type CommitMode, type CommitPolicy, type Outcome, type Decision } from "./policy.ts";
 export { sql, isSql, compileFragment, quoteDouble, quoteBacktick, type Sql, type SqlIdentifier, type SqlDialect } from "./sql.ts";
+export { nativeSql, type NativeSql } from "./native.ts";
 export { compileSql, bindParams, type Params, type PlaceholderStyle, type CompiledSql } from "./placeholders.ts";
 export { ConnectionPool, DEFAULT_POOL_OPTIONS, LeakWarning, type PoolOptions, type PoolStats, type Lease } from "./pool.ts";
 export type { Driver, DriverConnection, Dialect, ErrorClass, QueryResult, Row } from "./driver.ts";

@@ -282,6 +282,36 @@ export class Session {
   }
 
   /**
+   * One statement through the driver library's own API, on this session's connection and inside its
+   * transaction, for integrations that must call the driver as their own driver would (rows as arrays,
+   * their own type parsers: @sqlscope/drizzle). Counted, reported, error-mapped and waited for at the end
+   * of the scope like any statement; `sql` is its text for events, errors and the driver's locking
+   * (SQLite takes its write gate for a writing statement first).
+   *
+   * @example
+   * const res = await s.withConnection("SELECT 1", (client: pg.Client) => client.query({ text: "SELECT 1", rowMode: "array" }));
+   */
+  async withConnection<T, Raw = unknown>(sql: string, fn: (raw: Raw) => T | Promise<T>): Promise<T> {
+    this.enter();
+    try {
+      const conn = this.lease?.conn ?? (await this.open());
+      const t0 = this.startStatement();
+      try {
+        const run = fn as (raw: unknown) => T | Promise<T>;
+        const result = await (conn.runRaw === undefined ? run(conn.raw) : conn.runRaw(sql, run));
+        this.endStatement(t0, sql, 0, 0, undefined);
+        return result;
+      } catch (error) {
+        const mapped = this.mapError(error, sql);
+        this.endStatement(t0, sql, 0, 0, mapped);
+        throw mapped;
+      }
+    } finally {
+      this.leave();
+    }
+  }
+
+  /**
    * Runs one statement and returns what `shape` asks for: the result, its rows, or its one row. Not
    * async: when the connection is at hand and the driver can run the statement now (queryNow), the
    * only promise is the one returned. Errors always come back as a rejection, never thrown.

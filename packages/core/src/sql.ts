@@ -1,4 +1,5 @@
 import { ParameterError } from "./errors.ts";
+import { nativeValues } from "./native.ts";
 import { rejectUnbindable, type PlaceholderStyle } from "./placeholders.ts";
 
 const FRAGMENT = Symbol.for("sqlscope.fragment");
@@ -85,6 +86,8 @@ export interface SqlDialect {
 
 /** Flattens a fragment into native SQL text and its parameters for one driver. */
 export function compileFragment(root: Sql, dialect: SqlDialect): { text: string; params: unknown[] } {
+  const native = nativeValues(root);
+  if (native !== undefined) return { text: root.strings[0] ?? "", params: native as unknown[] };
   const params: unknown[] = [];
   let text = "";
   const visit = (frag: Sql) => {
@@ -92,7 +95,10 @@ export function compileFragment(root: Sql, dialect: SqlDialect): { text: string;
     text += strings[0] ?? "";
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
-      if (isSql(value)) visit(value);
+      if (isSql(value)) {
+        if (nativeValues(value) !== undefined) throw new ParameterError("A nativeSql() statement cannot be nested in a sql`` fragment; run it on its own.");
+        visit(value);
+      }
       else if (isIdentifier(value)) text += value.parts.map((p) => dialect.quoteIdentifier(p)).join(".");
       else {
         if (value === undefined) {

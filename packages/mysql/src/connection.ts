@@ -109,6 +109,13 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
     return { rows, rowsAffected: rows.length, lastInsertId: undefined };
   }
 
+  /** fn on the promise connection as statement `sql`: unlike `raw`, marks the session dirty only when `sql` can leave state. */
+  async runRaw<T>(sql: string, fn: (raw: PromiseConnection) => T | Promise<T>): Promise<T> {
+    if (this.streaming) throw streamOpen();
+    if (!this.dirty && SESSION_STATE.test(sql)) this.dirty = true;
+    return await fn(this.promise);
+  }
+
   async *stream(sql: string, params: readonly unknown[]): AsyncIterable<Row> {
     if (this.streaming) throw streamOpen();
     if (!this.dirty && SESSION_STATE.test(sql)) this.dirty = true;

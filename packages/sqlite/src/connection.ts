@@ -131,6 +131,16 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
     }
   }
 
+  /** fn on the raw handle as `sql` would run in query(): in the transaction's lock, with the write gate for a write. */
+  async runRaw<T>(sql: string, fn: (raw: Database.Database) => T | Promise<T>): Promise<T> {
+    if (this.statements.get(sql).readonly) {
+      if (this.state === "none") return await this.retry(() => fn(this.raw));
+      await this.beginRead();
+      return await fn(this.raw);
+    }
+    return await this.write(() => fn(this.raw));
+  }
+
   async executeScript(sql: string): Promise<void> {
     // A script cannot be inspected statement by statement before it runs, so it is treated as a write.
     await this.write(() => this.raw.exec(sql));
