@@ -1,0 +1,9 @@
+import { mysqlTestUrl } from "@sqlscope/testkit";
+import { describe } from "vitest";
+import { runKyselySuite } from "./suite.ts";
+
+const url = mysqlTestUrl();
+
+describe.skipIf(url === undefined)("mysql", () => {
+  runKyselySuite("mysql", url);
+});

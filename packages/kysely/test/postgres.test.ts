@@ -1,0 +1,9 @@
+import { postgresTestUrl } from "@sqlscope/testkit";
+import { describe } from "vitest";
+import { runKyselySuite } from "./suite.ts";
+
+const url = postgresTestUrl();
+
+describe.skipIf(url === undefined)("postgres", () => {
+  runKyselySuite("postgres", url);
+});

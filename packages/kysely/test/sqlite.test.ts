@@ -1,0 +1,3 @@
+import { runKyselySuite } from "./suite.ts";
+
+runKyselySuite("sqlite", undefined);
