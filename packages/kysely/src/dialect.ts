@@ -81,7 +81,6 @@ class SQLScopeDialect implements Dialect {
     return this.flavor === "mysql" ? new MysqlAdapter() : new SqliteAdapter();
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's own signature
   createIntrospector(kysely: Kysely<any>): DatabaseIntrospector {
     if (this.flavor === "postgres") return new PostgresIntrospector(kysely);
     return this.flavor === "mysql" ? new MysqlIntrospector(kysely) : new SqliteIntrospector(kysely);
