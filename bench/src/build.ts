@@ -45,6 +45,8 @@ export async function buildBundles(outDir: string): Promise<{ server: string; mi
     platform: "node",
     format: "esm",
     target: "node20",
+    // Workspace packages are bundled from their src/ (the "@sqlscope/source" export condition).
+    conditions: ["@sqlscope/source"],
     sourcemap: "linked",
     // Code splitting is off, so every dynamic import is inlined; the server picks its branch at run time.
     external: ["better-sqlite3", "@duckdb/node-api", "@duckdb/node-bindings", "pg-native", "cpu-features", "ssh2"],

@@ -44,6 +44,21 @@ function verdict(value: number, target: number): string {
   return value >= target ? "meets" : "**below**";
 }
 
+function builderTable(groups: readonly GroupResult[]): string[] {
+  const lines = ["| framework | driver | route | LK/P | LK/K | LK/L | LK req/s | P req/s | K req/s |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"];
+  for (const group of groups) {
+    if (!group.cells.some((c) => c.variant === "LK")) continue;
+    for (const route of [...new Set(group.cells.map((c) => c.route))]) {
+      const rps = (v: Variant) => mid(group.cells.find((c) => c.route === route && c.variant === v), (s) => s.rps);
+      lines.push(
+        `| ${group.framework} | ${group.driver} | ${route} | ${ratio(rps("LK"), rps("P"))} | ${ratio(rps("LK"), rps("K"))} | ${ratio(rps("LK"), rps("L"))} | ` +
+          `${fmt(rps("LK"))} | ${fmt(rps("P"))} | ${fmt(rps("K"))} |`,
+      );
+    }
+  }
+  return lines;
+}
+
 function ratiosTable(groups: readonly GroupResult[]): string[] {
   const lines = [
     "| framework | driver | route | L/B1a | L/B1 | L/P | target (L/B1a; no-db: L/B1) | added CPU (L - B1a) ns/req | p99 L - B1a (ms) | p99 within +0.2 ms |",
@@ -163,12 +178,19 @@ export function markdown(report: RunReport, name = "latest"): string {
     ...report.notMeasured.map((n) => `- Not measured: ${n}`),
     "",
     "Variants: **B1** hand-written per-request transaction on the raw driver; **B1a** B1 inside a bare `AsyncLocalStorage.run`; " +
-      "**L** sqlscope (adapter middleware + `getSession()`, commit: autocommit); **P** Kysely 0.28 with a per-request transaction kept in AsyncLocalStorage. " +
+      "**L** sqlscope (adapter middleware + `getSession()`, commit: autocommit); **P** Kysely 0.28 with a per-request transaction kept in AsyncLocalStorage; " +
+      "**LK** the same Kysely routes on sqlscope (`@sqlscope/kysely`, L's middleware); **K** Kysely alone on its own pool, every statement in autocommit (no request transaction). " +
       "See [docs/performance.md](../../docs/performance.md) for what each ratio means.",
     "",
     "## Ratios against the targets",
     "",
     ...ratiosTable(report.groups),
+    "",
+    "## Kysely on sqlscope",
+    "",
+    "LK/P: Kysely on sqlscope against Kysely with a hand-written per-request transaction. LK/K: against Kysely alone, with no request transaction at all (LK does a BEGIN and COMMIT per request that K does not).",
+    "",
+    ...builderTable(report.groups),
     "",
     "## Every cell",
     "",

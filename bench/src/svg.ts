@@ -2,7 +2,7 @@ import type { CellResult } from "./measure.ts";
 import type { Variant } from "./server/config.ts";
 import { max, median, min } from "./stats.ts";
 
-const COLORS: Record<Variant, string> = { B1: "#7f8c8d", B1a: "#2980b9", L: "#27ae60", P: "#c0392b" };
+const COLORS: Record<Variant, string> = { B1: "#7f8c8d", B1a: "#2980b9", L: "#27ae60", P: "#c0392b", LK: "#8e44ad", K: "#d35400" };
 const LABEL_WIDTH = 230;
 const BAR_WIDTH = 520;
 const BAR = 11;

@@ -9,8 +9,10 @@ export type DriverName = (typeof DRIVERS)[number];
 /**
  * B1: hand-written per-request transaction on the raw driver. B1a: the same inside a bare
  * AsyncLocalStorage.run per request. L: sqlscope. P: the peer (Kysely + a per-request transaction on ALS).
+ * LK: Kysely on sqlscope (@sqlscope/kysely, L's middleware). K: Kysely alone on its own pool, every
+ * statement in autocommit (no per-request transaction at all: what the builder costs by itself).
  */
-export const VARIANTS = ["B1", "B1a", "L", "P"] as const;
+export const VARIANTS = ["B1", "B1a", "L", "P", "LK", "K"] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 /** read: SELECT by primary key. update: UPDATE then SELECT. nodb: touches no database. error: UPDATE then 500 (rolls back). */

@@ -63,10 +63,20 @@ async function main(): Promise<void> {
       handlers = peer.handlers;
       break;
     }
+    case "LK": {
+      const { sqlscopeRegistry } = await import("./sqlscope-handlers.ts");
+      registry = await sqlscopeRegistry(config.db, config.poolMax, config.lPool);
+      handlers = (await import("./kysely-handlers.ts")).kyselyOnSqlscope(registry);
+      break;
+    }
+    case "K":
+      handlers = await (await import("./kysely-handlers.ts")).kyselyAlone(config.db, config.poolMax);
+      break;
   }
   const build = await builder(config.framework);
   const server: Server = await build({
-    variant: config.variant,
+    // LK mounts L's middleware; K mounts nothing, as B1.
+    variant: config.variant === "LK" ? "L" : config.variant === "K" ? "B1" : config.variant,
     handlers,
     ...(registry === undefined ? {} : { registry }),
     ...(peer === undefined ? {} : { peer }),

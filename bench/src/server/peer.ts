@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type ControlledTransaction } from "kysely";
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type ControlledTransaction, type Dialect } from "kysely";
 import { NODB_REPLY, type DbTarget, type Handlers, type Reply } from "./config.ts";
 import { openSqlite } from "./raw/sqlite.ts";
 
@@ -9,7 +9,7 @@ interface UsersTable {
   email: string;
   visits: number;
 }
-interface Schema {
+export interface Schema {
   users: UsersTable;
 }
 type Trx = ControlledTransaction<Schema>;
@@ -27,7 +27,8 @@ export interface Peer {
   run<T>(trx: Trx, fn: () => T): T;
 }
 
-export async function makePeer(db: DbTarget, poolMax: number): Promise<Peer | undefined> {
+/** Kysely's own dialect for a target, on a pool of `poolMax`; undefined for DuckDB (Kysely has none). */
+export async function kyselyDialect(db: DbTarget, poolMax: number): Promise<Dialect | undefined> {
   let dialect;
   switch (db.kind) {
     case "sqlite":
@@ -48,6 +49,39 @@ export async function makePeer(db: DbTarget, poolMax: number): Promise<Peer | un
     case "duckdb":
       return undefined;
   }
+  return dialect;
+}
+
+/** The routes in Kysely, on whatever `q()` gives: the request's transaction (P), or the Kysely itself (K, LK). */
+export function kyselyRoutes(q: () => Kysely<Schema> | Trx, close: () => Promise<void>): Handlers {
+  const readRow = async (id: number): Promise<Reply> => {
+    const row = await q().selectFrom("users").select(["id", "name", "email", "visits"]).where("id", "=", id).executeTakeFirst();
+    return row === undefined ? { status: 404, body: { error: "not found" } } : { status: 200, body: row };
+  };
+  const bump = (id: number) =>
+    q()
+      .updateTable("users")
+      .set((eb) => ({ visits: eb("visits", "+", 1) }))
+      .where("id", "=", id)
+      .execute();
+  return {
+    read: readRow,
+    update: async (id) => {
+      await bump(id);
+      return readRow(id);
+    },
+    nodb: () => NODB_REPLY,
+    error: async (id) => {
+      await bump(id);
+      return { status: 500, body: { error: "rolled back on purpose" } };
+    },
+    close,
+  };
+}
+
+export async function makePeer(db: DbTarget, poolMax: number): Promise<Peer | undefined> {
+  const dialect = await kyselyDialect(db, poolMax);
+  if (dialect === undefined) return undefined;
   const kysely = new Kysely<Schema>({ dialect });
   const storage = new AsyncLocalStorage<Trx>();
   const trx = (): Trx => {
@@ -55,30 +89,8 @@ export async function makePeer(db: DbTarget, poolMax: number): Promise<Peer | un
     if (current === undefined) throw new Error("no request transaction: the peer middleware is not mounted");
     return current;
   };
-  const readRow = async (id: number): Promise<Reply> => {
-    const row = await trx().selectFrom("users").select(["id", "name", "email", "visits"]).where("id", "=", id).executeTakeFirst();
-    return row === undefined ? { status: 404, body: { error: "not found" } } : { status: 200, body: row };
-  };
-  const bump = (id: number) =>
-    trx()
-      .updateTable("users")
-      .set((eb) => ({ visits: eb("visits", "+", 1) }))
-      .where("id", "=", id)
-      .execute();
   return {
-    handlers: {
-      read: readRow,
-      update: async (id) => {
-        await bump(id);
-        return readRow(id);
-      },
-      nodb: () => NODB_REPLY,
-      error: async (id) => {
-        await bump(id);
-        return { status: 500, body: { error: "rolled back on purpose" } };
-      },
-      close: () => kysely.destroy(),
-    },
+    handlers: kyselyRoutes(trx, () => kysely.destroy()),
     begin: () => kysely.startTransaction().execute(),
     async end(t, status) {
       try {

@@ -6,7 +6,8 @@ import type { Peer } from "../peer.ts";
 
 /** Everything a framework needs to build one variant's server. */
 export interface AppParts {
-  readonly variant: Variant;
+  /** What runs before the routes; LK runs as L and K as B1 (they differ in their handlers only). */
+  readonly variant: Exclude<Variant, "LK" | "K">;
   readonly handlers: Handlers;
   /** L only. */
   readonly registry?: SQLScope;
