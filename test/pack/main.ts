@@ -38,6 +38,8 @@ const THIRD_PARTY = [
   "hono@^4.9.0",
   "fastify@^5.6.0",
   "@opentelemetry/api@^1.9.0",
+  "kysely@^0.28.8",
+  "drizzle-orm@^0.45.0",
   "vitest@^4.0.0",
   "typescript@~5.9.3",
   "@types/node@^20.19.0",

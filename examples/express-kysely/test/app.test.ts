@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { describeUsersApi } from "@sqlscope/testkit";
+import { describeUsersApi } from "@sqlscope/test-support";
 import { createApp } from "../src/app.ts";
 import { createDatabase, createSchema } from "../src/db.ts";
 

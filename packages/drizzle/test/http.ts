@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { SQLScope } from "@sqlscope/core";
 import { sqlscope as expressScope } from "@sqlscope/express";
 import { sqlscope as koaScope } from "@sqlscope/koa";
-import { listen, type StartedServer } from "@sqlscope/testkit";
+import { listen, type StartedServer } from "@sqlscope/test-support";
 import express from "express";
 import Koa from "koa";
 

@@ -1,4 +1,4 @@
-import { mysqlTestUrl } from "@sqlscope/testkit";
+import { mysqlTestUrl } from "@sqlscope/test-support";
 import { describe, expectTypeOf, it } from "vitest";
 import { drizzleMysql } from "../src/mysql.ts";
 import * as schema from "./schema/mysql.ts";

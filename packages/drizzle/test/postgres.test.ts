@@ -1,4 +1,4 @@
-import { postgresTestUrl } from "@sqlscope/testkit";
+import { postgresTestUrl } from "@sqlscope/test-support";
 import { describe, expectTypeOf, it } from "vitest";
 import { drizzlePostgres } from "../src/postgres.ts";
 import * as schema from "./schema/postgres.ts";

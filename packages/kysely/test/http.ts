@@ -3,7 +3,7 @@ import { createAdaptorServer } from "@hono/node-server";
 import type { SQLScope } from "@sqlscope/core";
 import { sqlscope as expressScope } from "@sqlscope/express";
 import { sqlscope as honoScope, type SQLScopeEnv } from "@sqlscope/hono";
-import { listen, type StartedServer } from "@sqlscope/testkit";
+import { listen, type StartedServer } from "@sqlscope/test-support";
 import express from "express";
 import { Hono } from "hono";
 

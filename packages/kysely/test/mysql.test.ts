@@ -1,4 +1,4 @@
-import { mysqlTestUrl } from "@sqlscope/testkit";
+import { mysqlTestUrl } from "@sqlscope/test-support";
 import { describe } from "vitest";
 import { runKyselySuite } from "./suite.ts";
 

@@ -1,4 +1,4 @@
-import { postgresTestUrl } from "@sqlscope/testkit";
+import { postgresTestUrl } from "@sqlscope/test-support";
 import { describe } from "vitest";
 import { runKyselySuite } from "./suite.ts";
 
