@@ -2,6 +2,8 @@ import { UnsupportedError, type Session, type SQLScope } from "@sqlscope/core";
 import { drizzle, type MySql2Database, type MySql2DrizzleConfig } from "drizzle-orm/mysql2";
 import type { Connection, QueryOptions } from "mysql2/promise";
 import { sessionSource, type ScopeOptions } from "./session-for.ts";
+
+export type { ScopeOptions };
 import { scopeTransactions } from "./transactions.ts";
 
 /**

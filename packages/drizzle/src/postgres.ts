@@ -3,6 +3,8 @@ import type { DrizzleConfig } from "drizzle-orm";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import { sessionSource, type ScopeOptions } from "./session-for.ts";
+
+export type { ScopeOptions };
 import { scopeTransactions } from "./transactions.ts";
 
 /**

@@ -3,6 +3,8 @@ import type { DrizzleConfig } from "drizzle-orm";
 import { drizzle, type SqliteRemoteDatabase } from "drizzle-orm/sqlite-proxy";
 import type Database from "better-sqlite3";
 import { sessionSource, type ScopeOptions } from "./session-for.ts";
+
+export type { ScopeOptions };
 import { scopeTransactions } from "./transactions.ts";
 
 type Method = "run" | "all" | "values" | "get";
