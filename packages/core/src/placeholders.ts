@@ -24,7 +24,19 @@ export interface ParseOptions {
 }
 
 const CACHE_LIMIT = 2000;
-const caches = new Map<string, Map<string, CompiledSql>>();
+/**
+ * The cache is bounded by size too: 2,500 texts of 50 KB each kept 128 MB by count alone. Sizes are
+ * counted in characters (text and translation); a text longer than MAX_CACHED_CHARS is translated on
+ * every use instead (a generated IN list rarely repeats, and translating is linear).
+ */
+const CACHE_CHARS = 4 * 1024 * 1024;
+const MAX_CACHED_CHARS = 64 * 1024;
+
+interface Cache {
+  readonly entries: Map<string, CompiledSql>;
+  chars: number;
+}
+const caches = new Map<string, Cache>();
 
 /**
  * Translates `?` and `:name` placeholders to the driver's style, once per SQL text (cached).
@@ -38,19 +50,40 @@ export function compileSql(sql: string, options: ParseOptions): CompiledSql {
   const cacheKey = options.backslashEscapes ? `${options.style}\\` : options.style;
   let cache = caches.get(cacheKey);
   if (cache === undefined) {
-    cache = new Map();
+    cache = { entries: new Map(), chars: 0 };
     caches.set(cacheKey, cache);
   }
-  const hit = cache.get(sql);
+  const hit = cache.entries.get(sql);
   if (hit !== undefined) return hit;
   const compiled = parse(sql, options);
-  if (cache.size >= CACHE_LIMIT) {
-    // Map keeps insertion order: dropping the first key evicts the oldest entry.
-    const oldest = cache.keys().next().value;
-    if (oldest !== undefined) cache.delete(oldest);
+  const size = sizeOf(sql, compiled);
+  if (size > MAX_CACHED_CHARS) return compiled;
+  // Map keeps insertion order: the first key is the oldest entry.
+  while (cache.entries.size >= CACHE_LIMIT || cache.chars + size > CACHE_CHARS) {
+    const oldest = cache.entries.keys().next();
+    if (oldest.done === true) break;
+    const evicted = cache.entries.get(oldest.value);
+    cache.entries.delete(oldest.value);
+    if (evicted !== undefined) cache.chars -= sizeOf(oldest.value, evicted);
   }
-  cache.set(sql, compiled);
+  cache.entries.set(sql, compiled);
+  cache.chars += size;
   return compiled;
+}
+
+function sizeOf(sql: string, compiled: CompiledSql): number {
+  return sql.length + (compiled.text === sql ? 0 : compiled.text.length);
+}
+
+/** @internal What the translation caches hold, for tests: entries and characters over every style. */
+export function compiledCacheSize(): { entries: number; chars: number } {
+  let entries = 0;
+  let chars = 0;
+  for (const cache of caches.values()) {
+    entries += cache.entries.size;
+    chars += cache.chars;
+  }
+  return { entries, chars };
 }
 
 function isIdentStart(c: number): boolean {
@@ -198,7 +231,8 @@ export function bindParams(compiled: CompiledSql, params: Params | undefined, sq
     const values = new Array<unknown>(names.length);
     for (let k = 0; k < names.length; k++) {
       const name = names[k] as string;
-      const value = record[name];
+      // Own properties only: `:__proto__` or a polluted Object.prototype must never supply a value.
+      const value = Object.hasOwn(record, name) ? record[name] : undefined;
       if (value === undefined) {
         throw new ParameterError(
           Object.hasOwn(record, name)

@@ -104,7 +104,11 @@ export function compileFragment(root: Sql, dialect: SqlDialect): { text: string;
         if (value === undefined) {
           throw new ParameterError(`Value ${params.length + 1} of the sql\`\` template is undefined; pass null for SQL NULL.`);
         }
-        rejectUnbindable(value, `Value ${params.length + 1} of the sql\`\` template`, frag.strings.join("?"));
+        const type = typeof value;
+        // The template text is joined only for the error: joined per value, sql.join of n values cost n^2.
+        if (type === "function" || type === "symbol") {
+          rejectUnbindable(value, `Value ${params.length + 1} of the sql\`\` template`, strings.join("?"));
+        }
         params.push(value);
         text += dialect.placeholder === "$" ? `$${params.length}` : "?";
       }
