@@ -19,6 +19,11 @@ export interface Dialect extends SqlDialect {
   readonly savepoints: boolean;
   /** MySQL strings use backslash escapes; the placeholder parser must know. */
   readonly backslashEscapes?: boolean;
+  /**
+   * The most bind parameters one statement may carry (PostgreSQL's protocol counts them in 16 bits:
+   * 65,535). More is a ParameterError before anything is sent. Unset: no limit of the driver's own.
+   */
+  readonly maxParameters?: number;
 }
 
 /** How the core should treat a driver error. */
@@ -79,8 +84,20 @@ export interface DriverConnection<Raw = unknown> {
    * Checked before the connection goes back to the pool.
    */
   inTransaction?(): boolean;
-  /** Clears session state before the connection is reused (MySQL's reset). */
+  /**
+   * Clears what a scope left in the session (settings, roles, temporary objects, locks, prepared
+   * statements) before the connection is reused, after any open transaction was rolled back. A
+   * rejection, or a connection `broken` afterwards, destroys it instead: a driver that cannot undo
+   * some state closes the connection here.
+   */
   reset?(): Promise<void>;
+  /**
+   * Whether reset() has anything to do now (absent: always). False lets the pool put the connection
+   * straight back without a promise, so a driver that can prove a scope changed nothing pays nothing.
+   * A driver must answer true whenever it cannot prove that: a miss carries one request's state into
+   * the next.
+   */
+  needsReset?(): boolean;
   /** Closes the physical connection. Must not throw for an already broken connection. */
   close(): Promise<void>;
 }

@@ -199,8 +199,8 @@ export class TransactionError extends SQLScopeError {
 
 /** A feature the driver does not have (savepoints on DuckDB, streaming, ...). */
 export class UnsupportedError extends SQLScopeError {
-  constructor(message: string) {
-    super("ERR_SQLSCOPE_UNSUPPORTED", message);
+  constructor(message: string, cause?: unknown) {
+    super("ERR_SQLSCOPE_UNSUPPORTED", message, { cause });
   }
 }
 

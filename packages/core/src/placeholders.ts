@@ -215,6 +215,15 @@ function skipQuoted(sql: string, start: number, quote: number, backslash: boolea
 
 const EMPTY: readonly unknown[] = [];
 
+/** A statement with more bind parameters than its driver can send (PostgreSQL: 65,535). */
+export function tooManyParameters(driver: string, count: number, max: number): ParameterError {
+  return new ParameterError(
+    `The statement has ${count} parameters; ${driver} takes at most ${max} per statement, so nothing was sent. Pass a long ` +
+      "list as one parameter (PostgreSQL: = ANY(?) with an array; SQLite: IN (SELECT value FROM json_each(?)) with JSON text; " +
+      "DuckDB: a LIST), or split the work into batches.",
+  );
+}
+
 /**
  * Orders the caller's parameters to match the compiled SQL, with an error that names what is wrong.
  */

@@ -343,7 +343,7 @@ export class ConnectionPool {
       conn.broken ||
       now > meta.expiresAt ||
       this.draining ||
-      conn.reset !== undefined ||
+      needsReset(conn) ||
       conn.inTransaction?.() === true ||
       this.options.validateAfterIdleMs <= 0 ||
       this.waiting > 0 ||
@@ -368,9 +368,9 @@ export class ConnectionPool {
       }
       if (conn.inTransaction() === true) discard = true;
     }
-    if (!discard && conn.reset !== undefined) {
+    if (!discard && needsReset(conn)) {
       try {
-        await conn.reset();
+        await conn.reset?.();
       } catch {
         discard = true;
       }
@@ -430,6 +430,10 @@ export class ConnectionPool {
     }, Math.max(10, Math.min(1000, threshold / 4)));
     this.leakTimer.unref();
   }
+}
+
+function needsReset(conn: DriverConnection): boolean {
+  return conn.reset !== undefined && conn.needsReset?.() !== false;
 }
 
 /** What release() returns when the connection is already back: callers may skip awaiting it. */

@@ -14,7 +14,7 @@ import {
   TransactionError,
   UnsupportedError,
 } from "./errors.ts";
-import { bindParams, compileSql, type Params, type ParseOptions } from "./placeholders.ts";
+import { bindParams, compileSql, tooManyParameters, type Params, type ParseOptions } from "./placeholders.ts";
 import type { Hook } from "./hooks.ts";
 import type { CommitPolicy, Decision } from "./policy.ts";
 import { RELEASED, type ConnectionPool, type Lease } from "./pool.ts";
@@ -195,7 +195,7 @@ export class Session {
     this.enter();
     try {
       const compiled = compileSql(query, this.entry.parse);
-      const sets = paramSets.map((p) => bindParams(compiled, p, query));
+      const sets = paramSets.map((p) => this.limited(bindParams(compiled, p, query)));
       const conn = this.lease?.conn ?? (await this.open());
       const t0 = this.startStatement();
       try {
@@ -449,7 +449,7 @@ export class Session {
   private prepare(query: Query, params: Params | undefined): { text: string; values: readonly unknown[] } {
     if (typeof query === "string") {
       const compiled = compileSql(query, this.entry.parse);
-      return { text: compiled.text, values: bindParams(compiled, params, query) };
+      return { text: compiled.text, values: this.limited(bindParams(compiled, params, query)) };
     }
     if (!isSql(query)) {
       throw new TypeError("A query must be SQL text or a sql`...` fragment.");
@@ -458,7 +458,14 @@ export class Session {
       throw new TypeError("A sql`...` fragment carries its own values; do not pass parameters with it.");
     }
     const { text, params: values } = compileFragment(query, this.entry.driver.dialect);
-    return { text, values };
+    return { text, values: this.limited(values) };
+  }
+
+  /** Values within the driver's parameter limit; more would overflow its protocol mid-send. */
+  private limited(values: readonly unknown[]): readonly unknown[] {
+    const max = this.entry.driver.dialect.maxParameters;
+    if (max !== undefined && values.length > max) throw tooManyParameters(this.entry.driver.name, values.length, max);
+    return values;
   }
 
   // ---------------------------------------------------------------- transactions

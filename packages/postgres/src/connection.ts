@@ -2,23 +2,38 @@ import { TransactionError, UnsupportedError, type DriverConnection, type QueryRe
 import pg from "pg";
 import Cursor from "pg-cursor";
 
+/** What the pool needs to know from the driver options. */
+export interface PostgresConnectionSettings {
+  readonly streamBatchSize: number;
+  readonly resetOnRelease: boolean;
+}
+
 /**
  * One pg Client. An 'error' listener is attached before connect, so a server restart or
  * pg_terminate_backend never crashes the process; the connection is marked broken and the pool
  * destroys it instead of handing it out again.
  */
 export class PostgresConnection implements DriverConnection<pg.Client> {
-  readonly raw: pg.Client;
+  private readonly client: pg.Client;
   private _broken = false;
   /** The error that broke the connection, for diagnostics. */
   lastError: Error | undefined = undefined;
-  private readonly batchSize: number;
+  private readonly settings: PostgresConnectionSettings;
   /** A cursor holds the connection: any other statement would queue behind it and wait forever. */
   private streaming = false;
+  /**
+   * A statement of a scope ran since the last DISCARD ALL. Any statement can change session state
+   * (a function or trigger may call set_config), so nothing narrower is safe to track.
+   */
+  private used = false;
+  /** The raw client was handed out: it may hold named prepared statements pg caches client-side. */
+  private rawTaken = false;
+  /** DISCARD ALLs sent, for diagnostics and tests. */
+  resets = 0;
 
-  private constructor(client: pg.Client, batchSize: number) {
-    this.raw = client;
-    this.batchSize = batchSize;
+  private constructor(client: pg.Client, settings: PostgresConnectionSettings) {
+    this.client = client;
+    this.settings = settings;
     client.on("error", (error) => {
       this._broken = true;
       this.lastError = error;
@@ -29,15 +44,22 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
   }
 
   /** Opens a connection; a failed connect closes the socket before rejecting. */
-  static async open(config: pg.ClientConfig, batchSize: number): Promise<PostgresConnection> {
-    const conn = new PostgresConnection(new pg.Client(config), batchSize);
+  static async open(config: pg.ClientConfig, settings: PostgresConnectionSettings): Promise<PostgresConnection> {
+    const conn = new PostgresConnection(new pg.Client(config), settings);
     try {
-      await conn.raw.connect();
+      await conn.client.connect();
     } catch (error) {
       await conn.close();
       throw error;
     }
     return conn;
+  }
+
+  /** The pg Client. What is done with it is unknown to us; the connection is still reset on release. */
+  get raw(): pg.Client {
+    this.used = true;
+    this.rawTaken = true;
+    return this.client;
   }
 
   get broken(): boolean {
@@ -47,22 +69,32 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
   /** Every statement goes through here, so none can queue behind an open cursor. */
   private send(sql: string, params?: readonly unknown[]): Promise<pg.QueryResult<Row>> {
     if (this.streaming) return Promise.reject(streamOpen());
-    return this.raw.query<Row>(sql, params as unknown[] | undefined);
+    return this.client.query<Row>(sql, params as unknown[] | undefined);
   }
 
   async query(sql: string, params: readonly unknown[]): Promise<QueryResult> {
-    const result = await this.send(sql, params);
+    if (this.streaming) throw streamOpen();
+    this.used = true;
+    let result: pg.QueryResult<Row>;
+    try {
+      // The extended protocol even without parameters: it runs exactly one statement, so text that
+      // smuggles a second one ("...; DROP TABLE x") fails instead of running both.
+      result = await this.client.query<Row>({ text: sql, values: params as unknown[], queryMode: "extended" });
+    } catch (error) {
+      throw oneStatement(error, sql);
+    }
     return { rows: result.rows ?? [], rowsAffected: result.rowCount ?? 0, lastInsertId: undefined };
   }
 
   async *stream(sql: string, params: readonly unknown[]): AsyncIterable<Row> {
     if (this.streaming) throw streamOpen();
-    const cursor = this.raw.query(new Cursor<Row>(sql, params as unknown[]));
+    this.used = true;
+    const cursor = this.client.query(new Cursor<Row>(sql, params as unknown[]));
     this.streaming = true;
     let failed = false;
     try {
       for (;;) {
-        const rows = await cursor.read(this.batchSize);
+        const rows = await cursor.read(this.settings.streamBatchSize);
         if (rows.length === 0) break;
         yield* rows;
       }
@@ -79,8 +111,9 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
     }
   }
 
+  /** Several statements: the simple query protocol runs them all. Trusted text only (migrations). */
   async executeScript(sql: string): Promise<void> {
-    // Without parameters pg uses the simple query protocol, which runs several statements.
+    this.used = true;
     await this.send(sql);
   }
 
@@ -123,8 +156,35 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
 
   /** From the server's own ReadyForQuery status: 'T' in a transaction, 'E' in an aborted one. */
   inTransaction(): boolean {
-    const status = this.raw.getTransactionStatus();
+    const status = this.client.getTransactionStatus();
     return status === "T" || status === "E";
+  }
+
+  needsReset(): boolean {
+    return this.used && this.settings.resetOnRelease;
+  }
+
+  /**
+   * DISCARD ALL, after the pool rolled back any transaction: role and session authorization, every
+   * setting (SET, set_config(..., false), SET SESSION CHARACTERISTICS) back to the connection's
+   * defaults, TEMP tables dropped, advisory locks released, PREPAREd statements and cursors closed,
+   * LISTEN undone. Settings sent at connect (statementTimeoutMs, ...) are those defaults and stay.
+   */
+  async reset(): Promise<void> {
+    await this.send("DISCARD ALL");
+    this.resets++;
+    this.used = false;
+    if (this.rawTaken) {
+      this.rawTaken = false;
+      // pg remembers which named statements it parsed on this client; DISCARD ALL deallocated them,
+      // so a later query by that name would fail. Forget them, or give the connection up.
+      const wire = (this.client as unknown as { connection?: { parsedStatements?: unknown; submittedNamedStatements?: unknown } }).connection;
+      if (wire === undefined || typeof wire.parsedStatements !== "object" || wire.parsedStatements === null) {
+        throw new Error("cannot clear pg's cache of prepared statements after DISCARD ALL; the connection is closed instead");
+      }
+      wire.parsedStatements = {};
+      if (typeof wire.submittedNamedStatements === "object") wire.submittedNamedStatements = {};
+    }
   }
 
   async close(): Promise<void> {
@@ -133,7 +193,7 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
     try {
       // end() waits for the server's goodbye; a half-dead socket may never send it.
       await Promise.race([
-        this.raw.end().catch(() => undefined),
+        this.client.end().catch(() => undefined),
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, 2_000);
         }),
@@ -149,6 +209,17 @@ function streamOpen(): UnsupportedError {
     "A statement ran on a session while a stream from it was still open. The connection sends one result at a time, " +
       "so the statement would wait for the stream forever. Finish (or break) the stream loop first, read the rows with " +
       "select() instead, or do the other work in another scope.",
+  );
+}
+
+/** pg's "cannot insert multiple commands into a prepared statement", said with its fix. */
+function oneStatement(error: unknown, sql: string): unknown {
+  if (!(error instanceof Error) || (error as { code?: unknown }).code !== "42601" || !/multiple commands/.test(error.message)) return error;
+  return new UnsupportedError(
+    "The SQL text holds more than one statement; execute(), select() and friends run exactly one, so none of it ran. " +
+      "Run each statement on its own, or use executeScript() for a trusted script (never with user input): " +
+      sql.replace(/\s+/g, " ").slice(0, 120),
+    error,
   );
 }
 

@@ -4,7 +4,8 @@ import { classifyPostgresError } from "./classify.ts";
 import { PostgresConnection } from "./connection.ts";
 import { resolveOptions, type PostgresOptions } from "./options.ts";
 
-const DIALECT: Dialect = { placeholder: "$", quoteIdentifier: quoteDouble, savepoints: true };
+// The Bind message counts parameters in 16 bits: more would overflow the protocol mid-send.
+const DIALECT: Dialect = { placeholder: "$", quoteIdentifier: quoteDouble, savepoints: true, maxParameters: 65_535 };
 
 /**
  * A PostgreSQL database for `db.add()`, on node-postgres (`pg`), one pg Client per pooled connection.
@@ -20,7 +21,7 @@ export function postgres(options: PostgresOptions): Driver<pg.Client> {
   return {
     name: "postgres",
     dialect: DIALECT,
-    connect: () => PostgresConnection.open(resolved.client, resolved.streamBatchSize),
+    connect: () => PostgresConnection.open(resolved.client, resolved.settings),
     classifyError: (error: unknown): ErrorClass => classifyPostgresError(error),
   };
 }

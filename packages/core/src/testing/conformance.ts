@@ -3,6 +3,7 @@ import { setUpContext } from "./context.ts";
 import { errorChecks } from "./errors.ts";
 import { lifecycleChecks } from "./lifecycle.ts";
 import { resolveConformance, type DriverConformanceOptions } from "./options.ts";
+import { sessionStateChecks } from "./session-state.ts";
 import { statementChecks } from "./statements.ts";
 import { transactionChecks } from "./transactions.ts";
 
@@ -25,5 +26,6 @@ export function runDriverConformance(options: DriverConformanceOptions): void {
     transactionChecks(ctx);
     lifecycleChecks(ctx);
     errorChecks(ctx);
+    sessionStateChecks(resolved);
   });
 }

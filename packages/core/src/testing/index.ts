@@ -1,2 +1,3 @@
 export { runDriverConformance } from "./conformance.ts";
 export type { ConformanceCapabilities, ConformanceSql, DriverConformanceOptions } from "./options.ts";
+export type { SessionStateCase, StateMode } from "./session-state-cases.ts";

@@ -1,5 +1,6 @@
 import type { Driver } from "../driver.ts";
 import type { PoolOptions } from "../pool.ts";
+import type { SessionStateCase } from "./session-state-cases.ts";
 
 /** What differs between databases; the suite skips or adapts the checks these turn off. */
 export interface ConformanceCapabilities {
@@ -31,7 +32,7 @@ export interface ConformanceSql {
 }
 
 export interface DriverConformanceOptions {
-  /** Shown in the describe() title. */
+  /** Shown in the describe() title; also picks the built-in session-state cases ("postgres", "sqlite", "duckdb", "mysql"). */
   name: string;
   /** A new driver for the SAME database each call (the suite registers two keys: manual and autocommit). */
   makeDriver: () => Driver | Promise<Driver>;
@@ -39,6 +40,11 @@ export interface DriverConformanceOptions {
   sql?: Partial<ConformanceSql>;
   /** Pool options for both keys (max must be >= 2 for the concurrency checks; default 4). */
   pool?: Partial<PoolOptions>;
+  /**
+   * Session state cases besides the built-in ones for the driver's name (postgres, sqlite, duckdb,
+   * mysql): each is set by one scope and must not be seen by the next scope on the same connection.
+   */
+  sessionState?: readonly SessionStateCase[];
 }
 
 export interface ResolvedConformance {
@@ -47,6 +53,7 @@ export interface ResolvedConformance {
   readonly can: Required<ConformanceCapabilities>;
   readonly sql: ConformanceSql;
   readonly pool: Partial<PoolOptions>;
+  readonly sessionState: readonly SessionStateCase[];
 }
 
 export function resolveConformance(options: DriverConformanceOptions): ResolvedConformance {
@@ -62,5 +69,6 @@ export function resolveConformance(options: DriverConformanceOptions): ResolvedC
       ...options.sql,
     },
     pool: { max: 4, acquireTimeoutMs: 5_000, leakDetectionMs: 0, ...options.pool },
+    sessionState: options.sessionState ?? [],
   };
 }
