@@ -79,7 +79,7 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
     try {
       // The extended protocol even without parameters: it runs exactly one statement, so text that
       // smuggles a second one ("...; DROP TABLE x") fails instead of running both.
-      result = await this.client.query<Row>({ text: sql, values: params as unknown[], queryMode: "extended" });
+      result = await this.client.query<Row>(extended(sql, params));
     } catch (error) {
       throw oneStatement(error, sql);
     }
@@ -210,6 +210,12 @@ function streamOpen(): UnsupportedError {
       "so the statement would wait for the stream forever. Finish (or break) the stream loop first, read the rows with " +
       "select() instead, or do the other work in another scope.",
   );
+}
+
+/** pg reads `queryMode` since 8.12 (the peer range); @types/pg does not declare it yet. */
+function extended(text: string, values: readonly unknown[]): pg.QueryConfig {
+  const config: pg.QueryConfig & { queryMode: "extended" } = { text, values: values as unknown[], queryMode: "extended" };
+  return config;
 }
 
 /** pg's "cannot insert multiple commands into a prepared statement", said with its fix. */

@@ -1,5 +1,5 @@
 import { getSession, ParameterError, SQLScope, UnsupportedError, type AddOptions } from "@sqlscope/core";
-import { postgresTestUrl } from "@sqlscope/testkit";
+import { postgresTestUrl } from "@sqlscope/test-support";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgres, type PostgresOptions } from "../src/index.ts";

@@ -3,6 +3,7 @@ import { quoteDouble } from "@sqlscope/core";
 import Database from "better-sqlite3";
 import { codeOf, isBusy, retryBusy } from "./busy.ts";
 import type { ResolvedSqliteOptions } from "./options.ts";
+import { resetInPlace, snapshotPragmas, type PragmaSnapshot } from "./session-reset.ts";
 import { StatementCache, type CachedStatement } from "./statement-cache.ts";
 import { toSqliteParams } from "./values.ts";
 import type { WriteGate } from "./write-gate.ts";
@@ -23,7 +24,7 @@ const SETTLED: Promise<void> = Promise.resolve();
 
 /** One better-sqlite3 handle. The core drives the transaction sequence; this decides when to lock. */
 export class SqliteConnection implements DriverConnection<Database.Database> {
-  readonly raw: Database.Database;
+  private readonly db: Database.Database;
   private readonly gate: WriteGate;
   private readonly options: ResolvedSqliteOptions;
   readonly statements: StatementCache;
@@ -32,15 +33,30 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
   // db.exec() compiles its SQL on every call: ~1 us each for BEGIN and COMMIT on every request.
   private readonly controls = new Map<Control, Stmt>();
 
+  /**
+   * A statement that is not plain DML ran (PRAGMA, ATTACH, CREATE TEMP, a script, raw access): the
+   * connection may carry state into the next scope, so it is cleaned before it is reused.
+   */
+  private dirty = false;
+  /** `:memory:` only: the pragmas as opened, written back on reset (the database cannot be reopened). */
+  private readonly pragmas: PragmaSnapshot | undefined;
+
   constructor(db: Database.Database, gate: WriteGate, options: ResolvedSqliteOptions) {
-    this.raw = db;
+    this.db = db;
     this.gate = gate;
     this.options = options;
     this.statements = new StatementCache(db, options.statementCacheSize);
+    this.pragmas = options.memory ? snapshotPragmas(db) : undefined;
+  }
+
+  /** The better-sqlite3 handle. Whatever is done with it is unknown to us, so the connection is cleaned on release. */
+  get raw(): Database.Database {
+    this.dirty = true;
+    return this.db;
   }
 
   get broken(): boolean {
-    return !this.raw.open;
+    return !this.db.open;
   }
 
   /** True when this connection holds its file's write gate. */
@@ -111,8 +127,9 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
 
   async *stream(sql: string, params: readonly unknown[]): AsyncGenerator<Row> {
     const cached = this.statements.get(sql);
+    if (cached.changesSession) this.dirty = true;
     // A statement object can run one iteration at a time; a second stream of the same SQL gets its own.
-    const stmt: Stmt = cached.stmt.busy ? this.raw.prepare(sql) : cached.stmt;
+    const stmt: Stmt = cached.stmt.busy ? this.db.prepare(sql) : cached.stmt;
     const values = toSqliteParams(params);
     if (!stmt.reader) {
       await this.query(sql, params);
@@ -142,8 +159,9 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
   }
 
   async executeScript(sql: string): Promise<void> {
-    // A script cannot be inspected statement by statement before it runs, so it is treated as a write.
-    await this.write(() => this.raw.exec(sql));
+    // A script cannot be inspected statement by statement before it runs: a write, and it may change anything.
+    this.dirty = true;
+    await this.write(() => this.db.exec(sql));
   }
 
   // begin() and commit() are not async: their uncontended work is synchronous, and a shared settled
@@ -195,14 +213,14 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
 
   // A failed COMMIT (a deferred foreign key) leaves the transaction open and the lock held.
   private afterCommit(): void {
-    if (!this.raw.open || !this.raw.inTransaction) this.endTransaction();
+    if (!this.db.open || !this.db.inTransaction) this.endTransaction();
   }
 
   rollbackNow(): boolean {
     try {
-      if (this.raw.open && this.raw.inTransaction) this.control("ROLLBACK");
+      if (this.db.open && this.db.inTransaction) this.control("ROLLBACK");
     } finally {
-      if (!this.raw.open || !this.raw.inTransaction) this.endTransaction();
+      if (!this.db.open || !this.db.inTransaction) this.endTransaction();
     }
     return true;
   }
@@ -214,25 +232,44 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
   async savepoint(name: string): Promise<void> {
     // SAVEPOINT outside BEGIN would open a transaction SQLite-side that bypasses the read/write decision.
     await this.beginRead();
-    this.raw.exec(`SAVEPOINT ${quoteDouble(name)}`);
+    this.db.exec(`SAVEPOINT ${quoteDouble(name)}`);
   }
 
   async releaseSavepoint(name: string): Promise<void> {
-    this.raw.exec(`RELEASE SAVEPOINT ${quoteDouble(name)}`);
+    this.db.exec(`RELEASE SAVEPOINT ${quoteDouble(name)}`);
   }
 
   async rollbackToSavepoint(name: string): Promise<void> {
     // ROLLBACK TO keeps the savepoint on SQLite's stack; releasing it keeps nested names from piling up.
     const quoted = quoteDouble(name);
-    this.raw.exec(`ROLLBACK TO SAVEPOINT ${quoted}; RELEASE SAVEPOINT ${quoted}`);
+    this.db.exec(`ROLLBACK TO SAVEPOINT ${quoted}; RELEASE SAVEPOINT ${quoted}`);
   }
 
   async validate(): Promise<boolean> {
-    return this.raw.open && this.execute(this.statements.get("SELECT 1"), []).rows.length === 1;
+    return this.db.open && this.execute(this.statements.get("SELECT 1"), []).rows.length === 1;
   }
 
   inTransaction(): boolean {
-    return this.state !== "none" || (this.raw.open && this.raw.inTransaction);
+    return this.state !== "none" || (this.db.open && this.db.inTransaction);
+  }
+
+  needsReset(): boolean {
+    return this.dirty;
+  }
+
+  /**
+   * A file connection that ran more than DML is closed (the pool opens a fresh one: nothing a PRAGMA,
+   * ATTACH, TEMP object or raw handle did can survive that). A `:memory:` one cannot be reopened, so it is
+   * cleaned in place: attachments detached, TEMP objects dropped, connection pragmas written back.
+   */
+  async reset(): Promise<void> {
+    if (this.pragmas === undefined || !this.db.open) {
+      await this.close();
+      return;
+    }
+    this.statements.clear();
+    resetInPlace(this.db, this.pragmas, this.options.pragmas);
+    this.dirty = false;
   }
 
   async close(): Promise<void> {
@@ -240,7 +277,7 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
     this.gate.release(this);
     this.statements.clear();
     this.controls.clear();
-    if (this.raw.open) this.raw.close();
+    if (this.db.open) this.db.close();
   }
 
   // ---------------------------------------------------------------- locking
@@ -249,7 +286,7 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
   private control(sql: Control): void {
     let stmt = this.controls.get(sql);
     if (stmt === undefined) {
-      stmt = this.raw.prepare(sql);
+      stmt = this.db.prepare(sql);
       this.controls.set(sql, stmt);
     }
     stmt.run();
@@ -366,6 +403,7 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
 
   private execute(entry: CachedStatement, values: readonly unknown[]): QueryResult {
     const stmt = entry.stmt;
+    if (entry.changesSession) this.dirty = true;
     if (entry.reader) {
       const rows = stmt.all(...values) as Row[];
       if (entry.readonly) return { rows, rowsAffected: 0, lastInsertId: undefined };
@@ -381,7 +419,7 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
   }
 
   private lastRowid(): number | bigint {
-    this.rowidStatement ??= this.raw.prepare("SELECT last_insert_rowid()").pluck();
+    this.rowidStatement ??= this.db.prepare("SELECT last_insert_rowid()").pluck();
     return this.rowidStatement.get() as number | bigint;
   }
 }

@@ -7,7 +7,8 @@ import { SqliteConnection } from "./connection.ts";
 import { resolveOptions, type ResolvedSqliteOptions, type SqliteOptions } from "./options.ts";
 import { gateFor, WriteGate } from "./write-gate.ts";
 
-export const sqliteDialect: Dialect = { placeholder: "?", quoteIdentifier: quoteDouble, savepoints: true };
+// better-sqlite3 builds SQLite with SQLITE_MAX_VARIABLE_NUMBER=32766.
+export const sqliteDialect: Dialect = { placeholder: "?", quoteIdentifier: quoteDouble, savepoints: true, maxParameters: 32_766 };
 
 /**
  * A better-sqlite3 database for `db.add()`. File databases run in WAL mode: reads run concurrently on

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { mayChangeSession } from "./statement-kind.ts";
 
 /** A prepared statement and what we learned about it once, when it was prepared. */
 export interface CachedStatement {
@@ -10,7 +11,12 @@ export interface CachedStatement {
   readonly reader: boolean;
   /** Writes nothing. */
   readonly readonly: boolean;
+  /** Not plain DML: running it may leave state on the connection (PRAGMA, ATTACH, CREATE TEMP, ...). */
+  readonly changesSession: boolean;
 }
+
+/** Characters of SQL text kept per connection, besides the count limit: long texts are the costly ones to keep. */
+const CACHE_CHARS = 1024 * 1024;
 
 const INSERT = /^\s*(?:(?:--[^\n]*\n|\/\*[\s\S]*?\*\/)\s*)*(?:with\b[\s\S]*?\b)?(?:insert|replace)\b/i;
 
@@ -22,6 +28,7 @@ export class StatementCache {
   private readonly db: Database.Database;
   private readonly limit: number;
   private readonly entries = new Map<string, CachedStatement>();
+  private chars = 0;
 
   constructor(db: Database.Database, limit: number) {
     this.db = db;
@@ -45,16 +52,27 @@ export class StatementCache {
       return hit;
     }
     const stmt = this.db.prepare(sql);
-    const entry: CachedStatement = { stmt, inserts: INSERT.test(sql), reader: stmt.reader, readonly: stmt.readonly };
-    if (this.entries.size >= this.limit) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
+    const entry: CachedStatement = {
+      stmt,
+      inserts: INSERT.test(sql),
+      reader: stmt.reader,
+      readonly: stmt.readonly,
+      changesSession: mayChangeSession(sql),
+    };
+    if (sql.length > CACHE_CHARS / 4) return entry;
+    while (this.entries.size >= this.limit || this.chars + sql.length > CACHE_CHARS) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done === true) break;
+      this.entries.delete(oldest.value);
+      this.chars -= oldest.value.length;
     }
     this.entries.set(sql, entry);
+    this.chars += sql.length;
     return entry;
   }
 
   clear(): void {
     this.entries.clear();
+    this.chars = 0;
   }
 }
