@@ -15,6 +15,13 @@ export interface DuckDBOptions {
    * always gives bigint.
    */
   integers?: "number" | "bigint";
+  /**
+   * Whether SQL may read and write files and URLs (read_csv, COPY ... TO, ATTACH of a file, httpfs,
+   * INSTALL/LOAD). DuckDB's default is true. Set false unless the app needs it: any SQL text that
+   * reaches the database can then not touch the file system. The same as
+   * `config: { enable_external_access: "false" }`, and it cannot be switched back on from SQL.
+   */
+  externalAccess?: boolean;
 }
 
 export interface ResolvedDuckDBOptions {
@@ -36,5 +43,18 @@ export function resolveOptions(options: DuckDBOptions): ResolvedDuckDBOptions {
   if (integers !== "number" && integers !== "bigint") {
     throw new ConfigError(`duckdb({ integers }) must be "number" or "bigint", got ${String(integers)}.`);
   }
-  return { path: options.path, config: { ...options.config }, integers };
+  const config: Record<string, string> = { ...options.config };
+  if (options.externalAccess !== undefined) {
+    if (typeof options.externalAccess !== "boolean") {
+      throw new ConfigError(`duckdb({ externalAccess }) must be true or false, got ${String(options.externalAccess)}.`);
+    }
+    const given = config.enable_external_access;
+    if (given !== undefined && given !== String(options.externalAccess)) {
+      throw new ConfigError(
+        `duckdb({ externalAccess: ${String(options.externalAccess)} }) contradicts config.enable_external_access "${given}"; set only one of them.`,
+      );
+    }
+    config.enable_external_access = String(options.externalAccess);
+  }
+  return { path: options.path, config, integers };
 }
