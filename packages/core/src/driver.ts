@@ -17,7 +17,9 @@ export interface QueryResult<R = Row> {
 export interface Dialect extends SqlDialect {
   /** Whether SAVEPOINT works; nested transaction() throws UnsupportedError when it does not. */
   readonly savepoints: boolean;
-  /** MySQL strings use backslash escapes; the placeholder parser must know. */
+  /** MySQL's comment and string rules for the placeholder parser (# comments, "-- " only before a space, /*! bodies). */
+  readonly lexer?: "standard" | "mysql";
+  /** MySQL strings use backslash escapes; the placeholder parser must know. Implies lexer "mysql". */
   readonly backslashEscapes?: boolean;
   /**
    * The most bind parameters one statement may carry (PostgreSQL's protocol counts them in 16 bits:

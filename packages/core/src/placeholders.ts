@@ -1,4 +1,5 @@
 import { ParameterError } from "./errors.ts";
+import { isDigit, isIdentPart, isIdentStart, MYSQL_RULES, skipNonCode, STANDARD_RULES, type LexRules } from "./sql-lexer.ts";
 
 /** How a driver writes bind parameters natively: `?` (SQLite, MySQL, DuckDB) or `$1, $2` (PostgreSQL). */
 export type PlaceholderStyle = "?" | "$";
@@ -19,6 +20,8 @@ export type Params = readonly unknown[] | object;
 
 export interface ParseOptions {
   style: PlaceholderStyle;
+  /** MySQL's comment and string rules (see LexRules); implied by backslashEscapes. */
+  lexer?: "standard" | "mysql";
   /** MySQL strings treat a backslash as an escape character. */
   backslashEscapes?: boolean;
 }
@@ -47,7 +50,7 @@ const caches = new Map<string, Cache>();
  * // { text: "SELECT * FROM t WHERE a = $1 AND b = $1", names: ["a"], ... }
  */
 export function compileSql(sql: string, options: ParseOptions): CompiledSql {
-  const cacheKey = options.backslashEscapes ? `${options.style}\\` : options.style;
+  const cacheKey = lexRules(options).mysql ? `${options.style}\\` : options.style;
   let cache = caches.get(cacheKey);
   if (cache === undefined) {
     cache = { entries: new Map(), chars: 0 };
@@ -86,17 +89,9 @@ export function compiledCacheSize(): { entries: number; chars: number } {
   return { entries, chars };
 }
 
-function isIdentStart(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-}
-function isIdentPart(c: number): boolean {
-  return isIdentStart(c) || (c >= 48 && c <= 57);
-}
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-function parse(sql: string, { style, backslashEscapes = false }: ParseOptions): CompiledSql {
+function parse(sql: string, options: ParseOptions): CompiledSql {
+  const { style } = options;
+  const rules = lexRules(options);
   const out: string[] = [];
   const names: string[] = [];
   const nameIndex = new Map<string, number>();
@@ -112,17 +107,13 @@ function parse(sql: string, { style, backslashEscapes = false }: ParseOptions): 
   };
 
   while (i < n) {
+    const skipped = skipNonCode(sql, i, rules);
+    if (skipped >= 0) {
+      i = skipped;
+      continue;
+    }
     const c = sql.charCodeAt(i);
-    if (c === 39 /* ' */ || c === 34 /* " */ || c === 96 /* ` */) {
-      i = skipQuoted(sql, i, c, (backslashEscapes && c !== 96) || (c === 39 && isEscapeString(sql, i)));
-    } else if ((c === 45 /* - */ && sql.charCodeAt(i + 1) === 45) || (c === 35 /* # */ && backslashEscapes)) {
-      // `#` starts a comment only in MySQL, the one dialect with backslash escapes (PostgreSQL has # operators).
-      const end = sql.indexOf("\n", i);
-      i = end === -1 ? n : end + 1;
-    } else if (c === 47 /* / */ && sql.charCodeAt(i + 1) === 42 /* * */) {
-      const end = sql.indexOf("*/", i + 2);
-      i = end === -1 ? n : end + 2;
-    } else if (c === 36 /* $ */) {
+    if (c === 36 /* $ */ && !rules.mysql) {
       const next = sql.charCodeAt(i + 1);
       if (isDigit(next)) {
         native = true;
@@ -190,27 +181,9 @@ function parse(sql: string, { style, backslashEscapes = false }: ParseOptions): 
   };
 }
 
-// PostgreSQL E'...' strings take backslash escapes whatever the dialect says; `some'` is not one.
-function isEscapeString(sql: string, quote: number): boolean {
-  const e = sql.charCodeAt(quote - 1);
-  return (e === 69 || e === 101) && !isIdentPart(sql.charCodeAt(quote - 2));
-}
-
-function skipQuoted(sql: string, start: number, quote: number, backslash: boolean): number {
-  let i = start + 1;
-  const n = sql.length;
-  while (i < n) {
-    const c = sql.charCodeAt(i);
-    if (backslash && c === 92 /* \ */) {
-      i += 2;
-    } else if (c === quote) {
-      if (sql.charCodeAt(i + 1) === quote) i += 2; // doubled quote is an escaped quote
-      else return i + 1;
-    } else {
-      i++;
-    }
-  }
-  return n;
+/** The lexer rules of a dialect's parse options: MySQL's when it says so (or has backslash escapes, as only MySQL does). */
+export function lexRules(options: ParseOptions): LexRules {
+  return options.lexer === "mysql" || options.backslashEscapes === true ? MYSQL_RULES : STANDARD_RULES;
 }
 
 const EMPTY: readonly unknown[] = [];

@@ -83,7 +83,11 @@ export class SQLScope {
       driver,
       pool,
       policy,
-      parse: { style: driver.dialect.placeholder, backslashEscapes: driver.dialect.backslashEscapes === true },
+      parse: {
+        style: driver.dialect.placeholder,
+        lexer: driver.dialect.lexer ?? "standard",
+        backslashEscapes: driver.dialect.backslashEscapes === true,
+      },
     });
     this.firstKey ??= key;
     return this;

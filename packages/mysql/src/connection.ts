@@ -1,23 +1,28 @@
 import { UnsupportedError, type DriverConnection, type QueryResult, type Row } from "@sqlscope/core";
 import mysql2, { type Connection as CoreConnection, type ConnectionOptions, type ResultSetHeader } from "mysql2";
 import type { Connection as PromiseConnection } from "mysql2/promise";
+import { escapeFor } from "./escape.ts";
 import type { SessionValue } from "./options.ts";
-import { interpolate, splitStatements } from "./sql-text.ts";
+import { DEFAULT_MODE, interpolate, mayChangeSession, splitStatements, type SqlMode } from "./sql-text.ts";
 
-/** The SERVER_STATUS_IN_TRANS bit of the status flags in every OK packet. */
-const IN_TRANS = 1;
+// Bits of the status flags in every OK packet.
+const IN_TRANS = 0x0001;
+const NO_BACKSLASH_ESCAPES = 0x0200;
+const SESSION_STATE_CHANGED = 0x4000;
+/** ER_UNKNOWN_SYSTEM_VARIABLE: a server without session_track_state_change. */
+const UNKNOWN_VARIABLE = 1193;
 
 export interface MysqlConnectionSettings {
   readonly sessionVariables: Readonly<Record<string, SessionValue>>;
   readonly resetOnRelease: boolean | "auto";
+  /** The database the connection opens with: COM_RESET_CONNECTION keeps whatever USE chose, so it is chosen again. */
+  readonly database: string | undefined;
 }
 
-/**
- * Statements that can leave state in the session beyond their transaction: SET (variables, names,
- * roles, the next transaction's isolation), user variables, temporary tables, table and named locks,
- * USE, SQL-level prepared statements, procedures (which may do any of these), HANDLER and XA.
- */
-const SESSION_STATE = /^\s*(?:SET|USE|LOCK|PREPARE|EXECUTE|DEALLOCATE|CALL|HANDLER|XA)\b|\bTEMPORARY\b|@|\bGET_LOCK\s*\(/i;
+/** Turns on the server's reports of session changes (SERVER_SESSION_STATE_CHANGED, and sql_mode's new value). */
+const TRACKING =
+  "session_track_state_change = ON, session_track_system_variables = " +
+  "IF(@@SESSION.session_track_system_variables = '*', '*', CONCAT(@@SESSION.session_track_system_variables, ',sql_mode'))";
 
 /**
  * One mysql2 connection. Listeners for 'error' and 'end' are attached before the handshake, so a
@@ -39,6 +44,19 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
   resets = 0;
   /** A streaming query holds the connection: any other statement would queue behind it and wait forever. */
   private streaming = false;
+  /**
+   * How the server reads text now (NO_BACKSLASH_ESCAPES, ANSI_QUOTES): values are escaped and
+   * placeholders found by it. Read with a SELECT before the first bind, and again after the server
+   * reports a change of sql_mode.
+   */
+  private mode: SqlMode = DEFAULT_MODE;
+  private modeKnown = false;
+  /** The raw handle was given out: the sql_mode may change unseen, so it is read before every bind until the reset. */
+  private rawTaken = false;
+  /** The server tracks session state for us (session_track_state_change); false on servers without it. */
+  private tracking = false;
+  /** USE (or something unseen) may have changed the current database, which a reset does not restore. */
+  private schemaChanged = false;
 
   private constructor(core: CoreConnection, settings: MysqlConnectionSettings) {
     this.core = core;
@@ -57,7 +75,7 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
     const conn = new MysqlConnection(mysql2.createConnection(options), settings);
     try {
       await conn.promise.connect();
-      await conn.applySessionVariables();
+      await conn.prepareSession();
     } catch (error) {
       conn.core.destroy();
       throw error;
@@ -68,6 +86,8 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
   /** The mysql2 promise connection. Whatever is done with it is unknown to us, so the connection is reset on release. */
   get raw(): PromiseConnection {
     this.dirty = true;
+    this.rawTaken = true;
+    this.schemaChanged = true;
     return this.promise;
   }
 
@@ -75,12 +95,33 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
     return this._broken;
   }
 
-  private escape = (value: unknown): string => this.core.escape(value);
+  private readonly escapeBackslash = (value: unknown): string => this.core.escape(value);
+  private readonly escapeDoubling = escapeFor(this.escapeBackslash, true);
 
-  private async run(sql: string, template = sql): Promise<unknown> {
+  /** Values into the text, escaped and placed for the server's current sql_mode. */
+  private async bind(sql: string, params: readonly unknown[]): Promise<string> {
+    if (params.length === 0) return sql;
+    if (!this.modeKnown || this.rawTaken) await this.readMode();
+    return interpolate(sql, params, this.mode.backslashEscapes ? this.escapeBackslash : this.escapeDoubling, this.mode);
+  }
+
+  private async readMode(): Promise<void> {
+    const rows = (await this.send("SELECT @@SESSION.sql_mode AS m")) as { m: unknown }[];
+    const modes = String(rows[0]?.m ?? "").toUpperCase().split(",");
+    this.mode = { backslashEscapes: !modes.includes("NO_BACKSLASH_ESCAPES"), ansiQuotes: modes.includes("ANSI_QUOTES") };
+    this.modeKnown = true;
+  }
+
+  /** A statement of a scope (or a script). The template, not the interpolated text, says whether it may change the session. */
+  private run(sql: string, template = sql): Promise<unknown> {
+    // An '@' inside a bound value says nothing about state.
+    if (mayChangeSession(template, this.mode)) this.changing();
+    return this.send(sql, template);
+  }
+
+  /** Sends text as it is: our own statements (transaction control, sql_mode reads, session set-up) go straight here. */
+  private async send(sql: string, template = sql): Promise<unknown> {
     if (this.streaming) throw streamOpen();
-    // The template, not the interpolated text: an '@' inside a bound value says nothing about state.
-    if (!this.dirty && SESSION_STATE.test(template)) this.dirty = true;
     let result: unknown;
     try {
       [result] = await this.promise.query(sql);
@@ -90,12 +131,35 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
       if (typeof error === "object" && error !== null && "sql" in error) (error as { sql: string }).sql = template;
       throw error;
     }
-    if (isHeader(result)) this.txn = (result.serverStatus & IN_TRANS) !== 0;
+    if (isHeader(result)) this.noteStatus(result);
     return result;
   }
 
+  /** A statement that may change the session is about to run. */
+  private changing(): void {
+    this.dirty = true;
+    if (!this.tracking) {
+      // Nobody will tell us what it changed: the sql_mode and the database are unknown from here on.
+      this.modeKnown = false;
+      this.schemaChanged = true;
+    }
+  }
+
+  /** What every OK packet says: a transaction open, NO_BACKSLASH_ESCAPES, and (tracked) what changed. */
+  private noteStatus(header: ResultSetHeader): void {
+    const status = header.serverStatus;
+    this.txn = (status & IN_TRANS) !== 0;
+    if (((status & NO_BACKSLASH_ESCAPES) === 0) !== this.mode.backslashEscapes) this.modeKnown = false;
+    if ((status & SESSION_STATE_CHANGED) !== 0) {
+      this.dirty = true;
+      const changes = (header as { stateChanges?: { systemVariables?: Record<string, unknown>; schema?: unknown } }).stateChanges;
+      if (changes?.systemVariables?.sql_mode !== undefined) this.modeKnown = false;
+      if (changes?.schema !== undefined && changes.schema !== null) this.schemaChanged = true;
+    }
+  }
+
   async query(sql: string, params: readonly unknown[]): Promise<QueryResult> {
-    const result = await this.run(params.length === 0 ? sql : interpolate(sql, params, this.escape), sql);
+    const result = await this.run(await this.bind(sql, params), sql);
     if (isHeader(result)) {
       const id = result.insertId as number | string;
       return {
@@ -118,8 +182,9 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
 
   async *stream(sql: string, params: readonly unknown[]): AsyncIterable<Row> {
     if (this.streaming) throw streamOpen();
-    if (!this.dirty && SESSION_STATE.test(sql)) this.dirty = true;
-    const query = this.core.query(params.length === 0 ? sql : interpolate(sql, params, this.escape));
+    const text = await this.bind(sql, params);
+    if (mayChangeSession(sql, this.mode)) this.changing();
+    const query = this.core.query(text);
     this.streaming = true;
     // After an early break the stream stops listening while the rest of the result drains; an error
     // in that window must not become an uncaught 'error' event.
@@ -140,35 +205,36 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
     }
   }
 
+  /** Several statements, split here (multipleStatements stays off). Trusted text only: migrations, set-up. */
   async executeScript(sql: string): Promise<void> {
-    for (const statement of splitStatements(sql)) await this.run(statement);
+    for (const statement of splitStatements(sql, this.mode)) await this.run(statement);
   }
 
   async begin(): Promise<void> {
-    await this.run("START TRANSACTION");
+    await this.send("START TRANSACTION");
     this.txn = true;
   }
 
   async commit(): Promise<void> {
-    await this.run("COMMIT");
+    await this.send("COMMIT");
     this.txn = false;
   }
 
   async rollback(): Promise<void> {
-    await this.run("ROLLBACK");
+    await this.send("ROLLBACK");
     this.txn = false;
   }
 
   async savepoint(name: string): Promise<void> {
-    await this.run(`SAVEPOINT ${quote(name)}`);
+    await this.send(`SAVEPOINT ${quote(name)}`);
   }
 
   async releaseSavepoint(name: string): Promise<void> {
-    await this.run(`RELEASE SAVEPOINT ${quote(name)}`);
+    await this.send(`RELEASE SAVEPOINT ${quote(name)}`);
   }
 
   async rollbackToSavepoint(name: string): Promise<void> {
-    await this.run(`ROLLBACK TO SAVEPOINT ${quote(name)}`);
+    await this.send(`ROLLBACK TO SAVEPOINT ${quote(name)}`);
   }
 
   /** COM_PING: one round trip, and it fails at once on a socket the server already closed. */
@@ -188,20 +254,55 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
    * resetOnRelease "auto" only when the connection may hold such state (it costs a round trip that
    * took longer than a whole BEGIN/SELECT/COMMIT scope on MariaDB here).
    */
-  async reset(): Promise<void> {
+  needsReset(): boolean {
     const mode = this.settings.resetOnRelease;
-    if (mode === false || (mode === "auto" && !this.dirty)) return;
-    await this.promise.reset();
-    this.resets++;
-    this.dirty = false;
-    this.txn = false;
-    await this.applySessionVariables();
+    return mode === true || (mode === "auto" && this.dirty);
   }
 
-  private async applySessionVariables(): Promise<void> {
+  /**
+   * COM_RESET_CONNECTION: rolls back, and clears user variables, temporary tables, prepared statements,
+   * named and table locks and session variables; ours are applied again afterwards. It keeps the
+   * current database, so one changed by USE is chosen again (or, with none configured, the connection
+   * is closed instead).
+   */
+  async reset(): Promise<void> {
+    if (this.schemaChanged && this.settings.database === undefined) {
+      throw new Error("the current database may have changed and there is none configured to go back to; the connection is closed");
+    }
+    await this.promise.reset();
+    this.resets++;
+    this.txn = false;
+    this.rawTaken = false;
+    if (this.schemaChanged) await this.send(`USE ${quote(this.settings.database as string)}`);
+    await this.prepareSession();
+  }
+
+  /**
+   * After connect and after every reset: asks the server to report session changes in its OK packets,
+   * and applies sessionVariables (in the same SET where their values need no knowledge of the sql_mode).
+   */
+  private async prepareSession(): Promise<void> {
     const entries = Object.entries(this.settings.sessionVariables);
-    if (entries.length === 0) return;
-    await this.run(`SET SESSION ${entries.map(([name, value]) => `${name} = ${this.core.escape(value)}`).join(", ")}`);
+    const assign = (escape: (value: unknown) => string) => entries.map(([name, value]) => `${name} = ${escape(value)}`);
+    // Doubled quotes mean the same with and without NO_BACKSLASH_ESCAPES; a backslash does not.
+    const modeFree = entries.every(([, value]) => typeof value !== "string" || !value.includes("\\"));
+    try {
+      await this.send(`SET SESSION ${[TRACKING, ...(modeFree ? assign(this.escapeDoubling) : [])].join(", ")}`);
+      this.tracking = true;
+    } catch (error) {
+      // A server without state tracking (MySQL < 5.7, MariaDB < 10.2, some proxies): the text rules alone decide.
+      if ((error as { errno?: unknown }).errno !== UNKNOWN_VARIABLE) throw error;
+      this.tracking = false;
+      if (modeFree && entries.length > 0) await this.send(`SET SESSION ${assign(this.escapeDoubling).join(", ")}`);
+    }
+    if (!modeFree) {
+      await this.readMode();
+      await this.send(`SET SESSION ${assign(this.mode.backslashEscapes ? this.escapeBackslash : this.escapeDoubling).join(", ")}`);
+    }
+    // Our own SETs are the connection's starting point, not state a scope left.
+    this.dirty = false;
+    this.schemaChanged = false;
+    this.modeKnown = false;
   }
 
   async close(): Promise<void> {

@@ -1,45 +1,123 @@
-import { ParameterError } from "@sqlscope/core";
+import { forEachCode, MYSQL_RULES, ParameterError, type LexRules } from "@sqlscope/core/driver";
 
-/**
- * Walks SQL text and calls `onCode` for every character outside string literals, quoted identifiers
- * and comments (`onLiteral` when a literal or quoted identifier starts). Uses the same rules as the
- * core's placeholder parser (backslash escapes in '...' and "...", -- and /* *\/ comments), so the `?`
- * it finds are exactly the ones the core counted.
- */
-function scan(sql: string, hashComments: boolean, onCode: (index: number) => void, onLiteral?: () => void): void {
-  const n = sql.length;
-  let i = 0;
-  while (i < n) {
-    const c = sql.charCodeAt(i);
-    const next = sql.charCodeAt(i + 1);
-    if (c === 39 /* ' */ || c === 34 /* " */ || c === 96 /* ` */) {
-      onLiteral?.();
-      i = skipQuoted(sql, i, c, c !== 96);
-    } else if ((c === 45 /* - */ && next === 45) || (hashComments && c === 35) /* # */) {
-      const end = sql.indexOf("\n", i);
-      i = end === -1 ? n : end + 1;
-    } else if (c === 47 /* / */ && next === 42 /* * */) {
-      const end = sql.indexOf("*/", i + 2);
-      i = end === -1 ? n : end + 2;
-    } else {
-      onCode(i);
-      i++;
-    }
-  }
+// One reader of MySQL text for everything here: the core's own (forEachCode), which also translated
+// :name placeholders, so the `?` found here are the ones the core counted when the server runs with
+// its default sql_mode. The connection passes the rules of the server's actual sql_mode.
+
+/** How the server reads text: backslash escapes unless NO_BACKSLASH_ESCAPES, "..." an identifier under ANSI_QUOTES. */
+export interface SqlMode {
+  readonly backslashEscapes: boolean;
+  readonly ansiQuotes: boolean;
 }
 
-function skipQuoted(sql: string, start: number, quote: number, backslash: boolean): number {
-  const n = sql.length;
-  let i = start + 1;
-  while (i < n) {
-    const c = sql.charCodeAt(i);
-    if (backslash && c === 92 /* \ */) i += 2;
-    else if (c === quote) {
-      if (sql.charCodeAt(i + 1) !== quote) return i + 1;
-      i += 2; // a doubled quote stands for itself
-    } else i++;
+/** MySQL's and MariaDB's default. */
+export const DEFAULT_MODE: SqlMode = { backslashEscapes: true, ansiQuotes: false };
+
+/** What one SQL text holds, read once per text and mode (cached). */
+export interface TextFacts {
+  /** Offsets of the `?` placeholders in code. */
+  readonly marks: readonly number[];
+  /** The statement may leave state in the session: see mayChangeSession. */
+  readonly changesSession: boolean;
+}
+
+/**
+ * First keywords of statements that can leave state beyond their transaction: SET (variables, names,
+ * roles, sql_mode, the next transaction's isolation), USE, table locks, SQL-level prepared statements,
+ * procedures (which may do any of these), HANDLER, XA.
+ */
+const SESSION_VERBS = new Set(["SET", "USE", "LOCK", "PREPARE", "EXECUTE", "DEALLOCATE", "CALL", "HANDLER", "XA"]);
+/** Words anywhere in code that do: temporary tables and named locks. */
+const SESSION_WORDS = new Set(["TEMPORARY", "GET_LOCK"]);
+
+const CACHE_LIMIT = 1000;
+const MAX_CACHED_CHARS = 16 * 1024;
+const caches = new Map<string, Map<string, TextFacts>>();
+
+function rulesOf(mode: SqlMode): LexRules {
+  if (mode.backslashEscapes && !mode.ansiQuotes) return MYSQL_RULES;
+  return { mysql: true, backslashEscapes: mode.backslashEscapes, ansiQuotes: mode.ansiQuotes };
+}
+
+/** The placeholders and session-state verdict of a text, read as a server in `mode` reads it. */
+export function factsOf(sql: string, mode: SqlMode = DEFAULT_MODE): TextFacts {
+  const key = `${mode.backslashEscapes ? "b" : "n"}${mode.ansiQuotes ? "a" : "q"}`;
+  let cache = caches.get(key);
+  if (cache === undefined) {
+    cache = new Map();
+    caches.set(key, cache);
   }
-  return n;
+  const hit = cache.get(sql);
+  if (hit !== undefined) return hit;
+  const facts = read(sql, rulesOf(mode));
+  if (sql.length <= MAX_CACHED_CHARS) {
+    if (cache.size >= CACHE_LIMIT) {
+      const oldest = cache.keys().next();
+      if (oldest.done !== true) cache.delete(oldest.value);
+    }
+    cache.set(sql, facts);
+  }
+  return facts;
+}
+
+function read(sql: string, rules: LexRules): TextFacts {
+  const marks: number[] = [];
+  let changesSession = false;
+  let first: string | undefined;
+  let wordStart = -1;
+  let last = -2;
+  const endWord = () => {
+    if (wordStart < 0) return;
+    const word = sql.slice(wordStart, last + 1).toUpperCase();
+    wordStart = -1;
+    if (first === undefined) {
+      first = word;
+      if (SESSION_VERBS.has(word)) changesSession = true;
+    }
+    if (SESSION_WORDS.has(word)) changesSession = true;
+  };
+  forEachCode(
+    sql,
+    rules,
+    (i) => {
+      const c = sql.charCodeAt(i);
+      // A word ends at anything but a word character, and at a gap (a comment or literal in between).
+      if (wordStart >= 0 && (i !== last + 1 || !isWordChar(c))) endWord();
+      if (isWordChar(c)) {
+        if (wordStart < 0) wordStart = i;
+      } else if (c === 63 /* ? */) {
+        marks.push(i);
+      } else if (c === 64 /* @ */) {
+        changesSession = true; // user variables (@x := 1, SELECT ... INTO @x), and @@ system variables
+      } else if (first === undefined && c > 32) {
+        first = ""; // the statement starts with a symbol, not a keyword
+      }
+      last = i;
+    },
+    () => {
+      endWord();
+      if (first === undefined) first = "";
+    },
+  );
+  endWord();
+  return { marks, changesSession };
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 36;
+}
+
+/**
+ * Whether a statement can leave state in the session (so the connection is reset before reuse):
+ * SET, USE, LOCK, PREPARE, CALL, ... as its first keyword (after any comment), or TEMPORARY,
+ * GET_LOCK or an @ variable anywhere in its code. The server's own session-state flag covers what
+ * the text cannot show (a stored function run by an INSERT); see docs/security.md for the rest.
+ *
+ * @example
+ * mayChangeSession("/* app *\/ SET SESSION sql_mode = ''") // true
+ */
+export function mayChangeSession(sql: string, mode: SqlMode = DEFAULT_MODE): boolean {
+  return factsOf(sql, mode).changesSession;
 }
 
 /**
@@ -49,20 +127,18 @@ function skipQuoted(sql: string, start: number, quote: number, backslash: boolea
  * @example
  * interpolate("SELECT '?' AS a, ? AS b", ["x"], escape) // "SELECT '?' AS a, 'x' AS b"
  */
-export function interpolate(sql: string, params: readonly unknown[], escape: (value: unknown) => string): string {
-  const marks: number[] = [];
-  scan(sql, false, (i) => {
-    if (sql.charCodeAt(i) === 63 /* ? */) marks.push(i);
-  });
+export function interpolate(sql: string, params: readonly unknown[], escape: (value: unknown) => string, mode: SqlMode = DEFAULT_MODE): string {
+  const { marks } = factsOf(sql, mode);
   if (marks.length !== params.length) {
     throw new ParameterError(`The statement has ${marks.length} "?" placeholders but ${params.length} values were given: ${sql.slice(0, 120)}`);
   }
   let out = "";
   let last = 0;
-  marks.forEach((at, k) => {
+  for (let k = 0; k < marks.length; k++) {
+    const at = marks[k] as number;
     out += sql.slice(last, at) + escapeValue(params[k], escape);
     last = at + 1;
-  });
+  }
   return out + sql.slice(last);
 }
 
@@ -82,7 +158,7 @@ function escapeValue(value: unknown, escape: (value: unknown) => string): string
  * @example
  * splitStatements("CREATE TABLE a (x INT); -- note\nINSERT INTO a VALUES (';');") // 2 statements
  */
-export function splitStatements(script: string): string[] {
+export function splitStatements(script: string, mode: SqlMode = DEFAULT_MODE): string[] {
   const statements: string[] = [];
   let start = 0;
   let hasCode = false;
@@ -91,9 +167,9 @@ export function splitStatements(script: string): string[] {
     start = end + 1;
     hasCode = false;
   };
-  scan(
+  forEachCode(
     script,
-    true,
+    rulesOf(mode),
     (i) => {
       const c = script.charCodeAt(i);
       if (c === 59 /* ; */) flush(i);

@@ -15,6 +15,7 @@
 export type { Driver, DriverConnection, Dialect, ErrorClass, QueryResult, Row } from "../driver.ts";
 export type { PoolOptions } from "../pool.ts";
 export { quoteDouble, quoteBacktick, type SqlDialect } from "../sql.ts";
+export { forEachCode, skipNonCode, MYSQL_RULES, STANDARD_RULES, type LexRules } from "../sql-lexer.ts";
 export {
   SQLScopeError,
   ConfigError,

@@ -112,7 +112,8 @@ const DUCKDB: SessionStateCatalog = {
 };
 
 const MYSQL: SessionStateCatalog = {
-  setup: [],
+  // A TEMPORARY table hides the permanent table of its name: counting rows shows which one a scope sees.
+  setup: ["CREATE TABLE IF NOT EXISTS sqc_state_tmp (x INT)"],
   cases: [
     { name: "a user variable", set: ["SET @sqc_state = 42"], probe: "SELECT coalesce(@sqc_state, 0)" },
     { name: "SET SESSION", set: ["SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'"], probe: "SELECT @@SESSION.sql_mode" },
@@ -124,11 +125,7 @@ const MYSQL: SessionStateCatalog = {
       set: [`SELECT GET_LOCK/**/('sqc_state_${token}', 0)`],
       probe: `SELECT coalesce(IS_USED_LOCK('sqc_state_${token}') = CONNECTION_ID(), 0)`,
     },
-    {
-      name: "a TEMPORARY table",
-      set: ["CREATE TEMPORARY TABLE sqc_state_tmp (x INT)"],
-      probe: "SELECT count(*) FROM information_schema.TEMPORARY_TABLES WHERE TABLE_NAME = 'sqc_state_tmp'",
-    },
+    { name: "a TEMPORARY table", set: ["CREATE TEMPORARY TABLE sqc_state_tmp AS SELECT 1 AS x"], probe: "SELECT count(*) FROM sqc_state_tmp" },
     { name: "USE", set: ["USE information_schema"], probe: "SELECT DATABASE()" },
   ],
 };
