@@ -58,6 +58,8 @@ export function classifyMysqlError(error: unknown): ErrorClass {
   ) {
     return { kind: "connection", fatal: true };
   }
+  // ER_NET_PACKET_TOO_LARGE: the server closes the connection after it; the statement itself is not worth retrying.
+  if (number === 1153) return { kind: "other", fatal: true };
   if (number !== undefined) {
     if (SERIALIZATION.has(number)) return { kind: "serialization", fatal: false };
     const constraint = CONSTRAINTS.get(number);

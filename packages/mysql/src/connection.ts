@@ -1,4 +1,4 @@
-import { UnsupportedError, type DriverConnection, type QueryResult, type Row } from "@sqlscope/core";
+import { ParameterError, UnsupportedError, type DriverConnection, type QueryResult, type Row } from "@sqlscope/core";
 import mysql2, { type Connection as CoreConnection, type ConnectionOptions, type ResultSetHeader } from "mysql2";
 import type { Connection as PromiseConnection } from "mysql2/promise";
 import { escapeFor } from "./escape.ts";
@@ -51,6 +51,8 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
    */
   private mode: SqlMode = DEFAULT_MODE;
   private modeKnown = false;
+  /** The server's max_allowed_packet, read with the sql_mode. */
+  private maxPacket = Infinity;
   /** The raw handle was given out: the sql_mode may change unseen, so it is read before every bind until the reset. */
   private rawTaken = false;
   /** The server tracks session state for us (session_track_state_change); false on servers without it. */
@@ -102,14 +104,27 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
   private async bind(sql: string, params: readonly unknown[]): Promise<string> {
     if (params.length === 0) return sql;
     if (!this.modeKnown || this.rawTaken) await this.readMode();
-    return interpolate(sql, params, this.mode.backslashEscapes ? this.escapeBackslash : this.escapeDoubling, this.mode);
+    return this.checkSize(interpolate(sql, params, this.mode.backslashEscapes ? this.escapeBackslash : this.escapeDoubling, this.mode));
   }
 
   private async readMode(): Promise<void> {
-    const rows = (await this.send("SELECT @@SESSION.sql_mode AS m")) as { m: unknown }[];
+    const rows = (await this.send("SELECT @@SESSION.sql_mode AS m, @@SESSION.max_allowed_packet AS p")) as { m: unknown; p: unknown }[];
     const modes = String(rows[0]?.m ?? "").toUpperCase().split(",");
     this.mode = { backslashEscapes: !modes.includes("NO_BACKSLASH_ESCAPES"), ansiQuotes: modes.includes("ANSI_QUOTES") };
+    this.maxPacket = Number(rows[0]?.p) || Infinity;
     this.modeKnown = true;
+  }
+
+  /** A statement the server would refuse by closing the connection is a ParameterError before it is sent. */
+  private checkSize(text: string): string {
+    // A character takes at most 4 bytes in utf8mb4: most texts need no byte count at all.
+    if (text.length * 4 > this.maxPacket && Buffer.byteLength(text) > this.maxPacket) {
+      throw new ParameterError(
+        `The statement with its values is ${Buffer.byteLength(text)} bytes; the server's max_allowed_packet is ${this.maxPacket}, ` +
+          "and it would close the connection on it. Send large values in parts, or raise max_allowed_packet on the server.",
+      );
+    }
+    return text;
   }
 
   /** A statement of a scope (or a script). The template, not the interpolated text, says whether it may change the session. */

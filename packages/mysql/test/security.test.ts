@@ -1,4 +1,4 @@
-import { ConfigError, getSession, PoolTimeoutError, SQLScope, type AddOptions } from "@sqlscope/core";
+import { ConfigError, getSession, ParameterError, PoolTimeoutError, SQLScope, type AddOptions } from "@sqlscope/core";
 import { mysqlTestUrl } from "@sqlscope/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mysql, type MysqlOptions } from "../src/index.ts";
@@ -70,6 +70,16 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/mysql: escaping follows the 
       await raw.query("SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'");
       expect(await matching(INJECTION)).toEqual([]);
     });
+  });
+
+  it("a statement over max_allowed_packet is a ParameterError before sending, and the next scope is unharmed", async () => {
+    const db = open({ pool: { max: 1 } });
+    const max = Number(await db.runInScope(() => getSession().selectValue("SELECT @@max_allowed_packet")));
+    const big = "x".repeat(max + 1);
+    const outcome = db.runInScope(() => getSession().selectValue("SELECT length(?)", [big]));
+    await expect(outcome).rejects.toBeInstanceOf(ParameterError);
+    await expect(outcome).rejects.toMatchObject({ retryable: false });
+    expect(await db.runInScope(() => getSession().selectValue("SELECT 1"))).toBe(1);
   });
 
   it("a stored function that sets a user variable, run by an INSERT, is seen (the server's session-state flag)", async () => {
