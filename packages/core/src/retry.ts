@@ -1,4 +1,4 @@
-import { channels } from "./diagnostics.ts";
+import { channels, publishedError } from "./diagnostics.ts";
 import { CommitFailedError, ConfigError, ConnectionError, SerializationError } from "./errors.ts";
 
 /** How runInScope(fn, { retry }) re-runs a scope that failed with a retryable error. */
@@ -54,14 +54,19 @@ export function backoffDelay(policy: RetryPolicy, failedAttempt: number): number
  * Runs `attempt` until it resolves, it fails with an error `canRetry` refuses, or the attempts run out;
  * then the last error is rethrown unchanged.
  */
-export async function withRetry<T>(policy: RetryPolicy, attempt: (n: number) => Promise<T>, canRetry: (error: unknown) => boolean): Promise<T> {
+export async function withRetry<T>(
+  policy: RetryPolicy,
+  attempt: (n: number) => Promise<T>,
+  canRetry: (error: unknown) => boolean,
+  errorMessages = false,
+): Promise<T> {
   for (let n = 1; ; n++) {
     try {
       return await attempt(n);
     } catch (error) {
       if (n >= policy.attempts || !canRetry(error)) throw error;
       const delayMs = backoffDelay(policy, n);
-      if (channels.retry.hasSubscribers) channels.retry.publish({ attempt: n, delayMs, error });
+      if (channels.retry.hasSubscribers) channels.retry.publish({ attempt: n, delayMs, error: publishedError(error, errorMessages) });
       await new Promise<void>((resolve) => setTimeout(resolve, delayMs));
     }
   }

@@ -1,4 +1,4 @@
-import { channels } from "./diagnostics.ts";
+import { channels, publishedError } from "./diagnostics.ts";
 import { HookError, SessionClosedError, TransactionError, type SQLScopeError } from "./errors.ts";
 import { settledResult, type ScopeFigures, type SettledResult } from "./figures.ts";
 import { hookKindFor, runHooks, type Hook, type HookKind, type RegisteredHook } from "./hooks.ts";
@@ -277,7 +277,7 @@ export class Scope {
       scope: this,
       outcome,
       ok: report.ok,
-      error: report.error,
+      error: report.error === undefined ? undefined : publishedError(report.error, this.registry.errorMessages),
       figures: report.figures ?? this.figures,
     });
   }

@@ -1,4 +1,4 @@
-import { channels } from "./diagnostics.ts";
+import { channels, publishedError } from "./diagnostics.ts";
 import type { Driver, DriverConnection, QueryResult, Row } from "./driver.ts";
 import {
   CommitFailedError,
@@ -430,7 +430,7 @@ export class Session {
       durationMs: performance.now() - t0,
       rows,
       rowsAffected,
-      ...(error === undefined ? {} : { error: error as Error }),
+      ...(error === undefined ? {} : { error: publishedError(error, this.scope.registry.errorMessages) }),
     });
   }
 
@@ -442,7 +442,7 @@ export class Session {
       key: this.key,
       driver: this.entry.driver.name,
       durationMs: performance.now() - t0,
-      ...(error === undefined ? {} : { error: error as Error }),
+      ...(error === undefined ? {} : { error: publishedError(error, this.scope.registry.errorMessages) }),
     });
   }
 
@@ -711,7 +711,7 @@ export class Session {
       (error: unknown) => {
         this.opening = undefined;
         if (channels.acquire.hasSubscribers) {
-          channels.acquire.publish({ scope: this.scope, key: this.key, driver: this.entry.driver.name, waitMs: performance.now() - t0, error: error as Error });
+          channels.acquire.publish({ scope: this.scope, key: this.key, driver: this.entry.driver.name, waitMs: performance.now() - t0, error: publishedError(error, this.scope.registry.errorMessages) });
         }
         throw error;
       },

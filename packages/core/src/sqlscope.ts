@@ -14,6 +14,14 @@ export interface SQLScopeOptions {
   onWarning?: (warning: Error) => void;
   /** How long finish() waits for statements still running when the scope ends (default 10 s). */
   finishTimeoutMs?: number;
+  /** What diagnostics events (and so @sqlscope/otel spans) carry. See docs/observability.md. */
+  diagnostics?: {
+    /**
+     * Publish errors with the database's own message, which can repeat parameter values. Default
+     * false: an error that wraps a database error is published with its class, code and driver code only.
+     */
+    errorMessages?: boolean;
+  };
 }
 
 export interface AddOptions extends PolicyOptions {
@@ -48,6 +56,8 @@ export interface RunInScopeOptions {
 export class SQLScope {
   readonly isDefault: boolean;
   readonly finishTimeoutMs: number;
+  /** @internal Whether events carry database error messages (SQLScopeOptions.diagnostics.errorMessages). */
+  readonly errorMessages: boolean;
   private readonly entries = new Map<string, DatabaseEntry>();
   private firstKey: string | undefined = undefined;
   private readonly onWarning: (warning: Error) => void;
@@ -56,6 +66,7 @@ export class SQLScope {
   constructor(options: SQLScopeOptions = {}) {
     this.isDefault = options.default === true;
     this.finishTimeoutMs = options.finishTimeoutMs ?? 10_000;
+    this.errorMessages = options.diagnostics?.errorMessages === true;
     this.onWarning = options.onWarning ?? ((warning) => process.emitWarning(warning));
     if (this.isDefault) {
       for (const other of live) {
@@ -181,6 +192,7 @@ export class SQLScope {
           },
           // A run that already committed something cannot be repeated without doing it twice.
           (error) => isRetryableFailure(error) && scope?.durable === false,
+          this.errorMessages,
         );
       }
       if (joins) return Promise.resolve(fn());

@@ -93,6 +93,33 @@ describe("@sqlscope/otel with the SDK's in-memory exporter", () => {
     expect(exporter.getFinishedSpans()).toEqual([]);
   });
 
+  it("records no parameter value, even where the database repeats one in its message, unless errorMessages is on", async () => {
+    const secret = "secret-4711@example.com";
+    const spansOf = async (registry: SQLScope) => {
+      exporter.reset();
+      await registry
+        .runInScope(async () => {
+          // SQLite puts the value into its message here, as PostgreSQL, MySQL and DuckDB do for bad input or duplicates.
+          await getSession().execute("CREATE TRIGGER IF NOT EXISTS no_secrets BEFORE INSERT ON users BEGIN SELECT RAISE(ABORT, 'rejected: ' || NEW.email); END");
+          await getSession().execute("INSERT INTO users (email) VALUES (?)", [secret]);
+        })
+        .catch(() => undefined);
+      return JSON.stringify(exporter.getFinishedSpans().map((s) => ({ attributes: s.attributes, status: s.status, events: s.events })));
+    };
+    otel = instrumentSqlscope({ tracerProvider: provider });
+    const redacted = await spansOf(db);
+    expect(redacted).toContain("ERR_SQLSCOPE_CONSTRAINT");
+    expect(redacted).toContain("withheld");
+    expect(redacted).not.toContain(secret);
+
+    const verbose = new SQLScope({ onWarning: () => undefined, diagnostics: { errorMessages: true } }).add(sqlite({ filename: join(dir, "app.db") }));
+    try {
+      expect(await spansOf(verbose)).toContain(secret);
+    } finally {
+      await verbose.close();
+    }
+  });
+
   it("through Express over HTTP: the scope span carries the response status", async () => {
     otel = instrumentSqlscope({ tracerProvider: provider });
     const app = express();

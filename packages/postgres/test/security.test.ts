@@ -1,4 +1,5 @@
-import { getSession, ParameterError, SQLScope, UnsupportedError, type AddOptions } from "@sqlscope/core";
+import diagnostics from "node:diagnostics_channel";
+import { CHANNELS, getSession, ParameterError, QueryError, SQLScope, UnsupportedError, type AddOptions, type QueryMessage } from "@sqlscope/core";
 import { postgresTestUrl } from "@sqlscope/test-support";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -79,6 +80,30 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/postgres: one statement per 
       const raw = await s.connection<pg.Client>();
       expect((await raw.query({ name: "sqc_named", text: "SELECT 1 AS one" })).rows).toEqual([{ one: 1 }]);
     });
+  });
+
+  it("diagnostics events never carry a value the database repeats in its message, unless errorMessages is on", async () => {
+    const secret = "secret-4711";
+    const published: QueryMessage[] = [];
+    const listen = (m: unknown) => published.push(m as QueryMessage);
+    diagnostics.subscribe(CHANNELS.query, listen);
+    try {
+      const fail = (db: SQLScope) => db.runInScope(() => getSession().selectValue("SELECT ?::int", [secret])).catch((e: unknown) => e);
+      const thrown = await fail(open());
+      // The caller still gets the database's own words...
+      expect((thrown as Error).message).toContain(secret);
+      // ...but what is published for traces and logs does not.
+      const event = published.at(-1)?.error;
+      expect(event).toBeInstanceOf(QueryError);
+      expect(event).toMatchObject({ code: "ERR_SQLSCOPE_QUERY", driverCode: "22P02" });
+      expect(`${event?.message} ${event?.stack} ${JSON.stringify(event)} ${String(event?.cause)}`).not.toContain(secret);
+      const verbose = new SQLScope({ onWarning: () => undefined, diagnostics: { errorMessages: true } }).add(postgres({ connectionString: tdb.url }));
+      registries.push(verbose);
+      await fail(verbose);
+      expect(published.at(-1)?.error?.message).toContain(secret);
+    } finally {
+      diagnostics.unsubscribe(CHANNELS.query, listen);
+    }
   });
 
   it("resetOnRelease: false leaves session state in place (the documented trade-off)", async () => {
