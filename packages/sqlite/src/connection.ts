@@ -267,7 +267,6 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
       await this.close();
       return;
     }
-    this.statements.clear();
     resetInPlace(this.db, this.pragmas, this.options.pragmas);
     this.dirty = false;
   }

@@ -40,14 +40,16 @@ const CONNECTION_PRAGMAS = [
 /** Pragmas that can be set but not read: put back to SQLite's default (the driver's own pragmas follow). */
 const WRITE_ONLY_DEFAULTS = ["PRAGMA case_sensitive_like = OFF"];
 
-export type PragmaSnapshot = ReadonlyMap<string, unknown>;
+/** Each connection pragma's value as opened, with its prepared reader (preparing a pragma costs more than running it). */
+export type PragmaSnapshot = ReadonlyMap<string, { readonly value: unknown; readonly read: Database.Statement }>;
 
 /** The connection's pragma values as the driver opened it. */
 export function snapshotPragmas(db: Database.Database): PragmaSnapshot {
-  const values = new Map<string, unknown>();
+  const values = new Map<string, { value: unknown; read: Database.Statement }>();
   for (const name of CONNECTION_PRAGMAS) {
     try {
-      values.set(name, db.pragma(name, { simple: true }));
+      const read = db.prepare(`PRAGMA ${name}`).pluck();
+      values.set(name, { value: read.get(), read });
     } catch {
       // A pragma this SQLite build lacks: nothing to restore.
     }
@@ -62,8 +64,8 @@ export function snapshotPragmas(db: Database.Database): PragmaSnapshot {
  */
 export function resetInPlace(db: Database.Database, snapshot: PragmaSnapshot, driverPragmas: readonly string[]): void {
   // Pragmas first: query_only or writable_schema left on would refuse the DROPs below.
-  for (const [name, value] of snapshot) {
-    if (db.pragma(name, { simple: true }) !== value) db.pragma(`${name} = ${pragmaValue(value)}`);
+  for (const [name, { value, read }] of snapshot) {
+    if (read.get() !== value) db.pragma(`${name} = ${pragmaValue(value)}`);
   }
   for (const { name } of db.pragma("database_list") as { name: string }[]) {
     if (name !== "main" && name !== "temp") db.exec(`DETACH DATABASE ${quoteDouble(name)}`);
