@@ -70,14 +70,16 @@ const POSTGRES: SessionStateCatalog = {
   ],
 };
 
+// SQLite probes are SELECTs (pragma_x() rather than PRAGMA x): a probe the driver counts as changing the
+// connection would get it reopened and hide whether the statement under test was seen.
 const SQLITE: SessionStateCatalog = {
   setup: [],
   cases: [
     // SQLite ignores PRAGMA foreign_keys and refuses ATTACH inside a transaction: manual mode only.
-    { name: "PRAGMA foreign_keys = OFF", set: ["PRAGMA foreign_keys = OFF"], probe: "PRAGMA foreign_keys", modes: ["manual"] },
-    { name: "PRAGMA query_only = ON", set: ["PRAGMA query_only = ON"], probe: "PRAGMA query_only", modes: ["manual"] },
-    { name: "PRAGMA busy_timeout", set: ["PRAGMA busy_timeout = 60000"], probe: "PRAGMA busy_timeout", modes: ["manual"] },
-    { name: "PRAGMA recursive_triggers", set: ["PRAGMA recursive_triggers = ON"], probe: "PRAGMA recursive_triggers", modes: ["manual"] },
+    { name: "PRAGMA foreign_keys = OFF", set: ["PRAGMA foreign_keys = OFF"], probe: "SELECT * FROM pragma_foreign_keys()", modes: ["manual"] },
+    { name: "PRAGMA query_only = ON", set: ["PRAGMA query_only = ON"], probe: "SELECT * FROM pragma_query_only()", modes: ["manual"] },
+    { name: "PRAGMA busy_timeout", set: ["PRAGMA busy_timeout = 60000"], probe: "SELECT * FROM pragma_busy_timeout()", modes: ["manual"] },
+    { name: "PRAGMA recursive_triggers", set: ["PRAGMA recursive_triggers = ON"], probe: "SELECT * FROM pragma_recursive_triggers()", modes: ["manual"] },
     {
       name: "ATTACH",
       set: ["ATTACH DATABASE ':memory:' AS sqc_state_attached"],
@@ -111,15 +113,21 @@ const DUCKDB: SessionStateCatalog = {
   ],
 };
 
+// The MySQL probes read information_schema, never @ variables: a probe that mentions one would itself
+// mark the connection for a reset and hide the statement the check is about.
+const userVariable = (name: string) =>
+  `SELECT coalesce((SELECT VARIABLE_VALUE FROM information_schema.USER_VARIABLES WHERE VARIABLE_NAME = '${name}'), '0')`;
+const sessionVariable = (name: string) => `SELECT VARIABLE_VALUE FROM information_schema.SESSION_VARIABLES WHERE VARIABLE_NAME = '${name}'`;
+
 const MYSQL: SessionStateCatalog = {
   // A TEMPORARY table hides the permanent table of its name: counting rows shows which one a scope sees.
   setup: ["CREATE TABLE IF NOT EXISTS sqc_state_tmp (x INT)"],
   cases: [
-    { name: "a user variable", set: ["SET @sqc_state = 42"], probe: "SELECT coalesce(@sqc_state, 0)" },
-    { name: "SET SESSION", set: ["SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'"], probe: "SELECT @@SESSION.sql_mode" },
-    { name: "SET behind a /* */ comment", set: ["/* app */ SET SESSION wait_timeout = 12345"], probe: "SELECT @@SESSION.wait_timeout" },
-    { name: "SET behind a -- comment", set: ["-- x\nSET sql_mode = 'ANSI_QUOTES'"], probe: "SELECT @@SESSION.sql_mode" },
-    { name: "SET behind a # comment", set: ["# x\nSET @sqc_hash = 7"], probe: "SELECT coalesce(@sqc_hash, 0)" },
+    { name: "a user variable", set: ["SET @sqc_state = 42"], probe: userVariable("sqc_state") },
+    { name: "SET SESSION", set: ["SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'"], probe: sessionVariable("SQL_MODE") },
+    { name: "SET behind a /* */ comment", set: ["/* app */ SET SESSION wait_timeout = 12345"], probe: sessionVariable("WAIT_TIMEOUT") },
+    { name: "SET behind a -- comment", set: ["-- x\nSET sql_mode = 'ANSI_QUOTES'"], probe: sessionVariable("SQL_MODE") },
+    { name: "SET behind a # comment", set: ["# x\nSET @sqc_hash = 7"], probe: userVariable("sqc_hash") },
     {
       name: "GET_LOCK/**/(",
       set: [`SELECT GET_LOCK/**/('sqc_state_${token}', 0)`],
