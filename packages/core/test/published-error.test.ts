@@ -10,8 +10,10 @@ describe("publishedError: what diagnostics events carry for an error", () => {
     const published = publishedError(error, false);
     expect(published).toBeInstanceOf(ConstraintError);
     expect(published).toMatchObject({ name: "ConstraintError", code: "ERR_SQLSCOPE_CONSTRAINT", driverCode: "ER_DUP_ENTRY", constraint: "unique" });
-    expect(published.cause).toBeUndefined();
-    const everything = `${published.message} ${published.stack} ${JSON.stringify(published)}`;
+    // The cause chain stays, redacted the same way: its codes, not its message.
+    expect(published.cause).toMatchObject({ code: "ER_DUP_ENTRY", errno: 1062 });
+    expect((published.cause as Error).message).not.toContain("secret");
+    const everything = `${published.message} ${published.stack} ${JSON.stringify(published)} ${(published.cause as Error).stack}`;
     expect(everything).not.toContain("secret");
     expect(published.message).toMatch(/withheld.*errorMessages: true/);
     // The caller's own error is untouched.
