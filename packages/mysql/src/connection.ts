@@ -191,7 +191,12 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
   /** fn on the promise connection as statement `sql`: unlike `raw`, marks the session dirty only when `sql` can leave state. */
   async runRaw<T>(sql: string, fn: (raw: PromiseConnection) => T | Promise<T>): Promise<T> {
     if (this.streaming) throw streamOpen();
-    if (!this.dirty && SESSION_STATE.test(sql)) this.dirty = true;
+    if (mayChangeSession(sql, this.mode)) {
+      // Its OK packet goes to fn, not to us: what it changed (sql_mode, the database) is unknown.
+      this.dirty = true;
+      this.modeKnown = false;
+      this.schemaChanged = true;
+    }
     return await fn(this.promise);
   }
 

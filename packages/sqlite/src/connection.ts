@@ -150,12 +150,15 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
 
   /** fn on the raw handle as `sql` would run in query(): in the transaction's lock, with the write gate for a write. */
   async runRaw<T>(sql: string, fn: (raw: Database.Database) => T | Promise<T>): Promise<T> {
-    if (this.statements.get(sql).readonly) {
-      if (this.state === "none") return await this.retry(() => fn(this.raw));
+    const entry = this.statements.get(sql);
+    // The statement fn runs is `sql`: its kind, not the raw handle, says whether the connection may change.
+    if (entry.changesSession) this.dirty = true;
+    if (entry.readonly) {
+      if (this.state === "none") return await this.retry(() => fn(this.db));
       await this.beginRead();
-      return await fn(this.raw);
+      return await fn(this.db);
     }
-    return await this.write(() => fn(this.raw));
+    return await this.write(() => fn(this.db));
   }
 
   async executeScript(sql: string): Promise<void> {

@@ -56,6 +56,22 @@ describe("sqlite: a connection goes back to the pool as it came out", () => {
     expect(connects()).toBe(afterScript + 1);
   });
 
+  it("statements a query builder runs through withConnection() are judged by their kind, not by the raw handle", async () => {
+    const { driver, connects } = counted({ filename: tmp.file("builder.db") });
+    const scope = new SQLScope().add(driver, { pool: { max: 1 } });
+    db = scope;
+    await scope.runInScope(() => scope.getSession().executeScript("CREATE TABLE t (v TEXT)"));
+    const viaBuilder = (sql: string) =>
+      scope.runInScope(() => scope.getSession().withConnection(sql, (raw: Database.Database) => raw.prepare(sql).all()));
+    await viaBuilder("SELECT * FROM t");
+    const before = connects();
+    for (let i = 0; i < 3; i++) await viaBuilder("SELECT * FROM t");
+    expect(connects()).toBe(before);
+    await scope.runInScope(() => scope.getSession().withConnection("PRAGMA query_only = ON", (raw: Database.Database) => raw.exec("PRAGMA query_only = ON")));
+    expect(await viaBuilder("SELECT * FROM pragma_query_only()")).toEqual([{ query_only: 0 }]);
+    expect(connects()).toBe(before + 1);
+  });
+
   it(":memory: is cleaned in place: attachments, TEMP objects and pragmas are undone, the data stays", async () => {
     const scope = new SQLScope().add(sqlite({ filename: ":memory:", pragmas: { cache_size: -4000 } }), { commit: "manual" });
     db = scope;
