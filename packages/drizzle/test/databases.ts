@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Driver } from "@sqlscope/core";
-import { mysql } from "@sqlscope/mysql";
+import { mysql, type MysqlOptions } from "@sqlscope/mysql";
 import { postgres } from "@sqlscope/postgres";
 import { sqlite } from "@sqlscope/sqlite";
 import Database from "better-sqlite3";
@@ -16,7 +16,8 @@ export type Flavor = "sqlite" | "postgres" | "mysql";
 /** A database of its own for one test file, and a way to look at it from outside sqlscope. */
 export interface FreshDatabase {
   readonly flavor: Flavor;
-  driver(): Driver;
+  /** A driver for this database; `mysqlOptions` go to mysql() (sessionVariables, ...). */
+  driver(mysqlOptions?: Omit<MysqlOptions, "uri">): Driver;
   /** Rows from a connection of its own: sees only what was committed. */
   peek(sql: string): Promise<Record<string, unknown>[]>;
   /** Ends the server-side connection `id` (PostgreSQL backend pid, MySQL connection id). */
@@ -76,7 +77,7 @@ export async function freshDatabase(flavor: Flavor, url: string | undefined, pre
   side.on("error", () => undefined);
   return {
     flavor,
-    driver: () => mysql({ uri: target.toString() }),
+    driver: (mysqlOptions = {}) => mysql({ ...mysqlOptions, uri: target.toString() }),
     peek: async (sql) => (await side.query(sql))[0] as Record<string, unknown>[],
     kill: async (id) => void (await admin.query(`KILL ${Number(id)}`)),
     async drop() {

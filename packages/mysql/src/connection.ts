@@ -64,6 +64,11 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
     this.core = core;
     this.settings = settings;
     this.promise = core.promise();
+    // Whoever binds values through the raw mysql2 connection (a query builder's runRaw, a user's
+    // connection()) gets them escaped and placed for the server's sql_mode, as ours are: mysql2's own
+    // formatting always escapes with backslashes, which NO_BACKSLASH_ESCAPES turns into an injection.
+    // Our own statements arrive interpolated and without values, and pass through unchanged.
+    (core.config as { queryFormat?: (sql: string, values: unknown) => string }).queryFormat = (sql, values) => this.formatRaw(sql, values);
     core.on("error", (error: Error) => {
       this.lastError = error;
       if ((error as { fatal?: boolean }).fatal !== false) this._broken = true;
@@ -99,6 +104,15 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
 
   private readonly escapeBackslash = (value: unknown): string => this.core.escape(value);
   private readonly escapeDoubling = escapeFor(this.escapeBackslash, true);
+
+  /** mysql2's queryFormat for raw callers: synchronous, so runRaw reads the sql_mode first when it is unknown. */
+  private formatRaw(sql: string, values: unknown): string {
+    if (values === undefined || values === null || (Array.isArray(values) && values.length === 0)) return sql;
+    if (!Array.isArray(values)) {
+      throw new UnsupportedError("Named placeholders with an object of values are not supported on a sqlscope MySQL connection; pass an array for ? markers.");
+    }
+    return this.checkSize(interpolate(sql, values, this.mode.backslashEscapes ? this.escapeBackslash : this.escapeDoubling, this.mode));
+  }
 
   /** Values into the text, escaped and placed for the server's current sql_mode. */
   private async bind(sql: string, params: readonly unknown[]): Promise<string> {
@@ -191,6 +205,8 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
   /** fn on the promise connection as statement `sql`: unlike `raw`, marks the session dirty only when `sql` can leave state. */
   async runRaw<T>(sql: string, fn: (raw: PromiseConnection) => T | Promise<T>): Promise<T> {
     if (this.streaming) throw streamOpen();
+    // formatRaw places values synchronously, so it must know the sql_mode before fn binds any.
+    if (!this.modeKnown || this.rawTaken) await this.readMode();
     if (mayChangeSession(sql, this.mode)) {
       // Its OK packet goes to fn, not to us: what it changed (sql_mode, the database) is unknown.
       this.dirty = true;
