@@ -25,7 +25,7 @@ const BENCH_DIR = fileURLToPath(new URL("..", import.meta.url));
  */
 export let nodeBinary: string = process.execPath;
 
-/** That Node's version (v24.18.1) and ABI (process.versions.modules). */
+/** That Node's version (v24.22.3) and ABI (process.versions.modules). */
 export let nodeTarget: { readonly version: string; readonly abi: string } = { version: process.version, abi: process.versions.modules };
 
 /**
@@ -63,7 +63,7 @@ export function nativeProblem(): string | undefined {
   return [
     `bench: better-sqlite3 does not load on Node ${nodeTarget.version} (ABI ${nodeTarget.abi}) from ${bundleDir}:`,
     `  ${why}`,
-    // Node 24: the script's default (24.18.1; its build runs on every later 24.x, see the script).
-    `Build it for that Node with: bash bench/scripts/install-node.sh${nodeTarget.version.startsWith("v24.") ? "" : ` ${nodeTarget.version.slice(1)}`}`,
+    // The script refuses the few versions better-sqlite3 cannot run on, saying which to use instead.
+    `Build it for that Node with: bash bench/scripts/install-node.sh ${nodeTarget.version.slice(1)}`,
   ].join("\n");
 }

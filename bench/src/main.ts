@@ -45,7 +45,7 @@ if (args.help) {
            [--reps=N] [--seconds=S] [--no-micro] [--no-memory] [--no-profile] [--profile]
            [--l-pool='{"leakDetectionMs":0}']  (extra pool options for L, to measure a setting)
            [--node=/path/to/node]  (run servers and micro-benchmarks on another Node binary;
-                                   bash bench/scripts/install-node.sh gets Node 24 and its better-sqlite3)
+                                   bash bench/scripts/install-node.sh [VERSION] gets Node 24.22.3 or VERSION and its better-sqlite3)
            [--render-only]  (rewrite latest.md and latest.svg from latest.json, measuring nothing)
            [--out=NAME]  (write bench/results/NAME.* instead of latest.*, e.g. --out=node24)
 Needs wrk (apt-get install -y wrk). Writes bench/results/latest.md, latest.svg and latest.json.`);

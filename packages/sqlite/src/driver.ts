@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { codeOf } from "./busy.ts";
 import { SqliteConnection } from "./connection.ts";
 import { resolveOptions, type ResolvedSqliteOptions, type SqliteOptions } from "./options.ts";
+import { assertSupportedRuntime } from "./runtime-check.ts";
 import { gateFor, WriteGate } from "./write-gate.ts";
 
 // better-sqlite3 builds SQLite with SQLITE_MAX_VARIABLE_NUMBER=32766.
@@ -13,12 +14,15 @@ export const sqliteDialect: Dialect = { placeholder: "?", quoteIdentifier: quote
 /**
  * A better-sqlite3 database for `db.add()`. File databases run in WAL mode: reads run concurrently on
  * their own connections, writes of this process queue behind an async gate, so the event loop never
- * spins in SQLite's busy handler. `":memory:"` is one shared connection (pool max 1).
+ * spins in SQLite's busy handler. `":memory:"` is one shared connection (pool max 1). Throws a
+ * ConfigError naming the fix on a Node + better-sqlite3 pair known to crash the process (better-sqlite3
+ * 12 on Node 24.19-24.21, better-sqlite3 13 on Node 20).
  *
  * @example
  * const db = new SQLScope().add(sqlite({ filename: "app.db" }), { key: "db", commit: "autocommit" });
  */
 export function sqlite(options: SqliteOptions): Driver<Database.Database> {
+  assertSupportedRuntime();
   const resolved = resolveOptions(options);
   let shared: { gate: WriteGate; unref: () => void } | undefined;
   let memoryConnection: SqliteConnection | undefined;
