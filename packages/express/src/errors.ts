@@ -1,23 +1,28 @@
-import { statusForError } from "@sqlscope/node-http";
-import { PoolTimeoutError } from "@sqlscope/core";
+import type { SQLScope } from "@sqlscope/core";
+import { genericErrorBody, isSQLScopeError, statusForError } from "@sqlscope/core/adapter";
 import type { ErrorRequestHandler } from "express";
 
 /**
- * Error middleware that answers sqlscope's pool timeouts with 503 and Retry-After (the client may
- * retry) instead of Express's default 500. Other errors go on to the next error handler. Mount it
+ * Error middleware for sqlscope's own errors (a pool timeout, a failed query, a connection lost):
+ * answers them with a short plain-text body that says nothing about the database (503 with
+ * Retry-After for a pool timeout, the client may retry; 500 otherwise), whatever Express's `env`.
+ * With `db`, the error goes to its onWarning. Other errors go on to the next error handler. Mount it
  * after your routes.
  *
  * @example
  * app.use(sqlscope(db));
  * app.use(routes);
- * app.use(sqlscopeErrors());
+ * app.use(sqlscopeErrors(db));
  */
-export function sqlscopeErrors(): ErrorRequestHandler {
+export function sqlscopeErrors(db?: SQLScope): ErrorRequestHandler {
   return function sqlscopeErrorHandler(error: unknown, _req, res, next): void {
-    if (!(error instanceof PoolTimeoutError) || res.headersSent) {
+    if (!isSQLScopeError(error) || res.headersSent) {
       next(error);
       return;
     }
-    res.status(statusForError(error)).set("retry-after", "1").type("text/plain").send("Service Unavailable: the database is busy, retry the request.\n");
+    db?.warn(error);
+    const status = statusForError(error);
+    if (status === 503) res.set("retry-after", "1");
+    res.status(status).type("text/plain").send(genericErrorBody(status));
   };
 }

@@ -1,3 +1,3 @@
 export { sqlscope, type ExpressScopeOptions } from "./middleware.ts";
 export { sqlscopeErrors } from "./errors.ts";
-export { statusForError } from "@sqlscope/node-http";
+export { statusForError } from "@sqlscope/core/adapter";

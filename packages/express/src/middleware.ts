@@ -1,6 +1,13 @@
 import type { SQLScope } from "@sqlscope/core";
-import { attachScope, type ScopeOptions } from "@sqlscope/node-http";
+import { joinedScope } from "@sqlscope/core/adapter";
+import { attachScope, hookPrototypes, type AttachOptions, type ScopeOptions } from "@sqlscope/node-http";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
+
+/** Every Express app has these (Express 4 and 5); @types/express does not declare them. */
+interface AppPrototypes {
+  readonly request: object;
+  readonly response: object;
+}
 
 /** Express errors go to Express's error middleware, so only the commit-failure responder applies. */
 export type ExpressScopeOptions = Pick<ScopeOptions, "onCommitError">;
@@ -9,7 +16,8 @@ export type ExpressScopeOptions = Pick<ScopeOptions, "onCommitError">;
  * Express middleware: every request gets its own scope, so getSession() works in every later
  * handler, whatever body parsers (express.json(), multer) run before or after it. The scope commits
  * or rolls back by the response status before the head leaves; a failed commit turns the response
- * into a 500; a client that disconnects early rolls back. Mount it once, before the routes.
+ * into a 500; a client that disconnects early rolls back. Mount it before the routes; a request that
+ * meets it again (a sub-app or router that mounts it too) stays in its first scope.
  *
  * @example
  * const app = express();
@@ -20,17 +28,31 @@ export type ExpressScopeOptions = Pick<ScopeOptions, "onCommitError">;
  * });
  */
 export function sqlscope(db: SQLScope, options: ExpressScopeOptions = {}): RequestHandler {
+  // Express moves each req/res onto its app's prototypes, whose chains end in Express's own `req` and
+  // `res` objects: the interception goes there once per Express copy (see @sqlscope/node-http).
+  let app: unknown;
+  let attach: AttachOptions = options;
   return function sqlscopeMiddleware(req: Request, res: Response, next: NextFunction): void {
+    // A nested mount (sub-app, router): the outer mount's scope settles this request.
+    if (joinedScope(db) !== undefined) {
+      next();
+      return;
+    }
     let rs;
     try {
-      rs = attachScope(db, req, res, options);
+      if (req.app !== app) {
+        const { request, response } = req.app as unknown as AppPrototypes;
+        attach = { ...options, prototypes: hookPrototypes(response, request) };
+        app = req.app;
+      }
+      rs = attachScope(db, req, res, attach);
     } catch (error) {
-      // Mounted twice (AlreadyRegisteredError) or no database registered: Express's error path says so.
+      // No database registered, or not a node:http response: Express's error path says so.
       next(error);
       return;
     }
     // The rest of the chain starts inside the scope; listeners on req (body parsers resuming next()
-    // from 'end') are bound to it by attachScope.
+    // from 'end') are bound to it by the request hooks.
     rs.run(() => next());
   };
 }

@@ -1,16 +1,5 @@
 import express from "express";
-import { createServer } from "node:http";
-import { listen, runAdapterSuite } from "@sqlscope/test-support";
-import { sqlscope, sqlscopeErrors } from "../src/index.ts";
-import { mountRoutes } from "./routes.ts";
+import { runAdapterSuite } from "@sqlscope/test-support";
+import { expressHarness } from "./harness.ts";
 
-runAdapterSuite({
-  name: "express",
-  start: async (db, routes) => {
-    const app = express();
-    app.use(sqlscope(db));
-    mountRoutes(app, routes);
-    app.use(sqlscopeErrors());
-    return listen(createServer(app));
-  },
-});
+runAdapterSuite(expressHarness("express 5", express));

@@ -1,6 +1,21 @@
 import type { FastifyInstance, FastifyRequest, HookHandlerDoneFunction } from "fastify";
 import fp from "fastify-plugin";
-import { AlreadyRegisteredError, currentScope, PoolTimeoutError, type FinishReport, type Scope, type SQLScope, type SQLScopeError } from "@sqlscope/core";
+import type { SQLScope } from "@sqlscope/core";
+import {
+  AlreadyRegisteredError,
+  currentScope,
+  endScope,
+  FAILED,
+  failedOutcome,
+  genericErrorBody,
+  isPoolTimeout,
+  isSQLScopeError,
+  joinedScope,
+  type FinishReport,
+  type Outcome,
+  type Scope,
+  type SQLScopeError,
+} from "@sqlscope/core/adapter";
 
 export interface FastifySQLScopeOptions {
   /** The SQLScope whose databases every request gets a session of. */
@@ -32,6 +47,9 @@ async function sqlscopePlugin(fastify: FastifyInstance, options: FastifySQLScope
     );
   }
   mounted.set(fastify, dbs.add(db));
+  const warn = (report: FinishReport): void => {
+    if (report.error !== undefined) db.warn(report.error);
+  };
 
   // A symbol per registration, so two SQLScopes on one app keep their own state.
   const kState = Symbol("sqlscope");
@@ -39,6 +57,11 @@ async function sqlscopePlugin(fastify: FastifyInstance, options: FastifySQLScope
   const stateOf = (request: FastifyRequest): RequestState | null => (request as unknown as Record<symbol, RequestState | null>)[kState] ?? null;
 
   fastify.addHook("onRequest", (request, reply, done) => {
+    // Registered again in an encapsulated plugin: the outer registration's scope settles this request.
+    if (joinedScope(db) !== undefined) {
+      done();
+      return;
+    }
     const scope = db.createScope();
     const state = new RequestState(scope);
     (request as unknown as Record<symbol, RequestState>)[kState] = state;
@@ -46,7 +69,7 @@ async function sqlscopePlugin(fastify: FastifyInstance, options: FastifySQLScope
     // 'close' listener rather than an onResponse hook, which cost ~2.5 us on every request (Node 20).
     reply.raw.once("close", () => {
       if (state.scope.state !== "open") return;
-      void settleLate(db, state, reply.raw.writableFinished ? { status: reply.raw.statusCode } : { success: false });
+      void settleLate(state, reply.raw.writableFinished ? { status: reply.raw.statusCode } : FAILED, warn);
     });
     // The rest of the hook chain (and the handler, when no body is read) runs inside the scope.
     scope.run(done);
@@ -76,21 +99,20 @@ async function sqlscopePlugin(fastify: FastifyInstance, options: FastifySQLScope
     if (state.commitFailure !== undefined) {
       // Second pass, with the error handler's payload: whatever it chose, a failed commit is a 5xx.
       if (reply.statusCode < 500) reply.code(500);
-      done(null, payload);
+      done(null, generic(payload, state.commitFailure, reply.statusCode));
       return;
     }
-    if (state.error instanceof PoolTimeoutError && reply.statusCode === 500) reply.code(503);
-    const status = state.error !== undefined && reply.statusCode < 400 ? 500 : reply.statusCode;
-    const settled = state.scope.finishNow({ status });
+    if (isPoolTimeout(state.error) && reply.statusCode === 500) reply.code(503);
+    const ended = endScope(state.scope, state.error !== undefined ? failedOutcome(state.error, reply.statusCode) : { status: reply.statusCode });
     const answer = (report: FinishReport): void => {
       if (report.ok) {
-        done(null, payload);
+        done(null, state.error === undefined ? payload : generic(payload, state.error, reply.statusCode));
         return;
       }
       const failure = report.error as SQLScopeError;
       if (state.error !== undefined) {
         db.warn(failure);
-        done(null, payload);
+        done(null, generic(payload, state.error, reply.statusCode));
         return;
       }
       state.commitFailure = failure;
@@ -99,29 +121,45 @@ async function sqlscopePlugin(fastify: FastifyInstance, options: FastifySQLScope
       reply.code(500);
       done(failure);
     };
-    if (settled instanceof Promise) void settled.then(answer, (error: unknown) => done(error as Error));
-    else answer(settled);
+    if (ended instanceof Promise) void ended.then(answer, (error: unknown) => done(error as Error));
+    else answer(ended);
   });
 
   // The client left before a response: roll back now and return the connection; later statements of
   // the handler fail with SessionClosedError.
   fastify.addHook("onRequestAbort", async (request) => {
     const state = stateOf(request);
-    if (state !== null) await settleLate(db, state, { success: false });
+    if (state !== null) await settleLate(state, FAILED, warn);
   });
 
+  // Fastify's own serialization of an error (its default handler, or reply.send(error) from a custom
+  // one) puts the error's message in the body. For sqlscope's errors that is the SQL text, a host and
+  // port, the driver's words: keep the shape, say only what the client can do, and report the error.
+  function generic(payload: unknown, error: unknown, status: number): unknown {
+    if (status < 500 || typeof payload !== "string" || !isSQLScopeError(error)) return payload;
+    let body: unknown;
+    try {
+      body = JSON.parse(payload);
+    } catch {
+      return payload;
+    }
+    if (typeof body !== "object" || body === null || (body as { message?: unknown }).message !== error.message) return payload;
+    db.warn(error);
+    return JSON.stringify({ ...body, message: genericErrorBody(status).trim() });
+  }
 }
 
-async function settleLate(db: SQLScope, state: RequestState, outcome: { status: number } | { success: boolean }): Promise<void> {
-  const report = await state.scope.finish(outcome);
-  if (report.error !== undefined) db.warn(report.error);
+async function settleLate(state: RequestState, outcome: Outcome, warn: (report: FinishReport) => void): Promise<void> {
+  warn(await state.scope.finish(outcome));
 }
 
 /**
  * Fastify plugin that gives every request its own sqlscope scope (not encapsulated: it covers every
- * route registered after it). The scope settles in `onSend` by `reply.statusCode`, before the payload
- * is written: a failed commit becomes a 500 through the app's error handler; errors roll back; an
- * aborted request rolls back and returns its connection.
+ * route registered after it; registered again in an encapsulated child, a request stays in its first
+ * scope). The scope settles in `onSend` by `reply.statusCode`, before the payload is written: a failed
+ * commit becomes a 500 through the app's error handler (a 5xx whatever it answers); errors roll back;
+ * an aborted request rolls back and returns its connection. Fastify's default error bodies for
+ * sqlscope's errors say nothing of the database (the error goes to onWarning).
  *
  * @example
  * const app = Fastify();

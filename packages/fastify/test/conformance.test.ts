@@ -1,25 +1,42 @@
 import { Readable } from "node:stream";
-import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
-import { runAdapterSuite, type RouteResponse } from "@sqlscope/test-support";
-import { sqlscope } from "../src/index.ts";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { runAdapterSuite, type RouteResponse, type RouteSpec } from "@sqlscope/test-support";
+import * as adapter from "../src/index.ts";
 
 runAdapterSuite({
   name: "fastify",
-  start: async (db, routes) => {
+  package: { dir: new URL("../", import.meta.url) },
+  plainServer: new URL("./plain-server.ts", import.meta.url),
+  start: async (db, routes, options = {}) => {
+    const inner = (options.adapter as typeof adapter | undefined) ?? adapter;
     const app = Fastify({ forceCloseConnections: true });
-    await app.register(sqlscope, { db });
-    for (const route of routes) {
-      app.route({
-        method: route.method,
-        url: route.path,
-        handler: async (request: FastifyRequest, reply: FastifyReply) =>
-          send(reply, await route.handle({ url: new URL(request.url, "http://127.0.0.1") })),
+    if (options.lenientErrors === true) app.setErrorHandler((_error, _request, reply) => reply.code(200).send("fine"));
+    const nested = options.nested;
+    if (nested === undefined) {
+      await app.register(inner.sqlscope, { db });
+      addRoutes(app, routes);
+    } else {
+      // An encapsulated plugin that registers it again.
+      await app.register(adapter.sqlscope, { db });
+      await app.register(async (child) => {
+        await child.register(inner.sqlscope, { db: nested });
+        addRoutes(child, routes);
       });
     }
     const url = await app.listen({ port: 0, host: "127.0.0.1" });
     return { url, close: () => app.close() };
   },
 });
+
+function addRoutes(app: FastifyInstance, routes: readonly RouteSpec[]): void {
+  for (const route of routes) {
+    app.route({
+      method: route.method,
+      url: route.path,
+      handler: async (request: FastifyRequest, reply: FastifyReply) => send(reply, await route.handle({ url: new URL(request.url, "http://127.0.0.1") })),
+    });
+  }
+}
 
 function send(reply: FastifyReply, out: RouteResponse): FastifyReply {
   reply.code(out.status);

@@ -1,5 +1,18 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, MiddlewareHandler } from "hono";
-import { PoolTimeoutError, type Session, type SQLScope, type SQLScopeError } from "@sqlscope/core";
+import type { Session, SQLScope } from "@sqlscope/core";
+import {
+  clientGone,
+  endScope,
+  endWhenClientGone,
+  FAILED,
+  failedOutcome,
+  genericErrorBody,
+  isPoolTimeout,
+  joinedScope,
+  type FinishReport,
+  type SQLScopeError,
+} from "@sqlscope/core/adapter";
 
 /** The Hono environment the middleware adds: `c.var.session` is the request's session for the default key. */
 export interface SQLScopeEnv {
@@ -8,16 +21,19 @@ export interface SQLScopeEnv {
 
 export interface HonoSQLScopeOptions {
   /**
-   * The response sent instead of the handler's when a commit failed. It must be a 5xx; the default is
-   * a plain-text 500.
+   * The response sent instead of the handler's when a commit failed. It is always sent as a 5xx (a
+   * lower status becomes 500); the default is a plain-text 500 that says nothing of the database.
    */
   onCommitError?: (error: SQLScopeError, c: Context) => Response | Promise<Response>;
 }
 
 /**
- * Hono middleware that gives every request its own sqlscope scope and sets `c.var.session`. The scope
- * settles by `c.res.status` after the handler returned and before Hono hands the response to the
- * server: a failed commit replaces the response with a 500, a thrown error (or `c.error`) rolls back.
+ * Hono middleware that gives every request its own sqlscope scope and sets `c.var.session`. Mount it
+ * before the routes; a request that meets it again (a sub-app mounted with `app.route()` that uses it
+ * too) stays in its first scope. The scope settles by `c.res.status` after the handler returned and
+ * before Hono hands the response to the server: a failed commit replaces the response with a 5xx
+ * (whatever an outer middleware sets afterwards), a thrown error (or `c.error`) rolls back, and on
+ * @hono/node-server a client that disconnects rolls back and releases at once.
  *
  * @example
  * const app = new Hono();
@@ -25,43 +41,53 @@ export interface HonoSQLScopeOptions {
  * app.get("/users", async (c) => c.json(await c.var.session.select("SELECT * FROM users")));
  */
 export function sqlscope(db: SQLScope, options: HonoSQLScopeOptions = {}): MiddlewareHandler<SQLScopeEnv> {
-  const onCommitError = options.onCommitError ?? plainServerError;
+  const onCommitError = options.onCommitError ?? (() => plainError(500));
+  const warn = (report: FinishReport): void => {
+    if (report.error !== undefined) db.warn(report.error);
+  };
   return async function sqlscopeMiddleware(c, next) {
+    // A nested mount (a sub-app's own middleware): the outer mount's scope settles this request.
+    if (joinedScope(db) !== undefined) {
+      await next();
+      return;
+    }
     const scope = db.createScope();
     // A Session object takes no connection until its first statement, so this costs one allocation.
     c.set("session", scope.session(db.defaultKey));
+    const node = nodeBindings(c);
+    if (node !== undefined) endWhenClientGone(scope, node.incoming, node.outgoing, warn);
     try {
       await scope.run(next);
     } catch (error) {
       // Hono's compose turns handler errors into c.error; only errors of later middleware land here.
-      const report = await scope.finish({ status: error instanceof PoolTimeoutError ? 503 : 500 });
-      if (report.error !== undefined) db.warn(report.error);
+      const ended = endScope(scope, failedOutcome(error));
+      warn(ended instanceof Promise ? await ended : ended);
       throw error;
     }
     if (c.error !== undefined) {
-      const status = c.res.status >= 400 ? c.res.status : 500;
-      const report = await scope.finish({ status });
-      if (report.error !== undefined) db.warn(report.error);
-      if (c.error instanceof PoolTimeoutError && c.res.status === 500) replace(c, withStatus(c.res, 503));
+      const ended = endScope(scope, failedOutcome(c.error, c.res.status));
+      warn(ended instanceof Promise ? await ended : ended);
+      // The error handler's generic 500 for a pool timeout: the client may retry, so say so.
+      if (isPoolTimeout(c.error) && c.res.status === 500) replace(c, plainError(503));
       return;
     }
-    if (!scope.needsSettling) {
-      void scope.finishNow({ status: c.res.status }); // nothing to settle: ends synchronously, never rejects
-      return;
-    }
-    // finishNow: a driver that commits synchronously (SQLite) costs no await.
-    const settled = scope.finishNow(clientGone(c) ? { success: false } : { status: c.res.status });
-    const report = settled instanceof Promise ? await settled : settled;
+    const gone = node !== undefined && scope.needsSettling && clientGone(node.incoming, node.outgoing);
+    const ended = endScope(scope, gone ? FAILED : { status: c.res.status });
+    // A driver that commits synchronously (SQLite) costs no await.
+    const report = ended instanceof Promise ? await ended : ended;
     if (report.ok) return;
     const failure = report.error as SQLScopeError;
     c.error = failure;
     const response = await onCommitError(failure, c);
     replace(c, response.status >= 500 ? response : withStatus(response, 500));
+    keepServerError(c);
   };
 }
 
-function plainServerError(): Response {
-  return new Response("Internal Server Error", { status: 500, headers: { "content-type": "text/plain; charset=UTF-8" } });
+function plainError(status: 500 | 503): Response {
+  const headers: Record<string, string> = { "content-type": "text/plain; charset=UTF-8" };
+  if (status === 503) headers["retry-after"] = "1";
+  return new Response(genericErrorBody(status), { status, headers });
 }
 
 function withStatus(response: Response, status: number): Response {
@@ -77,8 +103,29 @@ function replace(c: Context, response: Response): void {
   if (old.body !== null && old.body !== response.body && !old.bodyUsed) old.body.cancel().catch(() => undefined);
 }
 
-// On @hono/node-server, c.env carries the node:http response: a destroyed one means the client left.
-function clientGone(c: Context): boolean {
-  const outgoing = (c.env as { outgoing?: { destroyed?: boolean; headersSent?: boolean } } | undefined)?.outgoing;
-  return outgoing !== undefined && outgoing.destroyed === true && outgoing.headersSent !== true;
+// After a failed commit, whatever an outer middleware (or the error handler, for a later error) puts
+// in c.res goes out as a 5xx: this one context gets its own `res` accessor around Hono's.
+function keepServerError(c: Context): void {
+  let proto: object | null = Object.getPrototypeOf(c) as object | null;
+  let accessor: PropertyDescriptor | undefined;
+  for (; proto !== null && accessor === undefined; proto = Object.getPrototypeOf(proto) as object | null) {
+    accessor = Object.getOwnPropertyDescriptor(proto, "res");
+  }
+  const { get, set } = accessor ?? {};
+  if (get === undefined || set === undefined) return;
+  Object.defineProperty(c, "res", {
+    configurable: true,
+    get(this: Context) {
+      return get.call(this) as Response;
+    },
+    set(this: Context, response: Response | undefined) {
+      set.call(this, response === undefined || response.status >= 500 ? response : withStatus(response, 500));
+    },
+  });
+}
+
+// On @hono/node-server, c.env carries the node:http request and response.
+function nodeBindings(c: Context): { incoming: IncomingMessage; outgoing: ServerResponse } | undefined {
+  const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
+  return env?.outgoing !== undefined && env.incoming !== undefined ? { incoming: env.incoming, outgoing: env.outgoing } : undefined;
 }

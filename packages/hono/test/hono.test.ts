@@ -129,7 +129,7 @@ describe("@sqlscope/hono", () => {
     const res = await fetch(`${url}/orphan`, { method: "POST" });
     expect(res.status).toBe(500);
     expect(res.headers.get("location")).toBeNull();
-    expect(await res.text()).toBe("Internal Server Error");
+    expect(await res.text()).toBe("Internal Server Error: the request's changes were not saved.\n");
     expect(seen[0]).toBeInstanceOf(CommitFailedError);
     expect(await t.count("orphan")).toBe(0);
     expect(t.db.stats().borrowed).toBe(0);
@@ -175,7 +175,7 @@ describe("@sqlscope/hono", () => {
     expect(t.db.stats().borrowed).toBe(0);
   });
 
-  it("fails clearly when mounted twice, and leaks no connection", async () => {
+  it("mounted twice (or in a sub-app), the second mount joins the request's scope: one commit, no connection left", async () => {
     const app = newApp();
     app.use(sqlscope(t.db));
     app.use(async (_c, next) => {
@@ -183,11 +183,15 @@ describe("@sqlscope/hono", () => {
       await next();
     });
     app.use(sqlscope(t.db));
-    addRoutes(app);
+    const sub = new Hono<SQLScopeEnv>();
+    sub.use(sqlscope(t.db));
+    addRoutes(sub);
+    app.route("/", sub);
     const url = await serve(app);
-    expect((await fetch(`${url}/items/200`, { method: "POST" })).status).toBe(500);
-    expect(appErrors[0]).toBeInstanceOf(AlreadyRegisteredError);
-    expect(await t.count()).toBe(0);
+    expect((await fetch(`${url}/items/201`, { method: "POST" })).status).toBe(201);
+    expect((await fetch(`${url}/items/409`, { method: "POST" })).status).toBe(409);
+    expect(appErrors.filter((e) => e instanceof AlreadyRegisteredError)).toEqual([]);
+    expect([await t.count("status-201"), await t.count("status-409")]).toEqual([1, 0]);
     expect(t.db.stats().borrowed).toBe(0);
   });
 

@@ -1,6 +1,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { SQLScope, SQLScopeError } from "@sqlscope/core";
-import { errorStatus, markPoolTimeout } from "./status.ts";
+import type { SQLScope } from "@sqlscope/core";
+import {
+  clientGone,
+  endScope,
+  endWhenClientGone,
+  FAILED,
+  failedOutcome,
+  joinedScope,
+  keepServerError,
+  type FinishReport,
+  type SQLScopeError,
+} from "@sqlscope/core/adapter";
 
 /** The parts of a Koa context the middleware reads; Koa 2 and 3 both have them. */
 export interface KoaLikeContext {
@@ -12,10 +22,12 @@ export interface KoaLikeContext {
 export type KoaLikeNext = () => Promise<unknown>;
 
 /**
- * Koa middleware that gives every request its own sqlscope scope. Mount it once, before the routes
- * that call getSession(). The scope settles by `ctx.status` after the downstream middleware returned
- * and before Koa writes the response: a failed commit becomes a 500 through Koa's error handling, a
- * thrown error rolls back and propagates.
+ * Koa middleware that gives every request its own sqlscope scope. Mount it before the routes that
+ * call getSession(); a request that meets it again (a sub-app or router that mounts it too) stays in
+ * its first scope. The scope settles by `ctx.status` after the downstream middleware returned and
+ * before Koa writes the response: a failed commit becomes a 500 through Koa's error handling (and
+ * stays a 5xx whatever an outer middleware writes), a thrown error rolls back and propagates, and a
+ * client that disconnects rolls back and releases at once.
  *
  * @example
  * const app = new Koa();
@@ -23,26 +35,31 @@ export type KoaLikeNext = () => Promise<unknown>;
  * app.use(async (ctx) => { ctx.body = await getSession().select("SELECT * FROM users"); });
  */
 export function sqlscope(db: SQLScope): (ctx: KoaLikeContext, next: KoaLikeNext) => Promise<void> {
+  const warn = (report: FinishReport): void => {
+    if (report.error !== undefined) db.warn(report.error);
+  };
   return async function sqlscopeMiddleware(ctx, next) {
+    // A nested mount (koa-mount sub-app, router): the outer mount's scope settles this request.
+    if (joinedScope(db) !== undefined) {
+      await next();
+      return;
+    }
     const scope = db.createScope();
+    endWhenClientGone(scope, ctx.req, ctx.res, warn);
     try {
       await scope.run(next);
     } catch (error) {
-      markPoolTimeout(error);
-      const report = await scope.finish({ status: errorStatus(error) });
-      if (report.error !== undefined) db.warn(report.error);
+      const ended = endScope(scope, failedOutcome(error));
+      warn(ended instanceof Promise ? await ended : ended);
       throw error;
     }
-    if (!scope.needsSettling) {
-      void scope.finishNow({ status: ctx.status }); // nothing to settle: ends synchronously, never rejects
-      return;
-    }
     // The client hung up before anything was written: nobody will see a success, so nothing commits.
-    const gone = !ctx.res.headersSent && (ctx.res.destroyed || ctx.req.socket.destroyed);
-    // finishNow: a driver that commits synchronously (SQLite) costs no await.
-    const settled = scope.finishNow(gone ? { success: false } : { status: ctx.status });
-    const report = settled instanceof Promise ? await settled : settled;
-    if (!report.ok) throw asServerError(report.error);
+    const ended = endScope(scope, scope.needsSettling && clientGone(ctx.req, ctx.res) ? FAILED : { status: ctx.status });
+    // A driver that commits synchronously (SQLite) costs no await.
+    const report = ended instanceof Promise ? await ended : ended;
+    if (report.ok) return;
+    keepServerError(ctx.res);
+    throw asServerError(report.error);
   };
 }
 

@@ -1,25 +1,18 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { PoolTimeoutError, type SQLScope } from "@sqlscope/core";
+import type { SQLScope } from "@sqlscope/core";
+import { genericErrorBody, statusForError } from "@sqlscope/core/adapter";
 import type { ErrorResponder } from "./types.ts";
 
 /**
- * The HTTP status an error stands for: 503 when no connection was available in time (the client may
- * retry), 500 for everything else.
+ * A short plain-text error response that leaks nothing about the database: 503 (with Retry-After)
+ * says retry, a 5xx that the request's changes were not saved.
  *
  * @example
- * res.statusCode = statusForError(error); // 503 for PoolTimeoutError
+ * if (!res.headersSent) sendPlainError(res, statusForError(error));
  */
-export function statusForError(error: unknown): number {
-  return error instanceof PoolTimeoutError ? 503 : 500;
-}
-
-/** A short plain-text error response that leaks nothing about the database. */
 export function sendPlainError(res: ServerResponse, status: number): void {
   // The server's internal details stay in the logs (onWarning); the client learns only what to do.
-  const body =
-    status === 503
-      ? "Service Unavailable: the database is busy, retry the request.\n"
-      : "Internal Server Error: the request's changes were not saved.\n";
+  const body = genericErrorBody(status);
   res.statusCode = status;
   res.setHeader("content-type", "text/plain; charset=utf-8");
   res.setHeader("content-length", Buffer.byteLength(body));

@@ -1,5 +1,7 @@
 export { withScope } from "./with-scope.ts";
 export { attachScope, type RequestScope } from "./request-scope.ts";
-export { statusForError, sendPlainError } from "./error-response.ts";
-export { ResponseGate, type GateHooks, type Verdict } from "./response-gate.ts";
-export type { NodeHandler, ErrorResponder, ScopeOptions } from "./types.ts";
+export { sendPlainError } from "./error-response.ts";
+export { statusForError } from "@sqlscope/core/adapter";
+export { hookPrototypes } from "./hook-prototypes.ts";
+export type { HookedPrototypes } from "./hooks/protocol.ts";
+export type { NodeHandler, ErrorResponder, ScopeOptions, AttachOptions } from "./types.ts";

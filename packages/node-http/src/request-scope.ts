@@ -1,13 +1,10 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { type FinishReport, type Scope, type SQLScope } from "@sqlscope/core";
-import "./bind-request.ts";
-import { defaultResponder, sendPlainError, statusForError } from "./error-response.ts";
+import { ServerResponse, type IncomingMessage } from "node:http";
+import type { SQLScope } from "@sqlscope/core";
+import { clientGone, endScope, FAILED, joinedScope, statusForError, type FinishReport, type Scope } from "@sqlscope/core/adapter";
+import { defaultResponder, sendPlainError } from "./error-response.ts";
+import { hooks } from "./hooks/hooks.ts";
 import { ResponseGate, type GateHooks, type Verdict } from "./response-gate.ts";
-import { requireServerResponse } from "./response-hooks.ts";
-import type { ScopeOptions } from "./types.ts";
-
-/** A failure outcome, whatever extra statuses the policy lists: an abort or a throw never commits. */
-const FAILED = { success: false } as const;
+import type { AttachOptions } from "./types.ts";
 
 /**
  * One request's scope, wired to its response. What `withScope` and the Express middleware build on.
@@ -19,46 +16,73 @@ export interface RequestScope {
   run<T>(fn: () => T): T;
   /**
    * The handler threw or rejected: rolls back and releases, then answers with `onError` if nothing
-   * was sent yet, or cuts the response short if its head already left. Never rejects.
+   * was sent yet, or cuts the response short if its head already left. Never rejects, except when
+   * the request joined an outer scope (`joined`): then it rethrows, for the outer mount to handle.
    */
   fail(error: unknown): Promise<void>;
+  /** True when the request already ran in an open scope of this SQLScope (a nested mount), which settles it. */
+  readonly joined: boolean;
 }
 
 /**
  * Opens a scope for one request and ties its end to the response: the first time the head would
  * leave, the scope commits or rolls back by the status, and the head and body wait until it has.
- * A scope that holds no connection lets the response through at once. Throws AlreadyRegisteredError
- * when a scope of `db` is already open for this request, TypeError when `res` is not a node:http
- * ServerResponse (HTTP/1.1).
+ * A scope that holds no connection lets the response through at once. A request already in an open
+ * scope of `db` (a nested mount) joins it: `run` just runs, and the outer mount settles. Throws a
+ * TypeError when `res` is not a node:http ServerResponse (HTTP/1.1).
  *
  * @example
  * const rs = attachScope(db, req, res);
  * rs.run(next); // Express-style: the rest of the chain runs inside the scope
  */
-export function attachScope(db: SQLScope, req: IncomingMessage, res: ServerResponse, options: ScopeOptions = {}): RequestScope {
+export function attachScope(db: SQLScope, req: IncomingMessage, res: ServerResponse, options: AttachOptions = {}): RequestScope {
+  const outer = joinedScope(db);
+  if (outer !== undefined) return new JoinedRequest(outer);
   return new ScopedRequest(db, req, res, options);
+}
+
+/** A nested mount of the same SQLScope: the request's scope is the outer one, which settles it. */
+class JoinedRequest implements RequestScope {
+  readonly scope: Scope;
+  readonly joined = true;
+
+  constructor(scope: Scope) {
+    this.scope = scope;
+  }
+
+  run<T>(fn: () => T): T {
+    return fn();
+  }
+
+  fail(error: unknown): Promise<void> {
+    return Promise.reject(error as Error);
+  }
 }
 
 // One object per request with its behaviour on the prototype: per-request closures cost an
 // allocation each, and under tsx (keepNames) a defineProperty each, on every request.
 class ScopedRequest implements RequestScope, GateHooks {
   readonly scope: Scope;
+  readonly joined = false;
   private readonly db: SQLScope;
   private readonly req: IncomingMessage;
   private readonly res: ServerResponse;
-  private readonly options: ScopeOptions;
+  private readonly options: AttachOptions;
   private clientGone = false;
   // Built only when the scope first gets work to settle (scope.onActive): a route that never touches
   // a database leaves the response and its listeners exactly as Node made them.
   private gate: ResponseGate | undefined = undefined;
 
-  constructor(db: SQLScope, req: IncomingMessage, res: ServerResponse, options: ScopeOptions) {
+  constructor(db: SQLScope, req: IncomingMessage, res: ServerResponse, options: AttachOptions) {
     requireServerResponse(res);
     this.scope = db.createScope();
     this.db = db;
     this.req = req;
     this.res = res;
     this.options = options;
+    // On hooked prototypes (Express) the request binds itself when it gets a listener; a plain
+    // request gets its own emit now, before any body parser can add one.
+    if (options.prototypes === undefined) hooks.bindRequest(req, this.scope);
     this.scope.onActive = () => this.activate();
     // 'close' comes once, whether the response finished or the client left: it ends a scope that never
     // got work (its figures say so), and a scope with work whose client left rolls back.
@@ -99,7 +123,7 @@ class ScopedRequest implements RequestScope, GateHooks {
   // head has not left yet, the gate is in place before the handler can write it.
   private activate(): void {
     const { res, scope } = this;
-    if (!res.writableFinished && (res.destroyed || this.req.socket?.destroyed === true)) {
+    if (clientGone(this.req, res)) {
       // The client left before the first statement: nothing of this request may commit.
       this.clientGone = true;
       void scope.finish(FAILED).then((report) => this.reportFailure(report));
@@ -113,7 +137,7 @@ class ScopedRequest implements RequestScope, GateHooks {
     }
     // When the head already left (headersSent, or held by another scope's gate), it cannot be held:
     // the gate starts streaming, holds only the end, and a failed commit can only cut the response.
-    this.gate = new ResponseGate(res, this, res.headersSent);
+    this.gate = new ResponseGate(res, this, res.headersSent, this.options.prototypes?.responseBase);
   }
 
   private onClose(): void {
@@ -144,7 +168,7 @@ class ScopedRequest implements RequestScope, GateHooks {
    */
   head(status: number): Promise<Verdict> | undefined {
     if (!this.scope.needsSettling) return undefined;
-    const report = this.scope.finishNow({ status });
+    const report = endScope(this.scope, { status });
     if (report instanceof Promise) return report.then(toVerdict);
     return report.ok ? undefined : Promise.resolve(toVerdict(report));
   }
@@ -180,4 +204,15 @@ function toVerdict(report: FinishReport): Verdict {
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Throws a TypeError that says what is supported when `res` is not a node:http response. */
+export function requireServerResponse(res: unknown): asserts res is ServerResponse {
+  if (!(res instanceof ServerResponse)) {
+    const name = (res as { constructor?: { name?: string } } | null)?.constructor?.name ?? typeof res;
+    throw new TypeError(
+      `sqlscope's node:http adapter needs a node:http ServerResponse (HTTP/1.1), got ${name}. ` +
+        "For HTTP/2 or another server, use an adapter that settles after the handler (Koa, Hono, Fastify) or runInScope().",
+    );
+  }
 }

@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
-import { callInner, countHold, intercept, type Interceptor, type Method } from "./response-hooks.ts";
+import { hooks as hooksRegistry } from "./hooks/hooks.ts";
+import type { AnyFn, BaseCalls, Interceptor, Method } from "./hooks/protocol.ts";
 
 /** How a held response ends: replay what the handler wrote, or replace it because the scope failed. */
 export type Verdict = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
@@ -25,10 +26,9 @@ interface Call {
   readonly args: unknown[];
 }
 
-
 /**
- * Intercepts writeHead/write/end/flushHeaders of ONE response (through hooks on the node:http
- * prototype, see response-hooks.ts; the response object itself is not touched) so that the head and
+ * Intercepts writeHead/write/end/flushHeaders of ONE response (see hooks/hooks.ts for how: hooks on
+ * the framework's own prototypes, or own methods on a plain node:http response) so that the head and
  * body can wait while the scope commits. Wrappers others install on the response (compression, ...)
  * stay intact: once done, the gate passes every call through.
  */
@@ -43,23 +43,29 @@ export class ResponseGate implements Interceptor {
   private readonly hooks: GateHooks;
   /** @internal the gate of another scope that intercepted this response first. */
   readonly inner: Interceptor | undefined;
+  /** @internal where the calls go once they pass this gate and every inner one. */
+  readonly base: BaseCalls;
 
   /**
    * `headLeft`: the head already went out (the gate was installed late), so only the end can be held,
-   * and a failed commit can only cut the response. Throws TypeError when `res` is not a node:http
-   * ServerResponse.
+   * and a failed commit can only cut the response. `base`: what the hooks of hooked prototypes call
+   * (from hookPrototypes()); without it the response gets own methods.
    */
-  constructor(res: ServerResponse, hooks: GateHooks, headLeft = false) {
+  constructor(res: ServerResponse, hooks: GateHooks, headLeft = false, base?: BaseCalls) {
     this.res = res;
     this.hooks = hooks;
-    if (headLeft) this.moveTo("streaming");
-    this.inner = intercept(res, this);
+    if (headLeft) this.state = "streaming";
+    const intercepted = hooksRegistry.intercept(res, this, base);
+    this.inner = intercepted.inner;
+    this.base = intercepted.base;
   }
 
   private moveTo(next: State): void {
     const was = this.holding;
     this.state = next;
-    if (was !== this.holding) countHold(was ? -1 : 1);
+    if (was === this.holding) return;
+    if (was) hooksRegistry.holdEnded();
+    else hooksRegistry.holdStarted(this.res);
   }
 
   /** True while the head (or the end) is held back. */
@@ -88,11 +94,23 @@ export class ResponseGate implements Interceptor {
   }
 
   private call(self: ServerResponse, method: Method, args: unknown[]): unknown {
-    return callInner(this, method, self, args);
+    const inner = this.inner;
+    if (inner === undefined) return (this.base.methods[method] as AnyFn).apply(self, args);
+    switch (method) {
+      case "writeHead":
+        return inner.onWriteHead(self, args);
+      case "write":
+        return inner.onWrite(self, args);
+      case "end":
+        return inner.onEnd(self, args);
+      case "flushHeaders":
+        return inner.onFlushHeaders(self, args);
+    }
   }
 
   /** @internal */
   onWriteHead(self: ServerResponse, args: unknown[]): unknown {
+    if (this.state === "replacing") return this.call(self, "writeHead", atLeast500(args));
     if (this.state === "open") {
       const code = args[0];
       // An invalid status must throw synchronously, as it does without us.
@@ -255,6 +273,15 @@ export class ResponseGate implements Interceptor {
     this.hooks.lost(error);
   }
 
+}
+
+// The replacement for a failed commit is a 5xx whatever onCommitError chose (an implicit head, too,
+// comes through writeHead): a client must never read success for work that was not saved.
+function atLeast500(args: unknown[]): unknown[] {
+  const code = args[0];
+  if (typeof code !== "number" || code >= 500) return args;
+  const headers = typeof args[1] === "string" ? args[2] : args[1];
+  return headers === undefined ? [500, "Internal Server Error"] : [500, "Internal Server Error", headers];
 }
 
 function validStatus(code: unknown): boolean {

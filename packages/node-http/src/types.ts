@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { HookedPrototypes } from "./hooks/protocol.ts";
 
 /** A plain node:http request handler, as `http.createServer` takes it. */
 export type NodeHandler<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> = (
@@ -16,7 +17,8 @@ export type ErrorResponder = (error: unknown, req: IncomingMessage, res: ServerR
 export interface ScopeOptions {
   /**
    * A commit failed after the handler chose a success status: the held response is dropped and this
-   * writes the replacement. Default: a plain-text 500, and the error goes to the SQLScope's onWarning.
+   * writes the replacement, always with a 5xx (a lower status it sets becomes 500). Default: a
+   * plain-text 500, and the error goes to the SQLScope's onWarning.
    */
   onCommitError?: ErrorResponder;
   /**
@@ -25,4 +27,10 @@ export interface ScopeOptions {
    * plain-text 503 for a pool timeout, 500 otherwise, and the error goes to the SQLScope's onWarning.
    */
   onError?: ErrorResponder;
+}
+
+/** `attachScope` options: the responders, and for framework adapters the prototypes hooked once. */
+export interface AttachOptions extends ScopeOptions {
+  /** From `hookPrototypes()`: the framework moves this request and response onto these chains. */
+  prototypes?: HookedPrototypes;
 }

@@ -1,9 +1,23 @@
 import { createServer } from "node:http";
 import { listen, runAdapterSuite } from "@sqlscope/test-support";
-import { withScope } from "../src/index.ts";
+import * as adapter from "../src/index.ts";
 import { router } from "./routes.ts";
 
 runAdapterSuite({
   name: "node-http",
-  start: async (db, routes) => listen(createServer(withScope(db, router(routes)))),
+  package: { dir: new URL("../", import.meta.url) },
+  plainServer: new URL("./plain-server.ts", import.meta.url),
+  start: async (db, routes, options = {}) => {
+    const inner = (options.adapter as typeof adapter | undefined) ?? adapter;
+    const lenient: adapter.ScopeOptions = options.lenientErrors === true ? { onCommitError: answer200, onError: answer200 } : {};
+    const handler = router(routes);
+    const served = options.nested === undefined ? inner.withScope(db, handler, lenient) : adapter.withScope(db, inner.withScope(options.nested, handler, lenient), lenient);
+    return listen(createServer(served));
+  },
 });
+
+/** An app whose error handling says "fine" to everything. */
+function answer200(_error: unknown, _req: unknown, res: import("node:http").ServerResponse): void {
+  res.statusCode = 200;
+  res.end("fine");
+}

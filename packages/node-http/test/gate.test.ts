@@ -6,7 +6,9 @@ import { AlreadyRegisteredError, getSession, type SQLScope } from "@sqlscope/cor
 import { listen, request, SuiteDatabase, waitFor, type StartedServer } from "@sqlscope/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { attachScope, withScope, type NodeHandler, type ScopeOptions } from "../src/index.ts";
-import { heldResponses } from "../src/response-hooks.ts";
+import { hooks } from "../src/hooks/hooks.ts";
+
+const heldResponses = (): number => hooks.heldResponses();
 
 let file: SuiteDatabase;
 let db: SQLScope;
@@ -171,7 +173,7 @@ describe("failures", () => {
     expect(warnings.map((w) => (w as { code?: string }).code)).toContain("ERR_SQLSCOPE_COMMIT_FAILED");
   });
 
-  it("onCommitError writes the replacement", async () => {
+  it("onCommitError writes the replacement, always as a 5xx", async () => {
     const url = await serve(
       async (_req, res) => {
         await getSession().execute("PRAGMA defer_foreign_keys = ON");
@@ -186,7 +188,8 @@ describe("failures", () => {
       },
     );
     const res = await request(url);
-    expect([res.status, res.body]).toEqual([409, "retry: ERR_SQLSCOPE_COMMIT_FAILED"]);
+    // A status below 500 from onCommitError would tell the client its unsaved work succeeded or merely conflicted.
+    expect([res.status, res.body]).toEqual([500, "retry: ERR_SQLSCOPE_COMMIT_FAILED"]);
   });
 
   it("a commit that fails after the head already left cuts the response off instead of finishing it", async () => {
@@ -232,11 +235,22 @@ describe("failures", () => {
     expect([res.status, res.body, file.committedRows(t)]).toEqual([422, "boom", 0]);
   });
 
-  it("wrapping twice is a clear error, not a second scope", async () => {
-    const url = await serve(withScope(db, (_req, res) => void res.end("inner")));
-    const res = await request(url);
-    expect(res.status).toBe(500);
-    expect(warnings.some((w) => w instanceof AlreadyRegisteredError)).toBe(true);
+  it("wrapping twice joins the outer scope: one transaction, settled by the status, errors handled outside", async () => {
+    const handler =
+      (t: string): NodeHandler =>
+      async (req, res) => {
+        await insert(t);
+        if (req.url === "/throw") throw new Error("inner handler failed");
+        res.writeHead(req.url === "/conflict" ? 409 : 201).end("inner");
+      };
+    const [made, conflict, thrown] = [tag(), tag(), tag()];
+    const urlOf = async (t: string) => serve(withScope(db, handler(t)));
+    const a = await request(`${await urlOf(made)}/made`, { atHead: () => file.committedRows(made) });
+    const b = await request(`${await urlOf(conflict)}/conflict`);
+    const c = await request(`${await urlOf(thrown)}/throw`);
+    expect([a.status, a.atHead, b.status, c.status]).toEqual([201, 1, 409, 500]);
+    expect([file.committedRows(conflict), file.committedRows(thrown)]).toEqual([0, 0]);
+    expect(warnings.some((w) => w instanceof AlreadyRegisteredError)).toBe(false);
   });
 });
 

@@ -1,14 +1,19 @@
 /**
  * `@sqlscope/core/adapter`: what a framework adapter author needs. An adapter opens one scope per
- * request with `db.createScope()`, runs the handler inside it with `scope.run(fn)`, and ends it once
- * with the request's outcome (`scope.finish({ status })`), before the response leaves; a report with
- * `ok: false` means a commit failed and the client must get a 5xx.
+ * request with `db.createScope()` (or passes through when `joinedScope(db)` finds the request already
+ * in one: a nested mount), runs the handler inside it with `scope.run(fn)`, and ends it once with the
+ * request's outcome (`endScope(scope, { status })`) before the response leaves; a report with
+ * `ok: false` means a commit failed and the client must get a 5xx. `statusForError` maps a failure to
+ * its status (503 for a pool timeout, by error code), `genericErrorBody` is what a default error
+ * response may say, `endWhenClientGone` rolls back when the client leaves.
  *
  * @example
- * import type { Scope } from "@sqlscope/core/adapter";
+ * import { endScope, failedOutcome, joinedScope } from "@sqlscope/core/adapter";
+ * if (joinedScope(db) !== undefined) return next();
  * const scope = db.createScope();
- * await scope.run(() => next());
- * const report = await scope.finish({ status: ctx.status });
+ * try { await scope.run(next); } catch (error) { await endScope(scope, failedOutcome(error)); throw error; }
+ * const ended = endScope(scope, { status: ctx.status });
+ * const report = ended instanceof Promise ? await ended : ended;
  * if (!report.ok) ctx.status = 500;
  *
  * @module
@@ -17,3 +22,7 @@ export { Scope, currentScope, type FinishReport, type ScopeState } from "../scop
 export type { Outcome } from "../policy.ts";
 export type { ScopeFigures, SettledResult } from "../figures.ts";
 export { PoolTimeoutError, SQLScopeError, AlreadyRegisteredError } from "../errors.ts";
+export { endScope, failedOutcome, joinedScope, FAILED } from "./end-scope.ts";
+export { statusForError, ownErrorStatus, isSQLScopeError, isPoolTimeout, genericErrorBody } from "./status.ts";
+export { clientGone, endWhenClientGone, type ClientRequestLike, type ClientResponseLike } from "./client-gone.ts";
+export { keepServerError } from "./server-error.ts";

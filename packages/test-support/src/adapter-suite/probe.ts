@@ -42,6 +42,20 @@ export class Probe {
     this.get(this.released, tag).open();
   }
 
+  private readonly notes = new Map<string, unknown[]>();
+
+  /** A route records what it saw (an error code after it was released, say). */
+  note(tag: string, value: unknown): void {
+    const list = this.notes.get(tag);
+    if (list === undefined) this.notes.set(tag, [value]);
+    else list.push(value);
+  }
+
+  /** What the route recorded under `tag`, in order. */
+  notesOf(tag: string): readonly unknown[] {
+    return this.notes.get(tag) ?? [];
+  }
+
   /** Lets every parked route go (after a failed test, so servers can close). */
   releaseAll(): void {
     for (const l of this.released.values()) l.open();

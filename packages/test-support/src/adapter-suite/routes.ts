@@ -3,6 +3,8 @@ import type { Probe } from "./probe.ts";
 import type { RouteInput, RouteResponse, RouteSpec } from "./types.ts";
 
 export const SAVED_BODY = "row-saved-ok";
+/** In SQL text that fails: a default error response that shows it leaks the database's words. */
+export const SECRET = "sqlscope_secret_marker";
 export const STREAM_CHUNKS = 5;
 
 function param(input: RouteInput, name: string): string {
@@ -80,6 +82,34 @@ export function suiteRoutes(probe: Probe): RouteSpec[] {
         await insert(tag);
         probe.arrive(tag);
         await probe.parked(tag);
+        return { status: 200, body: SAVED_BODY };
+      },
+    },
+    {
+      // Insert, wait for the test (which disconnects the client), then try to write again: the adapter
+      // must have rolled back and released meanwhile, so that statement fails with SessionClosedError.
+      method: "POST",
+      path: "/park-then-write",
+      async handle(input) {
+        const tag = param(input, "tag");
+        await insert(tag);
+        probe.arrive(tag);
+        await probe.parked(tag);
+        try {
+          await insert(`${tag}-late`);
+          probe.note(tag, "late insert ran");
+        } catch (error) {
+          probe.note(tag, (error as { code?: unknown }).code);
+        }
+        return { status: 200, body: SAVED_BODY };
+      },
+    },
+    {
+      // A query that fails, with words in its SQL text no client may see.
+      method: "POST",
+      path: "/query-fails",
+      async handle() {
+        await getSession().execute(`SELECT ${SECRET}_column FROM ${SECRET}_table`);
         return { status: 200, body: SAVED_BODY };
       },
     },

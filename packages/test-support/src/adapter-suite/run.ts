@@ -1,10 +1,13 @@
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { SQLScope } from "@sqlscope/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { request, startRequest, waitFor } from "./client.ts";
 import { SuiteDatabase, type SuiteConfig } from "./database.ts";
+import { copyPackage, inFreshProcess, type PackageCopy } from "./isolated.ts";
+import { exchangeAll, prototypeSnapshot, type PlainServerModule } from "./plain.ts";
 import { Probe } from "./probe.ts";
-import { SAVED_BODY, STREAM_CHUNKS, streamChunk, suiteRoutes } from "./routes.ts";
-import type { AdapterHarness, StartedServer } from "./types.ts";
+import { SAVED_BODY, SECRET, STREAM_CHUNKS, streamChunk, suiteRoutes } from "./routes.ts";
+import type { AdapterHarness, RouteSpec, StartedServer, StartOptions } from "./types.ts";
 
 /** The registries the suite starts one server for, each a commit policy to check. */
 const CONFIGS = {
@@ -34,7 +37,21 @@ export function runAdapterSuite(harness: AdapterHarness): void {
   describe(`adapter conformance: ${harness.name}`, () => {
     const probe = new Probe();
     let file: SuiteDatabase;
+    let routes: RouteSpec[];
     const running = new Map<ConfigName, { db: SQLScope; server: StartedServer }>();
+    // Servers and registries the later describe blocks start for themselves.
+    const extraDbs: SQLScope[] = [];
+    const extraServers: StartedServer[] = [];
+    const startExtra = async (db: SQLScope, options: StartOptions): Promise<StartedServer> => {
+      const server = await harness.start(db, routes, options);
+      extraServers.push(server);
+      return server;
+    };
+    const extraDb = (config: SuiteConfig): SQLScope => {
+      const db = file.registry(config);
+      extraDbs.push(db);
+      return db;
+    };
 
     const url = (config: ConfigName, path: string, params: Record<string, string | number> = {}): string => {
       const target = running.get(config);
@@ -50,7 +67,7 @@ export function runAdapterSuite(harness: AdapterHarness): void {
 
     beforeAll(async () => {
       file = new SuiteDatabase();
-      const routes = suiteRoutes(probe);
+      routes = suiteRoutes(probe);
       for (const name of Object.keys(CONFIGS) as ConfigName[]) {
         const db = file.registry(CONFIGS[name]);
         running.set(name, { db, server: await harness.start(db, routes) });
@@ -63,11 +80,14 @@ export function runAdapterSuite(harness: AdapterHarness): void {
         const idle = await waitFor(() => db.stats().borrowed === 0);
         expect(idle, `${name}: every connection is back in the pool`).toBe(true);
       }
+      for (const db of extraDbs) expect(await waitFor(() => db.stats().borrowed === 0), "every connection is back in the pool").toBe(true);
       file.assertNoOpenTransaction();
     });
 
     afterAll(async () => {
       probe.releaseAll();
+      for (const server of extraServers) await server.close();
+      for (const db of extraDbs) await db.close();
       for (const { db, server } of running.values()) {
         await server.close();
         await db.close();
@@ -165,12 +185,13 @@ export function runAdapterSuite(harness: AdapterHarness): void {
     });
 
     describe("failures", () => {
-      it("a commit that fails turns the 200 into a 5xx and nothing is saved", async () => {
+      it("a commit that fails turns the 200 into a 5xx and nothing is saved; the body says nothing of the database", async () => {
         const tag = newTag("commit-fails");
         const res = await request(url("autocommit", "/commit-fails", { tag }), { method: "POST" });
         expect(res.status).toBeGreaterThanOrEqual(500);
         expect(res.status).toBeLessThan(600);
         expect(res.body).not.toContain(SAVED_BODY);
+        expect(res.body).not.toMatch(/FOREIGN KEY|constraint|SQLITE/i);
         expect(file.committedRows(tag)).toBe(0);
       });
 
@@ -181,28 +202,41 @@ export function runAdapterSuite(harness: AdapterHarness): void {
         expect(file.committedRows(tag)).toBe(0);
       });
 
-      it("a client that disconnects mid-request: rolled back and released, even if the route then answers 200", async () => {
+      it("a query that fails answers 500 with a body that shows nothing of the SQL", async () => {
+        const res = await request(url("autocommit", "/query-fails"), { method: "POST" });
+        expect(res.status).toBe(500);
+        expect(res.body).not.toContain(SECRET);
+        expect(res.body).not.toMatch(/no such table|SQLITE/i);
+      });
+
+      it("a client that disconnects mid-request: rolled back and released before the handler returns, which then gets SessionClosedError", async () => {
         const tag = newTag("abort");
         const db = registry("autocommit");
-        const req = startRequest(url("autocommit", "/park", { tag }), "POST");
+        const req = startRequest(url("autocommit", "/park-then-write", { tag }), "POST");
         await probe.reached(tag);
         expect(db.stats().borrowed).toBe(1);
         req.destroy();
-        // Adapters that settle on 'close' release here; others must notice the abort when the route returns.
-        await waitFor(() => db.stats().borrowed === 0, 1_000);
+        // The handler is still parked: the adapter must notice the client left on its own.
+        expect(await waitFor(() => db.stats().borrowed === 0, 2_000), "connection released while the handler still waits").toBe(true);
+        file.assertNoOpenTransaction();
+        // SQLite's in-process write gate is free too: another writer gets through at once.
+        const other = newTag("after-abort");
+        expect((await request(url("autocommit", "/status", { tag: other, code: 201 }), { method: "POST" })).status).toBe(201);
+        expect(file.committedRows(other)).toBe(1);
         probe.release(tag);
+        expect(await waitFor(() => probe.notesOf(tag).length > 0)).toBe(true);
+        expect(probe.notesOf(tag)).toEqual(["ERR_SQLSCOPE_SESSION_CLOSED"]);
         expect(await waitFor(() => db.stats().borrowed === 0)).toBe(true);
-        // Let the route's late answer reach the adapter before looking at the file.
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        expect(file.committedRows(tag)).toBe(0);
+        expect([file.committedRows(tag), file.committedRows(`${tag}-late`)]).toEqual([0, 0]);
       });
 
-      it("no connection within the pool's deadline: 503", async () => {
+      it("no connection within the pool's deadline: 503, with a body that shows nothing of the pool", async () => {
         const tag = newTag("hold");
         const held = request(url("tight", "/hold", { tag }));
         await probe.reached(tag);
         const res = await request(url("tight", "/count", { tag: "none" }));
         expect(res.status).toBe(503);
+        expect(res.body).not.toMatch(/No connection|borrowed|acquire|pool\.max/i);
         probe.release(tag);
         expect((await held).status).toBe(200);
       });
@@ -216,6 +250,121 @@ export function runAdapterSuite(harness: AdapterHarness): void {
         expect(res.status).toBe(200);
         expect(res.body).toBe("no database");
         expect(db.stats().size).toBe(before);
+      });
+    });
+
+    describe("a second mount of the same SQLScope (sub-app, router, plugin) joins the request's scope", () => {
+      let db: SQLScope;
+      let server: StartedServer;
+      beforeAll(async () => {
+        db = extraDb({ commit: "autocommit", slowCommitMs: 25 });
+        server = await startExtra(db, { nested: db });
+      });
+      const at = (path: string, params: Record<string, string | number> = {}) =>
+        `${server.url}${path}?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
+
+      it("commits on 201, visible when the head arrives, and rolls back on 409", async () => {
+        const [made, conflict] = [newTag("nested-201"), newTag("nested-409")];
+        const a = await request(at("/status", { tag: made, code: 201 }), { method: "POST", atHead: () => file.committedRows(made) });
+        const b = await request(at("/status", { tag: conflict, code: 409 }), { method: "POST" });
+        expect([a.status, a.atHead, b.status, file.committedRows(conflict)]).toEqual([201, 1, 409, 0]);
+      });
+
+      it("a failed commit is still a 5xx, a throw still rolls back", async () => {
+        const [failed, thrown] = [newTag("nested-commit-fails"), newTag("nested-throw")];
+        const a = await request(at("/commit-fails", { tag: failed }), { method: "POST" });
+        const b = await request(at("/throw", { tag: thrown }), { method: "POST" });
+        expect(a.status).toBeGreaterThanOrEqual(500);
+        expect(b.status).toBe(500);
+        expect([file.committedRows(failed), file.committedRows(thrown)]).toEqual([0, 0]);
+      });
+
+      it("a different SQLScope mounted inside keeps a scope of its own", async () => {
+        const inner = extraDb({ commit: "autocommit" });
+        const mixed = await startExtra(registry("autocommit"), { nested: inner });
+        const tag = newTag("nested-other");
+        const res = await request(`${mixed.url}/status?tag=${tag}&code=201`, { method: "POST", atHead: () => file.committedRows(tag) });
+        expect([res.status, res.atHead]).toEqual([201, 1]);
+        expect(inner.stats().size).toBeGreaterThan(0); // the route's getSession() was the inner SQLScope's
+      });
+    });
+
+    describe("whatever the app's error handling answers after a failed commit, the client gets a 5xx", () => {
+      let server: StartedServer;
+      beforeAll(async () => {
+        server = await startExtra(registry("autocommit"), { lenientErrors: true });
+      });
+
+      it("a 200 from onCommitError, the error handler or an outer middleware still reaches the client as a 5xx", async () => {
+        const tag = newTag("lenient-commit-fails");
+        const res = await request(`${server.url}/commit-fails?tag=${tag}`, { method: "POST" });
+        expect(res.status).toBeGreaterThanOrEqual(500);
+        expect(res.status).toBeLessThan(600);
+        expect(file.committedRows(tag)).toBe(0);
+      });
+
+      it("a success that committed is not disturbed", async () => {
+        const tag = newTag("lenient-201");
+        const res = await request(`${server.url}/status?tag=${tag}&code=201`, { method: "POST" });
+        expect([res.status, file.committedRows(tag)]).toEqual([201, 1]);
+      });
+    });
+
+    describe("a second copy of the adapter package loaded in the same process", () => {
+      let copy: PackageCopy;
+      let second: unknown;
+      let servers: { first: StartedServer; second: StartedServer; nested: StartedServer };
+      beforeAll(async () => {
+        copy = copyPackage(harness.package.dir, harness.package.alsoCopy);
+        second = await import(copy.entry);
+        const db = registry("autocommit");
+        servers = {
+          first: running.get("autocommit")?.server as StartedServer,
+          second: await startExtra(db, { adapter: second }),
+          // The copy mounted inside the first: still one scope per request.
+          nested: await startExtra(db, { nested: db, adapter: second }),
+        };
+      });
+      afterAll(() => copy.remove());
+
+      it("is a copy of its own: other module instances", () => {
+        expect(second).not.toBe(undefined);
+        expect(copy.entry).not.toBe(pathToFileURL(fileURLToPath(new URL("src/index.ts", harness.package.dir))).href);
+      });
+
+      it.each(["first", "second", "nested"] as const)("%s: commits before the head, rolls back a 4xx, a failed commit is a 5xx", async (which) => {
+        const base = servers[which].url;
+        const [made, refused, failed] = [newTag(`${which}-201`), newTag(`${which}-400`), newTag(`${which}-fails`)];
+        const [a, b, c] = await Promise.all([
+          request(`${base}/status?tag=${made}&code=201`, { method: "POST", atHead: () => file.committedRows(made) }),
+          request(`${base}/status?tag=${refused}&code=400`, { method: "POST" }),
+          request(`${base}/commit-fails?tag=${failed}`, { method: "POST" }),
+        ]);
+        expect([a.status, a.atHead, a.body]).toEqual([201, 1, SAVED_BODY]);
+        expect([b.status, file.committedRows(refused)]).toEqual([400, 0]);
+        expect(c.status).toBeGreaterThanOrEqual(500);
+        expect(file.committedRows(failed)).toBe(0);
+      });
+    });
+
+    // Last, so that this process has served sqlscope's requests (held, replayed, replaced) by now.
+    describe("servers that do not use sqlscope", () => {
+      it("importing the adapter leaves node:http's prototypes exactly as Node made them", async () => {
+        const entry = pathToFileURL(fileURLToPath(new URL("src/index.ts", harness.package.dir))).href;
+        const { before, after } = await inFreshProcess<{ before: unknown; after: unknown }>("import", entry);
+        expect(after).toEqual(before);
+      });
+
+      it("answer byte for byte as in a process that never loaded sqlscope; node:http's prototypes are untouched here too", async () => {
+        const fresh = await inFreshProcess<{ answers: string[]; prototypes: unknown }>("plain", harness.plainServer.href);
+        const plain = (await import(harness.plainServer.href)) as PlainServerModule;
+        const server = await plain.start();
+        try {
+          expect(await exchangeAll(server.url)).toEqual(fresh.answers);
+        } finally {
+          await server.close();
+        }
+        expect(prototypeSnapshot()).toEqual(fresh.prototypes);
       });
     });
   });

@@ -33,6 +33,26 @@ export interface StartedServer {
   close(): Promise<void>;
 }
 
+/** How the suite wants a server built, beyond the plain case. */
+export interface StartOptions {
+  /**
+   * Mount the routes in the framework's unit of nesting (an Express sub-app or router, a Koa or Hono
+   * sub-app, a Fastify encapsulated plugin) that mounts the adapter again, for this SQLScope (the
+   * same `db`, or another one).
+   */
+  readonly nested?: SQLScope;
+  /**
+   * The app's error handling answers every error 200 OK: onCommitError where the adapter has one,
+   * the framework's error handler, an outer middleware that overwrites an error response.
+   */
+  readonly lenientErrors?: boolean;
+  /**
+   * The adapter module to mount instead of the one the harness imported (a second copy on disk); with
+   * `nested`, only the inner mount uses it.
+   */
+  readonly adapter?: unknown;
+}
+
 /**
  * The few lines each framework adapter writes to run the shared suite: start a real HTTP server on
  * 127.0.0.1 with the adapter's middleware for `db` and every route of `routes` mounted.
@@ -49,5 +69,16 @@ export interface StartedServer {
  */
 export interface AdapterHarness {
   readonly name: string;
-  start(db: SQLScope, routes: readonly RouteSpec[]): Promise<StartedServer>;
+  start(db: SQLScope, routes: readonly RouteSpec[], options?: StartOptions): Promise<StartedServer>;
+  /**
+   * The adapter package on disk, for the checks that load it in a fresh process or as a second copy:
+   * its directory (with package.json and src/), and the workspace packages it depends on that a
+   * second copy must bring copies of too (Express: @sqlscope/node-http).
+   */
+  readonly package: { readonly dir: URL; readonly alsoCopy?: readonly string[] };
+  /**
+   * A module that starts a server of the same framework WITHOUT sqlscope (it imports none): it must
+   * export `start(): Promise<StartedServer>` serving PLAIN_REQUESTS (see plain.ts) with fixed bytes.
+   */
+  readonly plainServer: URL;
 }
