@@ -3,7 +3,7 @@ import { createServer, request as httpRequest } from "node:http";
 import type { RequestHandler } from "express";
 import { join } from "node:path";
 import { getSession, type SQLScope } from "@sqlscope/core";
-import { listen, request, SuiteDatabase, waitFor, type StartedServer } from "@sqlscope/test-support";
+import { copyPackage, listen, request, SuiteDatabase, waitFor, type StartedServer } from "@sqlscope/test-support";
 import express, { type ErrorRequestHandler, type Express } from "express";
 import multer from "multer";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -257,5 +257,34 @@ describe("errors", () => {
     expect([res.status, res.body, res.atHead]).toEqual([201, "made", 1]);
     expect(sessions[0]).toBe(sessions[1]);
     expect(seen).toEqual([]);
+  });
+});
+
+describe("a second copy of @sqlscope/express (and of @sqlscope/node-http) in the same process", () => {
+  it("leaves both copies' held view intact, on one app with one copy per router", async () => {
+    const copy = copyPackage(new URL("../", import.meta.url), ["@sqlscope/node-http"]);
+    try {
+      const second = (await import(copy.entry)) as typeof import("../src/index.ts");
+      const seen: [string, boolean, boolean][] = [];
+      const route =
+        (label: string): RequestHandler =>
+        async (_req, res) => {
+          await insert(tag());
+          res.send("ok"); // held while the slow commit runs
+          seen.push([label, res.headersSent, res.writableEnded]);
+        };
+      const app = express();
+      app.use("/first", express.Router().use(sqlscope(db)).get("/", route("first")));
+      app.use("/second", express.Router().use(second.sqlscope(db)).get("/", route("second")));
+      const url = await serve(app);
+      const [a, b] = await Promise.all([request(`${url}/first`), request(`${url}/second`)]);
+      expect([a.status, b.status]).toEqual([200, 200]);
+      expect(seen.sort()).toEqual([
+        ["first", true, true],
+        ["second", true, true],
+      ]);
+    } finally {
+      copy.remove();
+    }
   });
 });

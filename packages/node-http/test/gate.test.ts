@@ -3,7 +3,7 @@ import { createReadStream, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { AlreadyRegisteredError, getSession, type SQLScope } from "@sqlscope/core";
-import { listen, request, SuiteDatabase, waitFor, type StartedServer } from "@sqlscope/test-support";
+import { copyPackage, listen, request, SuiteDatabase, waitFor, type StartedServer } from "@sqlscope/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { attachScope, withScope, type NodeHandler, type ScopeOptions } from "../src/index.ts";
 import { hooks } from "../src/hooks/hooks.ts";
@@ -378,5 +378,34 @@ describe("context", () => {
     });
     expect(res).toBe(201);
     expect(file.committedRows(`${t}:payload`)).toBe(1);
+  });
+});
+
+describe("a second copy of @sqlscope/node-http in the same process", () => {
+  it("leaves both copies' held view intact: headersSent and writableEnded read true right after end()", async () => {
+    const copy = copyPackage(new URL("../", import.meta.url));
+    try {
+      const second = (await import(copy.entry)) as typeof import("../src/index.ts");
+      const seen: [string, boolean, boolean][] = [];
+      // Slow commits: end() is held while the scope commits, so what the handler reads is the held view.
+      const handler =
+        (label: string): NodeHandler =>
+        async (_req, res) => {
+          await insert(tag());
+          res.end("ok");
+          seen.push([label, res.headersSent, res.writableEnded]);
+        };
+      const first = await serve(handler("first"));
+      const other = await listen(createServer(second.withScope(db, handler("second"))));
+      servers.push(other);
+      const [a, b] = await Promise.all([request(first), request(other.url)]);
+      expect([a.status, b.status]).toEqual([200, 200]);
+      expect(seen.sort()).toEqual([
+        ["first", true, true],
+        ["second", true, true],
+      ]);
+    } finally {
+      copy.remove();
+    }
   });
 });
