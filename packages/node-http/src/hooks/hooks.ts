@@ -37,6 +37,30 @@ function createHooks(): Hooks {
   const hookedResponses = new WeakMap<object, BaseCalls>();
   const hookedRequests = new WeakSet<object>();
 
+  // What a plain response's calls resolve to, per prototype: computed once, reused while the
+  // response's own and inherited methods are still those (checked by value, so a wrapper installed on
+  // the response, or a prototype patched later, gets a base of its own).
+  const protoBases = new WeakMap<object, BaseCalls>();
+  function baseOfResponse(res: ServerResponse): BaseCalls {
+    const proto = Object.getPrototypeOf(res) as object;
+    let base = protoBases.get(proto);
+    if (base === undefined) protoBases.set(proto, (base = baseOf(proto)));
+    const r = res as unknown as Record<string, unknown>;
+    const m = base.methods;
+    if (
+      r.writeHead === m.writeHead &&
+      r.write === m.write &&
+      r.end === m.end &&
+      r.flushHeaders === m.flushHeaders &&
+      r.setHeader === m.setHeader &&
+      r.appendHeader === m.appendHeader &&
+      r.removeHeader === m.removeHeader
+    ) {
+      return base;
+    }
+    return baseOf(res);
+  }
+
   function holder(res: Gated): Interceptor | undefined {
     if (holding === 0) return undefined;
     for (let gate = res[GATE]; gate !== undefined; gate = gate.inner) if (gate.holding) return gate;
@@ -223,7 +247,7 @@ function createHooks(): Hooks {
         if (base === undefined) {
           // A plain response: own methods in front of whatever it has now (a wrapper installed earlier
           // stays, behind the gate).
-          base = baseOf(res);
+          base = baseOfResponse(res);
           r[GATE] = gate;
           for (const name of METHODS) (r as unknown as Record<Method, AnyFn>)[name] = own[name];
           return { inner, base };
