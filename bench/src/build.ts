@@ -52,8 +52,6 @@ export async function buildBundles(outDir: string): Promise<{ server: string; mi
     external: ["better-sqlite3", "@duckdb/node-api", "@duckdb/node-bindings", "pg-native", "cpu-features", "ssh2"],
     // CommonJS dependencies (Express, Koa, Fastify) call require() for Node built-ins.
     banner: { js: 'import { createRequire as __benchRequire } from "node:module"; const require = __benchRequire(import.meta.url);' },
-    // In the repository every @sqlscope package is built from its source (see vitest.config.ts).
-    conditions: ["@sqlscope/source"],
     plugins: [missingPackages],
     logLevel: "error",
   });

@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Express, NextFunction, Request, Response, Router } from "express";
+import type { ErrorRequestHandler, NextFunction, Request, Response, Router } from "express";
 import type { RouteResponse, RouteSpec } from "@sqlscope/test-support";
 
 /** The express() function of Express 4 or 5 (both are tested; their API is the same here). */
@@ -17,11 +17,6 @@ export function routesRouter(express: ExpressModule, routes: readonly RouteSpec[
     else router.post(route.path, handler);
   }
   return router;
-}
-
-/** Mounts the suite's routes on `app` (Express 5). */
-export function mountRoutes(app: Express, routes: readonly RouteSpec[], express: ExpressModule): void {
-  app.use(routesRouter(express, routes));
 }
 
 /** An error handler that says "fine" to every error: the lenient app of the suite. */
