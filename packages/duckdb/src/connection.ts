@@ -8,7 +8,7 @@ import {
 } from "@duckdb/node-api";
 import { SerializationError, TransactionError, UnsupportedError, type DriverConnection, type QueryResult, type Row } from "@sqlscope/core";
 import { classifyDuckDBError } from "./classify.ts";
-import { narrowIntegers, toDuckDB } from "./values.ts";
+import { exactValues, narrowIntegers, toDuckDB } from "./values.ts";
 
 /**
  * One DuckDB connection on a shared instance. DuckDB runs one statement at a time per connection
@@ -123,7 +123,7 @@ export class DuckDBDriverConnection implements DriverConnection<DuckDBConnection
       prepared.destroySync();
     }
     if (result.returnType === ResultReturnType.QUERY_RESULT) {
-      const rows = this.rows((await result.getRowObjectsJS()) as Row[]);
+      const rows = this.rows((await result.convertRowObjects(exactValues)) as Row[]);
       return { rows, rowsAffected: rows.length, lastInsertId: undefined };
     }
     // CHANGED_ROWS results also carry a "Count" row; rowsChanged is the number that matters.
@@ -135,7 +135,7 @@ export class DuckDBDriverConnection implements DriverConnection<DuckDBConnection
     this.streaming = true;
     try {
       const result = await prepared.stream();
-      for await (const batch of result.yieldRowObjectJs()) yield* this.rows(batch as Row[]);
+      for await (const batch of result.yieldConvertedRowObjects(exactValues)) yield* this.rows(batch as Row[]);
     } finally {
       this.streaming = false;
       prepared.destroySync();

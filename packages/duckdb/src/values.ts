@@ -1,4 +1,4 @@
-import { blobValue, listValue, type DuckDBValue } from "@duckdb/node-api";
+import { blobValue, DuckDBTypeId, JSDuckDBValueConverter, listValue, type DuckDBValue, type DuckDBValueConverter, type JS } from "@duckdb/node-api";
 import type { Row } from "@sqlscope/core";
 
 /**
@@ -32,3 +32,14 @@ export function narrowIntegers(rows: Row[]): Row[] {
   }
   return rows;
 }
+
+/**
+ * DuckDB values as JS, exact where a double is not: DECIMAL becomes its exact decimal text (as pg and
+ * mysql2 return NUMERIC/DECIMAL), where the library's own JS conversion rounds it to a double
+ * (99999999999999.9999 read back as 100000000000000). Everything else converts as the library does;
+ * nested values (lists, structs) come back through this converter too.
+ */
+export const exactValues: DuckDBValueConverter<JS> = (value, type, converter) => {
+  if (type.typeId === DuckDBTypeId.DECIMAL) return value === null ? null : String(value);
+  return JSDuckDBValueConverter(value, type, converter);
+};
