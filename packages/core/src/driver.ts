@@ -1,4 +1,4 @@
-import type { ConstraintKind } from "./errors.ts";
+import type { ConstraintDetails, ConstraintKind } from "./errors.ts";
 import type { PoolOptions } from "./pool.ts";
 import type { SqlDialect } from "./sql.ts";
 
@@ -35,6 +35,8 @@ export interface ErrorClass {
   /** The connection cannot be trusted any more and must be destroyed instead of returned. */
   fatal: boolean;
   constraint?: ConstraintKind;
+  /** For a constraint violation, what the database says about it (each where the database reports it). */
+  details?: ConstraintDetails;
 }
 
 /**

@@ -170,12 +170,36 @@ export class QueryError extends SQLScopeError {
 
 export type ConstraintKind = "unique" | "foreign_key" | "not_null" | "check" | "other";
 
-/** A constraint violation (unique, foreign key, not null, check), with the same shape on every driver. */
-export class ConstraintError extends QueryError {
+/** Which constraint a violation broke, as far as the database says (PostgreSQL says the most, SQLite the least). */
+export interface ConstraintDetails {
+  /** The constraint's (or unique index's) name: PostgreSQL, MySQL/MariaDB; SQLite for a named CHECK. */
+  readonly constraintName?: string | undefined;
+  /** The table the violating row was written to. */
+  readonly table?: string | undefined;
+  /** The columns of the violated constraint, for the database that lists them. */
+  readonly columns?: readonly string[] | undefined;
+}
+
+/**
+ * A constraint violation (unique, foreign key, not null, check), with the same shape on every driver.
+ * `constraint` is the kind; `constraintName`, `table` and `columns` tell which one, where the database
+ * reports it, so "email taken" and "username taken" are told apart without a SELECT first.
+ *
+ * @example
+ * if (error instanceof ConstraintError && error.constraint === "unique" && error.columns?.includes("email")) res.status(409);
+ */
+export class ConstraintError extends QueryError implements ConstraintDetails {
+  /** The kind of constraint: "unique", "foreign_key", "not_null", "check" or "other". */
   readonly constraint: ConstraintKind;
-  constructor(sql: string, cause: unknown, constraint: ConstraintKind) {
+  readonly constraintName: string | undefined;
+  readonly table: string | undefined;
+  readonly columns: readonly string[] | undefined;
+  constructor(sql: string, cause: unknown, constraint: ConstraintKind, details: ConstraintDetails = {}) {
     super(sql, cause, "ERR_SQLSCOPE_CONSTRAINT");
     this.constraint = constraint;
+    this.constraintName = details.constraintName;
+    this.table = details.table;
+    this.columns = details.columns;
   }
 }
 

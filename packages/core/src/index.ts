@@ -47,4 +47,5 @@ export {
   isRetryable,
   type ValidationIssue,
   type ConstraintKind,
+  type ConstraintDetails,
 } from "./errors.ts";

@@ -768,7 +768,7 @@ export class Session {
       case "connection":
         return new ConnectionError(this.key, error);
       case "constraint":
-        return new ConstraintError(sql, error, cls.constraint ?? "other");
+        return new ConstraintError(sql, error, cls.constraint ?? "other", cls.details);
       default:
         return new QueryError(sql, error);
     }

@@ -1,4 +1,4 @@
-import type { ConstraintKind, ErrorClass } from "@sqlscope/core";
+import type { ConstraintDetails, ConstraintKind, ErrorClass } from "@sqlscope/core";
 
 /** Server error numbers (MySQL and MariaDB share them) that mean "run the transaction again". */
 const SERIALIZATION = new Set([
@@ -63,7 +63,36 @@ export function classifyMysqlError(error: unknown): ErrorClass {
   if (number !== undefined) {
     if (SERIALIZATION.has(number)) return { kind: "serialization", fatal: false };
     const constraint = CONSTRAINTS.get(number);
-    if (constraint !== undefined) return { kind: "constraint", fatal: false, constraint };
+    if (constraint !== undefined) return { kind: "constraint", fatal: false, constraint, details: detailsOf(number, typeof message === "string" ? message : "") };
   }
   return { kind: "other", fatal: false };
+}
+
+/**
+ * MySQL and MariaDB say which constraint only in the message text (their formats are stable across
+ * versions): the unique key's name (MySQL 8 as "table.key"), the column that may not be null, the
+ * check's name (and table, on MariaDB), a foreign key's table, name and columns.
+ */
+function detailsOf(errno: number, message: string): ConstraintDetails {
+  if (errno === 1062 || errno === 1586) {
+    const key = /for key '([^']+)'$/.exec(message)?.[1];
+    if (key === undefined) return {};
+    const dot = key.lastIndexOf(".");
+    return dot < 0 ? { constraintName: key } : { table: key.slice(0, dot), constraintName: key.slice(dot + 1) };
+  }
+  if (errno === 1048) {
+    const column = /^Column '([^']+)' cannot be null/.exec(message)?.[1];
+    return column === undefined ? {} : { columns: [column] };
+  }
+  if (errno === 4025) {
+    const m = /^CONSTRAINT `([^`]+)` failed for `[^`]+`\.`([^`]+)`/.exec(message);
+    return m === null ? {} : { constraintName: m[1], table: m[2] };
+  }
+  if (errno === 3819) {
+    const name = /^Check constraint '([^']+)' is violated/.exec(message)?.[1];
+    return name === undefined ? {} : { constraintName: name };
+  }
+  const fk = /\(`[^`]+`\.`([^`]+)`, CONSTRAINT `([^`]+)` FOREIGN KEY \(([^)]+)\)/.exec(message);
+  if (fk === null) return {};
+  return { table: fk[1], constraintName: fk[2], columns: fk[3]?.split(",").map((c) => c.trim().replace(/^`|`$/g, "")) };
 }

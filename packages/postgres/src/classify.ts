@@ -1,4 +1,4 @@
-import type { ErrorClass } from "@sqlscope/core";
+import type { ConstraintDetails, ErrorClass } from "@sqlscope/core";
 import pg from "pg";
 
 const CONSTRAINTS = {
@@ -22,7 +22,7 @@ export function classifyPostgresError(error: unknown): ErrorClass {
     // 55P03 (lock_timeout, NOWAIT) is what MySQL calls a lock wait timeout: retryable on both.
     if (code === "40001" || code === "40P01" || code === "55P03") return { kind: "serialization", fatal: false };
     if (code.startsWith("23")) {
-      return { kind: "constraint", fatal: false, constraint: CONSTRAINTS[code as keyof typeof CONSTRAINTS] ?? "other" };
+      return { kind: "constraint", fatal: false, constraint: CONSTRAINTS[code as keyof typeof CONSTRAINTS] ?? "other", details: detailsOf(error) };
     }
     if (code === "57P01" || code === "57P02" || code === "57P03" || code.startsWith("08")) {
       return { kind: "connection", fatal: true };
@@ -36,6 +36,30 @@ export function classifyPostgresError(error: unknown): ErrorClass {
     }
   }
   return { kind: "other", fatal: false };
+}
+
+/**
+ * PostgreSQL names the constraint and table in fields of its own; the columns come from `column` (not
+ * null) or from the detail's "Key (a, b)=(...)" (unique, and a foreign key whose key is missing; when a
+ * referenced row is deleted, the key named there is the other table's).
+ */
+function detailsOf(error: unknown): ConstraintDetails {
+  const { constraint, table, column, detail } = error as { constraint?: unknown; table?: unknown; column?: unknown; detail?: unknown };
+  let columns: string[] | undefined;
+  if (typeof column === "string") columns = [column];
+  else if (typeof detail === "string" && !/is still referenced/.test(detail)) {
+    const key = /^Key \((.+?)\)=/.exec(detail);
+    if (key?.[1] !== undefined) columns = key[1].split(", ").map(unquote);
+  }
+  return {
+    constraintName: typeof constraint === "string" ? constraint : undefined,
+    table: typeof table === "string" ? table : undefined,
+    columns,
+  };
+}
+
+function unquote(name: string): string {
+  return name.startsWith('"') && name.endsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name;
 }
 
 function isSqlState(error: unknown): boolean {

@@ -1,8 +1,8 @@
 import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
-import { ConfigError, quoteDouble, type Dialect, type Driver, type ErrorClass } from "@sqlscope/core";
+import { ConfigError, quoteDouble, type Dialect, type Driver } from "@sqlscope/core";
 import Database from "better-sqlite3";
-import { codeOf } from "./busy.ts";
+import { classifyError } from "./classify.ts";
 import { SqliteConnection } from "./connection.ts";
 import { resolveOptions, type ResolvedSqliteOptions, type SqliteOptions } from "./options.ts";
 import { assertSupportedRuntime } from "./runtime-check.ts";
@@ -87,30 +87,4 @@ function filePath(filename: string): string {
   } catch {
     return absolute;
   }
-}
-
-const CONSTRAINTS: Readonly<Record<string, ErrorClass["constraint"]>> = {
-  SQLITE_CONSTRAINT_UNIQUE: "unique",
-  SQLITE_CONSTRAINT_PRIMARYKEY: "unique",
-  SQLITE_CONSTRAINT_FOREIGNKEY: "foreign_key",
-  SQLITE_CONSTRAINT_NOTNULL: "not_null",
-  SQLITE_CONSTRAINT_CHECK: "check",
-};
-
-/** The handle itself is no longer trustworthy after these. */
-const FATAL = /^SQLITE_(?:CORRUPT|NOTADB|IOERR|CANTOPEN|NOMEM)/;
-
-/**
- * Maps better-sqlite3 errors to what the core needs: constraint kinds, retryable lock conflicts
- * (SQLITE_BUSY*, SQLITE_LOCKED*), and the few errors after which the handle must be discarded.
- */
-export function classifyError(error: unknown): ErrorClass {
-  const code = codeOf(error);
-  if (code === undefined) {
-    const closed = error instanceof TypeError && /database connection is not open/.test(error.message);
-    return { kind: closed ? "connection" : "other", fatal: closed };
-  }
-  if (code.startsWith("SQLITE_CONSTRAINT")) return { kind: "constraint", fatal: false, constraint: CONSTRAINTS[code] ?? "other" };
-  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return { kind: "serialization", fatal: false };
-  return { kind: "other", fatal: FATAL.test(code) };
 }

@@ -124,12 +124,20 @@ describe("sqlite() driver", () => {
 
   it("classifies SQLite errors for the core", () => {
     const err = (code: string) => new Database.SqliteError("x", code);
-    expect(classifyError(err("SQLITE_CONSTRAINT_UNIQUE"))).toEqual({ kind: "constraint", fatal: false, constraint: "unique" });
+    expect(classifyError(err("SQLITE_CONSTRAINT_UNIQUE"))).toEqual({ kind: "constraint", fatal: false, constraint: "unique", details: {} });
     expect(classifyError(err("SQLITE_CONSTRAINT_PRIMARYKEY")).constraint).toBe("unique");
     expect(classifyError(err("SQLITE_CONSTRAINT_FOREIGNKEY")).constraint).toBe("foreign_key");
     expect(classifyError(err("SQLITE_CONSTRAINT_NOTNULL")).constraint).toBe("not_null");
     expect(classifyError(err("SQLITE_CONSTRAINT_CHECK")).constraint).toBe("check");
     expect(classifyError(err("SQLITE_CONSTRAINT_TRIGGER")).constraint).toBe("other");
+    const withMessage = (code: string, message: string) => Object.assign(new Error(message), { code });
+    expect(classifyError(withMessage("SQLITE_CONSTRAINT_UNIQUE", "UNIQUE constraint failed: items.qty, items.parent_id")).details).toEqual({
+      table: "items",
+      columns: ["qty", "parent_id"],
+    });
+    expect(classifyError(withMessage("SQLITE_CONSTRAINT_NOTNULL", "NOT NULL constraint failed: items.name")).details).toEqual({ table: "items", columns: ["name"] });
+    expect(classifyError(withMessage("SQLITE_CONSTRAINT_CHECK", "CHECK constraint failed: v_positive")).details).toEqual({ constraintName: "v_positive" });
+    expect(classifyError(withMessage("SQLITE_CONSTRAINT_CHECK", "CHECK constraint failed: qty >= 0")).details).toEqual({});
     for (const code of ["SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT", "SQLITE_LOCKED", "SQLITE_LOCKED_SHAREDCACHE"]) {
       expect(classifyError(err(code))).toEqual({ kind: "serialization", fatal: false });
     }

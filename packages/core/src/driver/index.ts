@@ -27,4 +27,5 @@ export {
   TransactionError,
   UnsupportedError,
   type ConstraintKind,
+  type ConstraintDetails,
 } from "../errors.ts";

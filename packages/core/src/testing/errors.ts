@@ -49,6 +49,28 @@ export function errorChecks(ctx: ConformanceContext): void {
       });
     }
 
+    // Which constraint, as far as each database tells: every one names the unique key or its columns
+    // and the column of a NOT NULL; a table, when reported, is the one written to.
+    it("a unique violation names the constraint or its columns; a not-null one names its column", async () => {
+      const violation = (text: string, params: unknown[]) =>
+        inScope(ctx, "a", (s) => s.execute(text, params)).then(
+          () => undefined,
+          (e: unknown) => e as ConstraintError,
+        );
+      const dupId = await inScope(ctx, "m", (s) => insertItem(ctx, s, "which"));
+      const unique = await violation(`INSERT INTO ${ctx.tables.items} (id, name) VALUES (?, ?)`, [ctx.nextId(), `which-${dupId}`]);
+      expect(unique).toBeInstanceOf(ConstraintError);
+      const named = [unique?.constraintName ?? "", ...(unique?.columns ?? [])];
+      expect(named.some((n) => n === "name" || n.includes("name")), `names: ${JSON.stringify(named)}`).toBe(true);
+      if (unique?.columns !== undefined) expect(unique.columns).toEqual(["name"]);
+      if (unique?.table !== undefined) expect(unique.table).toBe(ctx.tables.items);
+
+      const notNull = await violation(`INSERT INTO ${ctx.tables.items} (id, name) VALUES (?, ?)`, [ctx.nextId(), null]);
+      expect(notNull?.constraint).toBe("not_null");
+      expect(notNull?.columns).toEqual(["name"]);
+      if (notNull?.table !== undefined) expect(notNull.table).toBe(ctx.tables.items);
+    });
+
     it("parameter mistakes are ParameterErrors that take no connection", async () => {
       const { items } = ctx.tables;
       await inScope(ctx, "m", async (s) => {
