@@ -34,6 +34,9 @@ function fragment(strings: readonly string[], values: readonly unknown[]): Sql {
   return { [FRAGMENT]: true, strings, values };
 }
 
+/** What sql.join([]) returns: nothing, but compileFragment refuses it between `IN (` and `)`. */
+const EMPTY_LIST: Sql = fragment([""], []);
+
 /**
  * Tagged template for injection-safe SQL: every `${value}` becomes a bind parameter; nested `sql`
  * fragments are spliced in; `sql.id()` quotes identifiers.
@@ -53,7 +56,7 @@ export const sql: SqlTag = Object.assign(
       return { [IDENTIFIER]: true, parts: split };
     },
     join: (items: readonly unknown[], separator: Sql = fragment([", "], [])): Sql => {
-      if (items.length === 0) return fragment([""], []);
+      if (items.length === 0) return EMPTY_LIST;
       const strings: string[] = [""];
       const values: unknown[] = [];
       items.forEach((item, index) => {
@@ -97,6 +100,7 @@ export function compileFragment(root: Sql, dialect: SqlDialect): { text: string;
       const value = values[i];
       if (isSql(value)) {
         if (nativeValues(value) !== undefined) throw new ParameterError("A nativeSql() statement cannot be nested in a sql`` fragment; run it on its own.");
+        if (value === EMPTY_LIST && /\bIN\s*\(\s*$/i.test(text) && /^\s*\)/.test(strings[i + 1] ?? "")) throw emptyInList();
         visit(value);
       }
       else if (isIdentifier(value)) text += value.parts.map((p) => dialect.quoteIdentifier(p)).join(".");
@@ -117,6 +121,15 @@ export function compileFragment(root: Sql, dialect: SqlDialect): { text: string;
   };
   visit(root);
   return { text, params };
+}
+
+// `IN ()` is a syntax error on PostgreSQL, MySQL and DuckDB and "false" on SQLite: one answer for all.
+function emptyInList(): ParameterError {
+  return new ParameterError(
+    "sql.join() of an empty list inside IN (...) would send `IN ()`, which PostgreSQL, MySQL and DuckDB reject and SQLite reads " +
+      "as false. Check the list first: an IN over no values matches no row (ids.length === 0 ? [] : await s.select(sql`... IN (${sql.join(ids)})`)), " +
+      "and a NOT IN over none matches every row.",
+  );
 }
 
 /** Double-quote style quoting (SQLite, PostgreSQL, DuckDB). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compileSql } from "../placeholders.ts";
-import { sql } from "../sql.ts";
+import { ParameterError } from "../errors.ts";
+import { sql, type Sql } from "../sql.ts";
 import type { ConformanceContext } from "./context.ts";
 import { inScope, insertItem, namesOf, num } from "./helpers.ts";
 
@@ -52,6 +53,21 @@ export function statementChecks(ctx: ConformanceContext): void {
         const nested = sql`SELECT id FROM ${sql.id(items)} WHERE ${sql`${byName} AND ${sql.id("id")} = ${ids[1]}`}`;
         expect(num(await s.selectValue(nested))).toBe(ids[1]);
       });
+    });
+
+    it("an empty sql.join() inside IN (...) is a ParameterError on every driver, sent nowhere; elsewhere it is empty", async () => {
+      const { items } = ctx.tables;
+      await inScope(ctx, "m", async (s) => {
+        const none: number[] = [];
+        for (const text of [sql`SELECT id FROM ${sql.id(items)} WHERE id IN (${sql.join(none)})`, sql`SELECT id FROM ${sql.id(items)} WHERE id NOT in ( ${sql.join(none)} )`]) {
+          await expect(s.select(text)).rejects.toBeInstanceOf(ParameterError);
+          await expect(s.select(text)).rejects.toThrow(/IN \(\)/);
+        }
+        const conditions: Sql[] = [];
+        const where = conditions.length === 0 ? sql.empty : sql`WHERE ${sql.join(conditions, sql` AND `)}`;
+        expect(Array.isArray(await s.select(sql`SELECT id FROM ${sql.id(items)} ${where} ${sql.join(none)}`))).toBe(true);
+      });
+      expect(ctx.db.stats("m").borrowed).toBe(0);
     });
   });
 
