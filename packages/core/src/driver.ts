@@ -19,6 +19,8 @@ export interface Dialect extends SqlDialect {
   readonly savepoints: boolean;
   /** MySQL's comment and string rules for the placeholder parser (# comments, "-- " only before a space, /*! bodies). */
   readonly lexer?: "standard" | "mysql";
+  /** Block comments nest (PostgreSQL, DuckDB); SQLite's and MySQL's end at the first `*\/`. */
+  readonly nestedComments?: boolean;
   /** MySQL strings use backslash escapes; the placeholder parser must know. Implies lexer "mysql". */
   readonly backslashEscapes?: boolean;
   /**

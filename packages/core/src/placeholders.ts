@@ -1,5 +1,5 @@
 import { ParameterError } from "./errors.ts";
-import { isDigit, isIdentPart, isIdentStart, MYSQL_RULES, skipNonCode, STANDARD_RULES, type LexRules } from "./sql-lexer.ts";
+import { isDigit, isIdentPart, isIdentStart, MYSQL_RULES, NESTED_COMMENT_RULES, skipNonCode, STANDARD_RULES, type LexRules } from "./sql-lexer.ts";
 
 /** How a driver writes bind parameters natively: `?` (SQLite, MySQL, DuckDB) or `$1, $2` (PostgreSQL). */
 export type PlaceholderStyle = "?" | "$";
@@ -24,6 +24,8 @@ export interface ParseOptions {
   lexer?: "standard" | "mysql";
   /** MySQL strings treat a backslash as an escape character. */
   backslashEscapes?: boolean;
+  /** Block comments nest (PostgreSQL, DuckDB). */
+  nestedComments?: boolean;
 }
 
 const CACHE_LIMIT = 2000;
@@ -50,7 +52,8 @@ const caches = new Map<string, Cache>();
  * // { text: "SELECT * FROM t WHERE a = $1 AND b = $1", names: ["a"], ... }
  */
 export function compileSql(sql: string, options: ParseOptions): CompiledSql {
-  const cacheKey = lexRules(options).mysql ? `${options.style}\\` : options.style;
+  const rules = lexRules(options);
+  const cacheKey = rules.mysql ? `${options.style}\\` : rules.nestedComments === true ? `${options.style}*` : options.style;
   let cache = caches.get(cacheKey);
   if (cache === undefined) {
     cache = { entries: new Map(), chars: 0 };
@@ -183,7 +186,8 @@ function parse(sql: string, options: ParseOptions): CompiledSql {
 
 /** The lexer rules of a dialect's parse options: MySQL's when it says so (or has backslash escapes, as only MySQL does). */
 export function lexRules(options: ParseOptions): LexRules {
-  return options.lexer === "mysql" || options.backslashEscapes === true ? MYSQL_RULES : STANDARD_RULES;
+  if (options.lexer === "mysql" || options.backslashEscapes === true) return MYSQL_RULES;
+  return options.nestedComments === true ? NESTED_COMMENT_RULES : STANDARD_RULES;
 }
 
 const EMPTY: readonly unknown[] = [];

@@ -10,9 +10,12 @@ export interface LexRules {
   readonly backslashEscapes: boolean;
   /** MySQL only: "..." quotes an identifier, where a backslash is an ordinary character (sql_mode ANSI_QUOTES). */
   readonly ansiQuotes?: boolean;
+  /** PostgreSQL and DuckDB: block comments nest, so `/* a /* b *\/ ? *\/` is one comment (SQLite's end at the first `*\/`). */
+  readonly nestedComments?: boolean;
 }
 
 export const STANDARD_RULES: LexRules = { mysql: false, backslashEscapes: false };
+export const NESTED_COMMENT_RULES: LexRules = { mysql: false, backslashEscapes: false, nestedComments: true };
 export const MYSQL_RULES: LexRules = { mysql: true, backslashEscapes: true };
 
 /**
@@ -39,6 +42,7 @@ export function skipNonCode(sql: string, i: number, rules: LexRules): number {
       // The server runs what is inside /*! ... */: the opener is skipped and the body read as code.
       if (opener > 0) return opener;
     }
+    if (rules.nestedComments === true) return nestedCommentEnd(sql, i);
     const end = sql.indexOf("*/", i + 2);
     return end === -1 ? sql.length : end + 2;
   }
@@ -68,6 +72,24 @@ export function forEachCode(sql: string, rules: LexRules, onCode: (i: number) =>
     if (onLiteral !== undefined && (c === 39 || c === 34 || c === 96)) onLiteral(i, skipped);
     i = skipped;
   }
+}
+
+/** Just past the block comment opened at `i`, counting the comments opened inside it. */
+function nestedCommentEnd(sql: string, i: number): number {
+  let depth = 1;
+  let j = i + 2;
+  while (j < sql.length) {
+    const c = sql.charCodeAt(j);
+    const next = sql.charCodeAt(j + 1);
+    if (c === 47 /* / */ && next === 42 /* * */) {
+      depth++;
+      j += 2;
+    } else if (c === 42 /* * */ && next === 47 /* / */) {
+      if (--depth === 0) return j + 2;
+      j += 2;
+    } else j++;
+  }
+  return sql.length;
 }
 
 /** After `/*!`, `/*!50700` or `/*M!100500`: the index where the code starts; 0 when `i` opens a plain comment. */

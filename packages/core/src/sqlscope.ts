@@ -97,6 +97,7 @@ export class SQLScope {
       parse: {
         style: driver.dialect.placeholder,
         lexer: driver.dialect.lexer ?? "standard",
+        nestedComments: driver.dialect.nestedComments === true,
         backslashEscapes: driver.dialect.backslashEscapes === true,
       },
     });

@@ -27,6 +27,15 @@ describe("compileSql: translation", () => {
     expect(bindParams(a, { id: 7, x: "v" }, "")).toEqual(["v", 7, 7]);
   });
 
+  it("nested block comments are one comment where the dialect nests them (PostgreSQL, DuckDB), not elsewhere", () => {
+    const text = "SELECT /* a /* b */ ? */ ?";
+    expect(compileSql(text, { style: "$", nestedComments: true })).toMatchObject({ text: "SELECT /* a /* b */ ? */ $1", positional: 1 });
+    expect(compileSql(text, { style: "?", nestedComments: true }).positional).toBe(1);
+    // SQLite ends a comment at the first */, as does MySQL.
+    expect(compileSql(text, q).positional).toBe(2);
+    expect(compileSql("SELECT /* /* unclosed */ ?", { style: "$", nestedComments: true }).positional).toBe(0);
+  });
+
   it("never touches string literals, quoted identifiers or backticks", () => {
     expect(text(`SELECT 'a:b ?', "quoted ?", \`tick :x ?\`, ? FROM t`)).toBe(`SELECT 'a:b ?', "quoted ?", \`tick :x ?\`, $1 FROM t`);
     expect(text(`SELECT 'it''s ?', "a""b ?", ?`)).toBe(`SELECT 'it''s ?', "a""b ?", $1`);

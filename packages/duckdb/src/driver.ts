@@ -5,7 +5,7 @@ import { DuckDBDriverConnection } from "./connection.ts";
 import { instanceKey, leaseInstance, type InstanceLease } from "./instances.ts";
 import { resolveOptions, type DuckDBOptions } from "./options.ts";
 
-const DIALECT: Dialect = { placeholder: "?", quoteIdentifier: quoteDouble, savepoints: false };
+const DIALECT: Dialect = { placeholder: "?", quoteIdentifier: quoteDouble, savepoints: false, nestedComments: true };
 
 /**
  * A DuckDB database for `db.add()`, on @duckdb/node-api: one instance per file per process (shared
