@@ -10,7 +10,18 @@ interface AppPrototypes {
 }
 
 /** Express errors go to Express's error middleware, so only the commit-failure responder applies. */
-export type ExpressScopeOptions = Pick<ScopeOptions, "onCommitError">;
+export interface ExpressScopeOptions {
+  /**
+   * A commit failed after the handler chose a success status: the held response is dropped and this
+   * writes the replacement with Express's own `res` (`res.status(500).json(...)`), always as a 5xx (a
+   * lower status becomes 500). Default: a plain-text 500. The error goes to the SQLScope's onWarning
+   * either way.
+   *
+   * @example
+   * app.use(sqlscope(db, { onCommitError: (error, req, res) => res.status(503).json({ error: "not saved, retry" }) }));
+   */
+  onCommitError?: (error: unknown, req: Request, res: Response) => unknown;
+}
 
 /**
  * Express middleware: every request gets its own scope, so getSession() works in every later
@@ -31,7 +42,9 @@ export function sqlscope(db: SQLScope, options: ExpressScopeOptions = {}): Reque
   // Express moves each req/res onto its app's prototypes, whose chains end in Express's own `req` and
   // `res` objects: the interception goes there once per Express copy (see @sqlscope/node-http).
   let app: unknown;
-  let attach: AttachOptions = options;
+  // node-http hands the responder the request and response it was given, which are Express's here.
+  const base: AttachOptions = options.onCommitError === undefined ? {} : { onCommitError: options.onCommitError as NonNullable<ScopeOptions["onCommitError"]> };
+  let attach: AttachOptions = base;
   return function sqlscopeMiddleware(req: Request, res: Response, next: NextFunction): void {
     // A nested mount (sub-app, router): the outer mount's scope settles this request.
     if (joinedScope(db) !== undefined) {
@@ -42,7 +55,7 @@ export function sqlscope(db: SQLScope, options: ExpressScopeOptions = {}): Reque
     try {
       if (req.app !== app) {
         const { request, response } = req.app as unknown as AppPrototypes;
-        attach = { ...options, prototypes: hookPrototypes(response, request) };
+        attach = { ...base, prototypes: hookPrototypes(response, request) };
         app = req.app;
       }
       rs = attachScope(db, req, res, attach);

@@ -116,6 +116,7 @@ async function sqlscopePlugin(fastify: FastifyInstance, options: FastifySQLScope
         return;
       }
       state.commitFailure = failure;
+      db.warn(failure); // reported whatever the app's error handler makes of it
       // An error from onSend goes to the app's error handler, which sends a new payload; the status
       // set here keeps Fastify from reusing the handler's 2xx.
       reply.code(500);

@@ -23,6 +23,7 @@ export interface HonoSQLScopeOptions {
   /**
    * The response sent instead of the handler's when a commit failed. It is always sent as a 5xx (a
    * lower status becomes 500); the default is a plain-text 500 that says nothing of the database.
+   * The error goes to the SQLScope's onWarning either way.
    */
   onCommitError?: (error: SQLScopeError, c: Context) => Response | Promise<Response>;
 }
@@ -77,6 +78,7 @@ export function sqlscope(db: SQLScope, options: HonoSQLScopeOptions = {}): Middl
     const report = ended instanceof Promise ? await ended : ended;
     if (report.ok) return;
     const failure = report.error as SQLScopeError;
+    db.warn(failure); // reported whoever writes the replacement
     c.error = failure;
     const response = await onCommitError(failure, c);
     replace(c, response.status >= 500 ? response : withStatus(response, 500));

@@ -59,6 +59,8 @@ export function sqlscope(db: SQLScope): (ctx: KoaLikeContext, next: KoaLikeNext)
     const report = ended instanceof Promise ? await ended : ended;
     if (report.ok) return;
     keepServerError(ctx.res);
+    // Reported here whatever the app's error middleware makes of the throw below.
+    warn(report);
     throw asServerError(report.error);
   };
 }

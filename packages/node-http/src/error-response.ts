@@ -21,9 +21,9 @@ export function sendPlainError(res: ServerResponse, status: number): void {
 }
 
 /** The default responders report the error through the SQLScope's onWarning, then answer in plain text. */
-export function defaultResponder(db: SQLScope, fixedStatus?: number): ErrorResponder {
+export function defaultResponder(db: SQLScope): ErrorResponder {
   return (error: unknown, _req: IncomingMessage, res: ServerResponse) => {
     db.warn(error instanceof Error ? error : new Error(String(error)));
-    sendPlainError(res, fixedStatus ?? statusForError(error));
+    sendPlainError(res, statusForError(error));
   };
 }

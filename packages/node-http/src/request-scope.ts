@@ -184,8 +184,12 @@ class ScopedRequest implements RequestScope, GateHooks {
   /** @internal GateHooks: the held head failed; write the replacement. */
   async replace(error: unknown): Promise<void> {
     const { res } = this;
+    // The failure is reported whoever writes the replacement: a custom responder shapes the answer,
+    // it does not take over the logging.
+    this.db.warn(asError(error));
     try {
-      await (this.options.onCommitError ?? defaultResponder(this.db, 500))(error, this.req, res);
+      if (this.options.onCommitError === undefined) sendPlainError(res, 500);
+      else await this.options.onCommitError(error, this.req, res);
     } catch (responderError) {
       this.db.warn(asError(responderError));
       if (!res.headersSent) sendPlainError(res, 500);

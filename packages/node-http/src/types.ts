@@ -18,7 +18,7 @@ export interface ScopeOptions {
   /**
    * A commit failed after the handler chose a success status: the held response is dropped and this
    * writes the replacement, always with a 5xx (a lower status it sets becomes 500). Default: a
-   * plain-text 500, and the error goes to the SQLScope's onWarning.
+   * plain-text 500. Either way the error goes to the SQLScope's onWarning first.
    */
   onCommitError?: ErrorResponder;
   /**

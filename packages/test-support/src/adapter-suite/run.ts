@@ -293,16 +293,19 @@ export function runAdapterSuite(harness: AdapterHarness): void {
 
     describe("whatever the app's error handling answers after a failed commit, the client gets a 5xx", () => {
       let server: StartedServer;
+      const warnings: Error[] = [];
       beforeAll(async () => {
-        server = await startExtra(registry("autocommit"), { lenientErrors: true });
+        server = await startExtra(extraDb({ ...CONFIGS.autocommit, onWarning: (w) => warnings.push(w) }), { lenientErrors: true });
       });
 
-      it("a 200 from onCommitError, the error handler or an outer middleware still reaches the client as a 5xx", async () => {
+      it("a 200 from onCommitError, the error handler or an outer middleware still reaches the client as a 5xx, and the failure reaches onWarning", async () => {
         const tag = newTag("lenient-commit-fails");
         const res = await request(`${server.url}/commit-fails?tag=${tag}`, { method: "POST" });
         expect(res.status).toBeGreaterThanOrEqual(500);
         expect(res.status).toBeLessThan(600);
         expect(file.committedRows(tag)).toBe(0);
+        // The app's own responder shaped the answer; the failed commit is still reported.
+        expect(await waitFor(() => warnings.some((w) => (w as { code?: string }).code === "ERR_SQLSCOPE_COMMIT_FAILED"))).toBe(true);
       });
 
       it("a success that committed is not disturbed", async () => {

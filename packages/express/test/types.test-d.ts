@@ -1,0 +1,16 @@
+// Type tests, checked by tsc (never run): options are typed with Express's own request and response.
+import { expectTypeOf } from "vitest";
+import express, { type Request, type Response } from "express";
+import type { SQLScope } from "@sqlscope/core";
+import { sqlscope, type ExpressScopeOptions } from "../src/index.ts";
+
+declare const db: SQLScope;
+express().use(
+  sqlscope(db, {
+    onCommitError: (_error, req, res) => {
+      expectTypeOf(req).toEqualTypeOf<Request>();
+      res.status(503).json({ error: "not saved, retry", path: req.path });
+    },
+  }),
+);
+expectTypeOf<NonNullable<ExpressScopeOptions["onCommitError"]>>().parameter(2).toEqualTypeOf<Response>();
