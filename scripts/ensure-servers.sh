@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Makes sure the database servers the test suite starts (throwaway, on loopback) are installed:
-# PostgreSQL server binaries and MariaDB. Installs them with apt-get when running as root on Debian;
-# otherwise prints how. The tests themselves decide: in CI a missing server fails the run.
+# PostgreSQL server binaries (pg_basebackup for the replica among them), PgBouncer and MariaDB.
+# Installs them with apt-get when running as root on Debian; otherwise prints how. The tests themselves decide: in CI a missing server fails the run.
 set -u
 missing=()
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null 2>&1 || missing+=(postgresql)
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
+command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

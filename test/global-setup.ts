@@ -1,11 +1,16 @@
 // vitest globalSetup: one throwaway PostgreSQL and one MariaDB per test run, started in parallel and
 // only when a selected test file asks for them (by naming postgresTestUrl()/mysqlTestUrl()), so runs
-// of other packages pay nothing. SQLSCOPE_PG_URL / SQLSCOPE_MYSQL_URL point at existing servers instead.
-// In CI (CI=true) a server that cannot start fails the run; locally its suites skip with one loud line.
+// of other packages pay nothing. A PgBouncer in transaction mode (pgbouncerTestUrl()) and a streaming
+// replica (replicaTestUrl()) sit on that PostgreSQL, started only for the files that name them.
+// SQLSCOPE_PG_URL / SQLSCOPE_MYSQL_URL / SQLSCOPE_PGBOUNCER_URL / SQLSCOPE_PG_REPLICA_URL point at
+// existing servers instead. In CI (CI=true) a server that cannot start fails the run; locally its
+// suites skip with one loud line.
 import { readFile } from "node:fs/promises";
 import type { TestProject } from "vitest/node";
 import { startMariadb } from "../packages/test-support/src/servers/mariadb.ts";
+import { startPgbouncer } from "../packages/test-support/src/servers/pgbouncer.ts";
 import { startPostgres } from "../packages/test-support/src/servers/postgres.ts";
+import { startReplica } from "../packages/test-support/src/servers/replica.ts";
 import type { RunningServer } from "../packages/test-support/src/servers/process.ts";
 import "../packages/test-support/src/servers/provided.ts";
 
@@ -14,7 +19,8 @@ interface ServerSpec {
   readonly envVar: string;
   readonly marker: RegExp;
   readonly install: string;
-  readonly start: () => Promise<RunningServer>;
+  /** `primary`: the PostgreSQL URL, for the servers that sit on it. */
+  readonly start: (primary: string) => Promise<RunningServer>;
 }
 
 const POSTGRES: ServerSpec = {
@@ -33,32 +39,64 @@ const MARIADB: ServerSpec = {
   start: startMariadb,
 };
 
+const PGBOUNCER: ServerSpec = {
+  label: "PgBouncer",
+  envVar: "SQLSCOPE_PGBOUNCER_URL",
+  marker: /\bpgbouncerTestUrl\b/,
+  install: "apt-get install -y pgbouncer",
+  start: startPgbouncer,
+};
+
+const REPLICA: ServerSpec = {
+  label: "PostgreSQL replica",
+  envVar: "SQLSCOPE_PG_REPLICA_URL",
+  marker: /\breplicaTestUrl\b/,
+  install: "apt-get install -y postgresql (pg_basebackup comes with it)",
+  start: startReplica,
+};
+
 const inCI = process.env.CI === "true" || process.env.CI === "1";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const wanted = await selectedFilesNeed(project);
   const started: RunningServer[] = [];
-  const [pg, my] = await Promise.allSettled([provision(POSTGRES, wanted.postgres, started), provision(MARIADB, wanted.mysql, started)]);
+  const onTop: RunningServer[] = [];
+  // The servers on PostgreSQL need it: a file naming only pgbouncerTestUrl() still starts it.
+  const needsPostgres = wanted.postgres || wanted.pgbouncer || wanted.replica;
+  const postgres = provision(POSTGRES, needsPostgres, started, "");
+  const onPostgres = (spec: ServerSpec, needed: boolean) =>
+    postgres.then((url) => (url === null ? null : provision(spec, needed, onTop, url)), () => null);
+  const results = await Promise.allSettled([
+    postgres,
+    provision(MARIADB, wanted.mysql, started, ""),
+    onPostgres(PGBOUNCER, wanted.pgbouncer),
+    onPostgres(REPLICA, wanted.replica),
+  ]);
+  // PgBouncer and the replica stop before the PostgreSQL they sit on.
   const teardown = async () => {
+    await Promise.all(onTop.map((server) => server.stop()));
     await Promise.all(started.map((server) => server.stop()));
   };
-  const failures = [pg, my].filter((r): r is PromiseRejectedResult => r.status === "rejected");
+  const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failures.length > 0) {
     await teardown();
     throw failures[0]?.reason;
   }
-  project.provide("sqlscopePostgresUrl", pg.status === "fulfilled" ? pg.value : null);
-  project.provide("sqlscopeMysqlUrl", my.status === "fulfilled" ? my.value : null);
+  const [pg, my, bouncer, replica] = results.map((r) => (r.status === "fulfilled" ? r.value : null));
+  project.provide("sqlscopePostgresUrl", pg ?? null);
+  project.provide("sqlscopeMysqlUrl", my ?? null);
+  project.provide("sqlscopePgbouncerUrl", bouncer ?? null);
+  project.provide("sqlscopeReplicaUrl", replica ?? null);
   return teardown;
 }
 
 /** The server's URL, or null when it is not needed or (locally) could not start. Throws in CI. */
-async function provision(spec: ServerSpec, needed: boolean, started: RunningServer[]): Promise<string | null> {
+async function provision(spec: ServerSpec, needed: boolean, started: RunningServer[], primary: string): Promise<string | null> {
   const fromEnv = process.env[spec.envVar];
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
   if (!needed) return null;
   try {
-    const server = await spec.start();
+    const server = await spec.start(primary);
     started.push(server);
     return server.url;
   } catch (error) {
@@ -75,7 +113,7 @@ async function provision(spec: ServerSpec, needed: boolean, started: RunningServ
 }
 
 /** Which servers the selected test files use. When the files cannot be listed, both. */
-async function selectedFilesNeed(project: TestProject): Promise<{ postgres: boolean; mysql: boolean }> {
+async function selectedFilesNeed(project: TestProject): Promise<Record<"postgres" | "mysql" | "pgbouncer" | "replica", boolean>> {
   try {
     // The CLI file filters of this run (vitest keeps them on `filenamePattern`, not a public field yet).
     const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern ?? project.vitest.config.filters;
@@ -84,8 +122,10 @@ async function selectedFilesNeed(project: TestProject): Promise<{ postgres: bool
     return {
       postgres: texts.some((t) => POSTGRES.marker.test(t)),
       mysql: texts.some((t) => MARIADB.marker.test(t)),
+      pgbouncer: texts.some((t) => PGBOUNCER.marker.test(t)),
+      replica: texts.some((t) => REPLICA.marker.test(t)),
     };
   } catch {
-    return { postgres: true, mysql: true };
+    return { postgres: true, mysql: true, pgbouncer: true, replica: true };
   }
 }

@@ -5,7 +5,7 @@ import { findBinary, freePort, makeServerDir, readLog, removeDir, run, runSync, 
 const USER = "postgres";
 
 /** PostgreSQL's bin directories, newest major first (Debian keeps them off PATH). */
-function binDirs(): string[] {
+export function pgBinDirs(): string[] {
   try {
     return readdirSync("/usr/lib/postgresql")
       .filter((v) => /^\d+$/.test(v))
@@ -25,7 +25,7 @@ function binDirs(): string[] {
  * try { ... } finally { await pg.stop(); }
  */
 export async function startPostgres(): Promise<RunningServer> {
-  const dirs = binDirs();
+  const dirs = pgBinDirs();
   const initdb = findBinary("initdb", dirs);
   const pgCtl = findBinary("pg_ctl", dirs);
   const dir = makeServerDir("sqlscope-pg-", USER);
