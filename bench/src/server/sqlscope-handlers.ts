@@ -49,6 +49,8 @@ export function sqlscopeHandlers(registry: SQLScope): Handlers {
       await getSession().execute(UPDATE, [id]);
       return { status: 500, body: { error: "rolled back on purpose" } };
     },
-    close: () => registry.close(),
+    close: async () => {
+      await registry.close();
+    },
   };
 }

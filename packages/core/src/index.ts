@@ -1,5 +1,6 @@
 export { SQLScope, type SQLScopeOptions, type AddOptions, type RunInScopeOptions } from "./sqlscope.ts";
 export { getSession, tryGetSession, runInScope, afterCommit, afterRollback } from "./context.ts";
+export { ShutdownError, type CloseOptions, type CloseReport } from "./shutdown.ts";
 export type { Hook } from "./hooks.ts";
 export { isRetryableFailure, type RetryOptions } from "./retry.ts";
 export { isSchema, type StandardSchema, type StandardSchemaProps, type StandardResult, type InferOutput } from "./schema.ts";

@@ -387,6 +387,11 @@ export class ConnectionPool {
     }
   }
 
+  /** Connections on loan to sessions right now (not those on their way back). */
+  get leased(): number {
+    return this.leases.size;
+  }
+
   stats(): PoolStats {
     return {
       size: this.pool.size,

@@ -61,6 +61,7 @@ export class Scope {
   constructor(registry: SQLScope, parent: Scope | undefined) {
     this.registry = registry;
     this.parent = parent;
+    registry.tracker.opened();
     if (channels.scopeStart.hasSubscribers) channels.scopeStart.publish({ scope: this });
   }
 
@@ -207,6 +208,7 @@ export class Scope {
     if (!this.needsSettling) {
       this.closeAll();
       this._state = "finished";
+      this.registry.tracker.ended();
       this.result = "none";
       this.ok = true;
       this.endedAt = performance.now();
@@ -260,6 +262,7 @@ export class Scope {
 
   private finished(outcome: Outcome, ok: boolean, error: SQLScopeError | undefined, sessions: SettleResult[]): FinishReport {
     this._state = "finished";
+    this.registry.tracker.ended();
     this.endedAt = this.releasedAt ?? performance.now();
     const report: FinishReport = { ok, error, sessions, figures: this.figures };
     if (channels.scopeFinish.hasSubscribers) this.publishFinish(outcome, report);

@@ -4,6 +4,7 @@ import { makePolicy, type PolicyOptions } from "./policy.ts";
 import { ConnectionPool, type PoolOptions, type PoolStats } from "./pool.ts";
 import { isRetryableFailure, retryPolicy, withRetry, type RetryOptions } from "./retry.ts";
 import { Scope } from "./scope.ts";
+import { ScopeTracker, ShutdownError, type CloseOptions, type CloseReport } from "./shutdown.ts";
 import { liveRegistries as live, storage } from "./store.ts";
 import type { DatabaseEntry, Session } from "./session.ts";
 
@@ -62,6 +63,9 @@ export class SQLScope {
   private firstKey: string | undefined = undefined;
   private readonly onWarning: (warning: Error) => void;
   private closed = false;
+  private closing: Promise<CloseReport> | undefined = undefined;
+  /** @internal open scopes, counted by Scope itself, so close() knows what is in flight. */
+  readonly tracker = new ScopeTracker();
 
   constructor(options: SQLScopeOptions = {}) {
     this.isDefault = options.default === true;
@@ -151,7 +155,13 @@ export class SQLScope {
           "app.use(sqlscope(db)) called twice). Mount it once, before the routes that use getSession().",
       );
     }
+    if (this.tracker.closing) this.refuse();
     return new Scope(this, current);
+  }
+
+  private refuse(): never {
+    this.tracker.refused++;
+    throw new ShutdownError();
   }
 
   private openIn(scope: Scope | undefined): Scope | undefined {
@@ -173,7 +183,10 @@ export class SQLScope {
   runInScope<T>(fn: () => Promise<T> | T, options: RunInScopeOptions = {}): Promise<T> {
     try {
       const current = storage.getStore();
-      const joins = options.isolated !== true && this.openIn(current) !== undefined;
+      const inOwn = this.openIn(current) !== undefined;
+      const joins = options.isolated !== true && inOwn;
+      // Closing: only work of a scope already in flight may open another.
+      if (this.tracker.closing && !inOwn) this.refuse();
       if (options.retry !== undefined) {
         const policy = retryPolicy(options.retry);
         if (joins) {
@@ -236,15 +249,40 @@ export class SQLScope {
     return this.entry(key ?? this.defaultKey).pool.stats();
   }
 
-  /** Drains every pool and closes the drivers. Call it when the process shuts down. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    live.delete(this);
-    for (const entry of this.entries.values()) {
-      await entry.pool.drain();
-      await entry.driver.close?.();
+  /**
+   * Shuts down gracefully: refuses new scopes (ShutdownError, a 503), lets the scopes in flight finish
+   * within `timeoutMs` (default 10 s), then destroys the connections still borrowed (the server rolls
+   * their work back, and those scopes fail instead of committing), closes every pool and driver, and
+   * reports what it did. Call it after server.close(), see docs/scaling.md. Calling it again returns
+   * the same report.
+   *
+   * @example
+   * process.once("SIGTERM", async () => {
+   *   server.close();
+   *   const report = await db.close({ timeoutMs: 20_000 });
+   *   console.log("sqlscope closed", report); // { inFlight, finished, abandoned, destroyed, refused, durationMs }
+   *   process.exit(0);
+   * });
+   */
+  close(options: CloseOptions = {}): Promise<CloseReport> {
+    if (this.closing !== undefined) return this.closing;
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    if (typeof timeoutMs !== "number" || !(timeoutMs >= 0)) {
+      return Promise.reject(new ConfigError(`db.close({ timeoutMs }) must be a number of ms >= 0, got ${String(timeoutMs)}.`));
     }
+    this.closed = true;
+    const entries = [...this.entries.values()];
+    const closeDrivers = async () => {
+      for (const entry of entries) await entry.driver.close?.();
+    };
+    this.closing = this.tracker
+      .close(
+        entries.map((e) => e.pool),
+        closeDrivers,
+        timeoutMs,
+      )
+      .finally(() => live.delete(this));
+    return this.closing;
   }
 
   /** @internal the SQLScope the free runInScope() uses outside any scope. */
