@@ -41,6 +41,18 @@ export class Ledger {
     return t;
   }
 
+  /**
+   * The requests whose client never learned the outcome ("atomic"), split by what the database holds:
+   * `committed` are the in-doubt commits (the work is there although the client saw a failure).
+   */
+  inDoubt(committed: ReadonlyMap<string, number>): { committed: number; absent: number } {
+    const split = { committed: 0, absent: 0 };
+    for (const [tag, e] of this.entries) {
+      if (e.expect === "atomic") split[(committed.get(tag) ?? 0) > 0 ? "committed" : "absent"]++;
+    }
+    return split;
+  }
+
   /** Every broken promise, as readable lines; empty when the database matches what clients were told. */
   verify(committed: ReadonlyMap<string, number>): string[] {
     const problems: string[] = [];
