@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { SQLScope } from "@sqlscope/core";
 import { sqlscope, sqlscopeErrors } from "@sqlscope/express";
 import { withScope } from "@sqlscope/node-http";
@@ -18,10 +18,15 @@ export type AppKind = "express" | "node-http";
  * await app.close();
  */
 export function startApp(kind: AppKind, db: SQLScope, ctx: RouteContext): Promise<StartedServer> {
-  return kind === "express" ? startExpress(db, ctx) : startNodeHttp(db, ctx);
+  return listen(appServer(kind, db, ctx));
 }
 
-function startExpress(db: SQLScope, ctx: RouteContext): Promise<StartedServer> {
+/** The same app as startApp(), not listening yet: for a process that runs its own shutdown order. */
+export function appServer(kind: AppKind, db: SQLScope, ctx: RouteContext): Server {
+  return kind === "express" ? expressServer(db, ctx) : nodeHttpServer(db, ctx);
+}
+
+function expressServer(db: SQLScope, ctx: RouteContext): Server {
   const app = express();
   app.use(sqlscope(db));
   for (const [path, handler] of Object.entries(ROUTES)) {
@@ -30,15 +35,16 @@ function startExpress(db: SQLScope, ctx: RouteContext): Promise<StartedServer> {
   app.use(sqlscopeErrors());
   // Like Express's final handler, without printing every deliberate failure: a cut-off response is
   // destroyed so the client cannot take it for a complete one.
-  const last: ErrorRequestHandler = (_error, _req, res, _next) => {
+  // The error's own 4xx/5xx status counts, as in Express's default handler (ShutdownError is a 503).
+  const last: ErrorRequestHandler = (error: { status?: unknown }, _req, res, _next) => {
     if (res.headersSent) res.destroy();
-    else res.status(500).type("text/plain").send("scenario failed");
+    else res.status(typeof error?.status === "number" && error.status >= 400 ? error.status : 500).type("text/plain").send("scenario failed");
   };
   app.use(last);
-  return listen(createServer(app));
+  return createServer(app);
 }
 
-function startNodeHttp(db: SQLScope, ctx: RouteContext): Promise<StartedServer> {
+function nodeHttpServer(db: SQLScope, ctx: RouteContext): Server {
   const handler = withScope(db, async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://x");
     const route = routeFor(url.pathname);
@@ -49,5 +55,5 @@ function startNodeHttp(db: SQLScope, ctx: RouteContext): Promise<StartedServer> 
     }
     await route(req, res, url, ctx);
   });
-  return listen(createServer((req, res) => void handler(req, res)));
+  return createServer((req, res) => void handler(req, res));
 }

@@ -4,10 +4,11 @@
 // URL and pids, pool figures on request, and on SIGTERM the documented shutdown order (stop accepting,
 // db.close() with a deadline, exit) with what close() reported.
 import cluster, { type Worker } from "node:cluster";
+import type { AddressInfo } from "node:net";
 import { SQLScope, type CloseReport, type PoolOptions, type PoolStats } from "@sqlscope/core";
 import { mysql } from "@sqlscope/mysql";
 import { postgres } from "@sqlscope/postgres";
-import { startApp, type AppKind } from "./apps.ts";
+import { appServer, type AppKind } from "./apps.ts";
 import { Rendezvous } from "./rendezvous.ts";
 
 export interface WorkerConfig {
@@ -37,8 +38,9 @@ export type ParentMessage = { readonly type: "stats"; readonly id: number };
 const config = JSON.parse(process.env["SQLSCOPE_WORKER"] ?? "null") as WorkerConfig | null;
 if (config === null) throw new Error("worker.ts is started by processes.ts with SQLSCOPE_WORKER set");
 
-function send(message: WorkerMessage): void {
-  process.send?.(message);
+function send(message: WorkerMessage, then?: () => void): void {
+  if (process.send === undefined) then?.();
+  else process.send(message, undefined, {}, () => then?.());
 }
 
 if (config.workers > 0 && cluster.isPrimary) await runPrimary(config);
@@ -47,27 +49,30 @@ else await runApp(config);
 async function runApp(c: WorkerConfig): Promise<void> {
   const driver = c.backend === "postgres" ? postgres({ connectionString: c.url, connectTimeoutMs: 5_000 }) : mysql({ uri: c.url, connectTimeoutMs: 5_000 });
   const db = new SQLScope({ onWarning: () => undefined }).add(driver, { commit: "autocommit", pool: c.pool });
-  const app = await startApp(c.app, db, {
+  const server = appServer(c.app, db, {
     backendIdSql: c.backend === "postgres" ? "SELECT pg_backend_pid() AS id" : "SELECT CONNECTION_ID() AS id",
     sleepSql: (s) => (c.backend === "postgres" ? `SELECT pg_sleep(${s})` : `SELECT SLEEP(${s})`),
     rendezvous: new Rendezvous(),
     commitPauses: new WeakMap(),
   });
+  // Cluster workers listening on port 0 all get the primary's one port.
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
   process.on("message", (message: ParentMessage) => {
     if (message.type === "stats") send({ type: "stats", id: message.id, stats: [{ pid: process.pid, stats: db.stats() }] });
   });
   process.once("SIGTERM", () => {
-    // The documented order (docs/scaling.md): stop taking connections, let the scopes in flight finish
-    // within the deadline (new ones are refused with a 503), then exit.
+    // The order docs/scaling.md gives: stop accepting connections (Node also closes idle keep-alive
+    // ones), let the scopes in flight finish within the deadline (new ones get a 503), cut whatever
+    // connection is still open, exit.
     const started = performance.now();
-    const closing = app.close();
-    void db.close({ timeoutMs: c.shutdownMs }).then(async (report) => {
-      await closing;
-      send({ type: "closed", pid: process.pid, report, ms: Math.round(performance.now() - started) });
-      process.exit(0);
+    server.close();
+    void db.close({ timeoutMs: c.shutdownMs }).then((report) => {
+      server.closeAllConnections();
+      send({ type: "closed", pid: process.pid, report, ms: Math.round(performance.now() - started) }, () => process.exit(0));
     });
   });
-  send({ type: "ready", url: app.url, pids: [process.pid] });
+  send({ type: "ready", url: `http://127.0.0.1:${port}`, pids: [process.pid] });
 }
 
 async function runPrimary(c: WorkerConfig): Promise<void> {
