@@ -22,6 +22,27 @@ export function getSession(key?: string): Session {
   return scopeFor(scope, key).session(key);
 }
 
+/**
+ * The current scope's session for reading `key` (the first key added when omitted): the session of
+ * its read replica (`add(driver, { replicaOf: key })`) unless this scope already used `key` itself
+ * (so it reads its own writes) or the replica cannot be connected to (reads fall back to the
+ * primary); with no replica, simply getSession(key). Writes always go through getSession().
+ *
+ * @example
+ * app.get("/posts", async (req, res) => {
+ *   res.json(await getReadSession().select("SELECT * FROM posts ORDER BY id DESC LIMIT 20"));
+ * });
+ */
+export function getReadSession(key?: string): Session {
+  const scope = storage.getStore();
+  if (scope === undefined) throw new NoScopeError();
+  const owner = key === undefined ? scope : scopeFor(scope, key);
+  const target = key ?? owner.registry.defaultKey;
+  // A scope of an older copy of core (see store.ts) has no replicas to route to.
+  const registry = owner.registry as Partial<Pick<SQLScope, "readSessionIn">>;
+  return typeof registry.readSessionIn === "function" ? registry.readSessionIn(owner, target) : owner.session(target);
+}
+
 /** Like getSession(), but undefined outside a scope (unknown keys still throw). */
 export function tryGetSession(key?: string): Session | undefined {
   const scope = storage.getStore();

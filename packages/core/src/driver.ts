@@ -28,12 +28,17 @@ export interface Dialect extends SqlDialect {
    * 65,535). More is a ParameterError before anything is sent. Unset: no limit of the driver's own.
    */
   readonly maxParameters?: number;
+  /** Connections implement beginReadOnly(), so a key may be `readOnly` or a replica. */
+  readonly readOnlyTransactions?: boolean;
 }
 
 /** How the core should treat a driver error. */
 export interface ErrorClass {
-  /** serialization: retryable conflict; constraint: integrity violation; connection: the link is gone. */
-  kind: "serialization" | "constraint" | "connection" | "other";
+  /**
+   * serialization: retryable conflict; constraint: integrity violation; connection: the link is gone;
+   * read_only: a write in a read-only transaction or on a read-only server (a hot standby).
+   */
+  kind: "serialization" | "constraint" | "connection" | "read_only" | "other";
   /** The connection cannot be trusted any more and must be destroyed instead of returned. */
   fatal: boolean;
   constraint?: ConstraintKind;
@@ -58,6 +63,8 @@ export interface DriverConnection<Raw = unknown> {
   /** Several statements separated by semicolons, no parameters. */
   executeScript(sql: string): Promise<void>;
   begin(): Promise<void>;
+  /** Begins a transaction that cannot write (`BEGIN READ ONLY`); required when the dialect says readOnlyTransactions. */
+  beginReadOnly?(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
   /**

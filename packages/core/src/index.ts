@@ -1,5 +1,6 @@
 export { SQLScope, type SQLScopeOptions, type AddOptions, type RunInScopeOptions } from "./sqlscope.ts";
-export { getSession, tryGetSession, runInScope, afterCommit, afterRollback } from "./context.ts";
+export { getSession, getReadSession, tryGetSession, runInScope, afterCommit, afterRollback } from "./context.ts";
+export { ReadOnlyError, type ReplicaOptions } from "./replicas.ts";
 export { ShutdownError, type CloseOptions, type CloseReport } from "./shutdown.ts";
 export type { Hook } from "./hooks.ts";
 export { isRetryableFailure, type RetryOptions } from "./retry.ts";

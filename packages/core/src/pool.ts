@@ -92,6 +92,8 @@ export class ConnectionPool {
   private failures = 0;
   private lastCreateError: unknown = undefined;
   private lastCreateErrorAt = 0;
+  /** Date.now() when a lent connection last came back broken or to be destroyed. */
+  private lastLossAt = 0;
   private leakTimer: NodeJS.Timeout | undefined;
   /**
    * Capturing the taker's stack costs 5-15 us per checkout on Node 20 (more than a whole SQLite request
@@ -326,6 +328,7 @@ export class ConnectionPool {
     if (!destroy && this.tryRelease(lease)) return RELEASED;
     if (!this.leases.delete(lease)) return RELEASED; // released twice: the second call is a no-op by contract
     const conn = lease.conn;
+    if (destroy || conn.broken) this.lastLossAt = Date.now();
     const meta = this.meta.get(conn);
     return this.giveBack(conn, meta, destroy || conn.broken || meta === undefined || Date.now() > meta.expiresAt);
   }
@@ -385,6 +388,14 @@ export class ConnectionPool {
     } catch {
       // generic-pool rejects for a resource it does not know; there is nothing left to return.
     }
+  }
+
+  /**
+   * Date.now() of the last sign that the database may be unreachable: a failed connect (when none
+   * succeeded since) or a lent connection given back broken or to be destroyed. 0 when none.
+   */
+  get lastFailureAt(): number {
+    return Math.max(this.failures > 0 ? this.lastCreateErrorAt : 0, this.lastLossAt);
   }
 
   /** Connections on loan to sessions right now (not those on their way back). */

@@ -165,6 +165,11 @@ export class Scope {
     return session;
   }
 
+  /** @internal the session for `key` if this scope made one, without making it (read routing). */
+  peek(key: string): Session | undefined {
+    return this.sessions?.get(key);
+  }
+
   /** True when some session holds or is taking a connection, or hooks wait: finish() has work to do. */
   get needsSettling(): boolean {
     if (this.hooks !== undefined) return true;

@@ -19,6 +19,7 @@ import type { Hook } from "./hooks.ts";
 import type { CommitPolicy, Decision } from "./policy.ts";
 import { RELEASED, type ConnectionPool, type Lease } from "./pool.ts";
 import { isSchema, validateOne, validateRows, type InferOutput, type StandardSchema } from "./schema.ts";
+import { ReadOnlyError } from "./replicas.ts";
 import { compileFragment, isSql, type Sql } from "./sql.ts";
 import type { Scope } from "./scope.ts";
 
@@ -29,6 +30,10 @@ export interface DatabaseEntry {
   readonly pool: ConnectionPool;
   readonly policy: CommitPolicy;
   readonly parse: ParseOptions;
+  /** Sessions begin READ ONLY (a replica, or `readOnly: true`). */
+  readonly readOnly: boolean;
+  /** The primary's key when this is its replica. */
+  readonly replicaOf: string | undefined;
 }
 
 /** SQL text with `?` or `:name` placeholders, or a fragment built with the `sql` tag. */
@@ -670,7 +675,7 @@ export class Session {
     if (this.entry.policy.mode !== "manual") {
       let begun: boolean;
       try {
-        begun = lease.conn.beginNow?.() ?? false;
+        begun = !this.entry.readOnly && (lease.conn.beginNow?.() ?? false);
       } catch (error) {
         this.opening = this.beginFailed(lease, error);
         return undefined;
@@ -730,7 +735,7 @@ export class Session {
     }
     let begun: Promise<void>;
     try {
-      begun = lease.conn.begin();
+      begun = this.entry.readOnly ? beginReadOnly(lease.conn) : lease.conn.begin();
     } catch (error) {
       return this.beginFailed(lease, error);
     }
@@ -769,6 +774,8 @@ export class Session {
         return new ConnectionError(this.key, error);
       case "constraint":
         return new ConstraintError(sql, error, cls.constraint ?? "other", cls.details);
+      case "read_only":
+        return new ReadOnlyError(this.key, this.entry.replicaOf, error);
       default:
         return new QueryError(sql, error);
     }
@@ -934,6 +941,12 @@ function shaped(result: QueryResult, query: Query, shape: Shape): unknown {
       if (result.rows.length > 1) throw new MultipleRowsError(textOf(query), result.rows.length);
       return result.rows[0] ?? null;
   }
+}
+
+// A driver that claims read-only transactions but cannot begin one must not begin a writable one.
+function beginReadOnly(conn: DriverConnection): Promise<void> {
+  if (conn.beginReadOnly === undefined) throw new UnsupportedError("The driver's connections cannot begin a read-only transaction.");
+  return conn.beginReadOnly();
 }
 
 function clock(listening: boolean): number {

@@ -1,6 +1,7 @@
 import type { Driver } from "./driver.ts";
 import { AlreadyRegisteredError, ConfigError, DuplicateKeyError, NoScopeError, UnknownKeyError } from "./errors.ts";
 import { makePolicy, type PolicyOptions } from "./policy.ts";
+import { checkReplicaOptions, ReplicaRoute, type ReplicaOptions } from "./replicas.ts";
 import { ConnectionPool, type PoolOptions, type PoolStats } from "./pool.ts";
 import { isRetryableFailure, retryPolicy, withRetry, type RetryOptions } from "./retry.ts";
 import { Scope } from "./scope.ts";
@@ -25,7 +26,7 @@ export interface SQLScopeOptions {
   };
 }
 
-export interface AddOptions extends PolicyOptions {
+export interface AddOptions extends PolicyOptions, ReplicaOptions {
   /** The name getSession(key) finds this database by. Default "db"; the first key added is the default key. */
   key?: string;
   pool?: Partial<PoolOptions>;
@@ -60,6 +61,8 @@ export class SQLScope {
   /** @internal Whether events carry database error messages (SQLScopeOptions.diagnostics.errorMessages). */
   readonly errorMessages: boolean;
   private readonly entries = new Map<string, DatabaseEntry>();
+  /** Primary key to its replica (see replicas.ts). */
+  private readonly replicas = new Map<string, ReplicaRoute>();
   private firstKey: string | undefined = undefined;
   private readonly onWarning: (warning: Error) => void;
   private closed = false;
@@ -91,7 +94,8 @@ export class SQLScope {
     if (typeof key !== "string" || key.length === 0) throw new ConfigError("A database key must be a non-empty string.");
     if (this.entries.has(key)) throw new DuplicateKeyError(key);
     if (this.closed) throw new ConfigError("This SQLScope was closed; create a new one.");
-    const policy = makePolicy(key, options);
+    const readOnly = checkReplicaOptions(key, options, driver, (k) => this.entries.has(k), (k) => this.replicas.has(k));
+    const policy = makePolicy(key, readOnly && options.commit === undefined ? { ...options, commit: "autocommit" } : options);
     const pool = new ConnectionPool(key, driver, options.pool ?? {}, this.onWarning);
     this.entries.set(key, {
       key,
@@ -104,7 +108,10 @@ export class SQLScope {
         nestedComments: driver.dialect.nestedComments === true,
         backslashEscapes: driver.dialect.backslashEscapes === true,
       },
+      readOnly,
+      replicaOf: options.replicaOf,
     });
+    if (options.replicaOf !== undefined) this.replicas.set(options.replicaOf, new ReplicaRoute(key, pool, driver, options));
     this.firstKey ??= key;
     return this;
   }
@@ -238,6 +245,26 @@ export class SQLScope {
     return scope.session(key ?? this.defaultKey);
   }
 
+  /**
+   * The session to read `key`'s data with (default key when omitted): its replica's (see
+   * `add(driver, { replicaOf })`), unless this scope already used the primary (read your own writes)
+   * or the replica cannot be connected to (fallback); else the primary's own session.
+   *
+   * @example
+   * const posts = await db.getReadSession().select("SELECT * FROM posts ORDER BY id DESC LIMIT 20");
+   */
+  getReadSession(key?: string): Session {
+    const scope = this.openIn(storage.getStore()) ?? findFinished(this);
+    return this.readSessionIn(scope, key ?? this.defaultKey);
+  }
+
+  /** @internal getReadSession() for a scope of this SQLScope. */
+  readSessionIn(scope: Scope, key: string): Session {
+    const route = this.replicas.get(key);
+    if (route === undefined || scope.peek(key)?.active === true || !route.usable()) return scope.session(key);
+    return scope.session(route.key);
+  }
+
   /** Like getSession(), but undefined outside a scope. */
   tryGetSession(key?: string): Session | undefined {
     const scope = this.openIn(storage.getStore());
@@ -271,6 +298,7 @@ export class SQLScope {
       return Promise.reject(new ConfigError(`db.close({ timeoutMs }) must be a number of ms >= 0, got ${String(timeoutMs)}.`));
     }
     this.closed = true;
+    for (const route of this.replicas.values()) route.close();
     const entries = [...this.entries.values()];
     const closeDrivers = async () => {
       for (const entry of entries) await entry.driver.close?.();

@@ -40,6 +40,10 @@ const FATAL_ERRNOS = new Set([
   4031, // MySQL ER_CLIENT_INTERACTION_TIMEOUT (wait_timeout)
 ]);
 const CLOSED = /closed state|connection is closed|Connection lost/i;
+/** ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION: a write in START TRANSACTION READ ONLY. */
+const READ_ONLY_TRANSACTION = 1792;
+/** ER_OPTION_PREVENTS_STATEMENT, which names the option: --read-only (a replica) is ours, --secure-file-priv is not. */
+const OPTION_PREVENTS = 1290;
 
 /**
  * Maps a mysql2 error to what the core does with it: deadlocks and lock wait timeouts are retryable,
@@ -62,6 +66,9 @@ export function classifyMysqlError(error: unknown): ErrorClass {
   if (number === 1153) return { kind: "other", fatal: true };
   if (number !== undefined) {
     if (SERIALIZATION.has(number)) return { kind: "serialization", fatal: false };
+    if (number === READ_ONLY_TRANSACTION || (number === OPTION_PREVENTS && typeof message === "string" && /read[-_]only/i.test(message))) {
+      return { kind: "read_only", fatal: false };
+    }
     const constraint = CONSTRAINTS.get(number);
     if (constraint !== undefined) return { kind: "constraint", fatal: false, constraint, details: detailsOf(number, typeof message === "string" ? message : "") };
   }

@@ -251,6 +251,12 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
     this.txn = true;
   }
 
+  /** A read-only key's transaction: writes fail with ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION. */
+  async beginReadOnly(): Promise<void> {
+    await this.run("START TRANSACTION READ ONLY");
+    this.txn = true;
+  }
+
   async commit(): Promise<void> {
     await this.send("COMMIT");
     this.txn = false;

@@ -4,7 +4,7 @@ import { classifyMysqlError } from "./classify.ts";
 import { MysqlConnection } from "./connection.ts";
 import { resolveOptions, type MysqlOptions } from "./options.ts";
 
-const DIALECT: Dialect = { placeholder: "?", quoteIdentifier: quoteBacktick, savepoints: true, lexer: "mysql", backslashEscapes: true };
+const DIALECT: Dialect = { placeholder: "?", quoteIdentifier: quoteBacktick, savepoints: true, lexer: "mysql", backslashEscapes: true, readOnlyTransactions: true };
 
 /**
  * A MySQL or MariaDB database for `db.add()`, on mysql2, one connection per pooled connection.

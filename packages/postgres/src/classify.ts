@@ -14,7 +14,8 @@ const GONE = /Connection terminated|not queryable|Client was closed|Connection e
 
 /**
  * Maps a pg error to what the core does with it: SQLSTATE 40001/40P01/55P03 are retryable, class 23 is a
- * constraint, admin shutdown (57P01-03), class 08 and dead sockets mean the connection must go.
+ * constraint, 25006 a write where only reads may run, admin shutdown (57P01-03), class 08 and dead
+ * sockets mean the connection must go.
  */
 export function classifyPostgresError(error: unknown): ErrorClass {
   if (error instanceof pg.DatabaseError || isSqlState(error)) {
@@ -24,6 +25,8 @@ export function classifyPostgresError(error: unknown): ErrorClass {
     if (code.startsWith("23")) {
       return { kind: "constraint", fatal: false, constraint: CONSTRAINTS[code as keyof typeof CONSTRAINTS] ?? "other", details: detailsOf(error) };
     }
+    // read_only_sql_transaction: a write in BEGIN READ ONLY, or any write on a hot standby.
+    if (code === "25006") return { kind: "read_only", fatal: false };
     if (code === "57P01" || code === "57P02" || code === "57P03" || code.startsWith("08")) {
       return { kind: "connection", fatal: true };
     }

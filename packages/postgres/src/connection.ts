@@ -121,6 +121,11 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
     await this.send("BEGIN");
   }
 
+  /** A read-only key's transaction (a replica's, where every transaction is read-only anyway). */
+  async beginReadOnly(): Promise<void> {
+    await this.send("BEGIN READ ONLY");
+  }
+
   async commit(): Promise<void> {
     const result = await this.send("COMMIT");
     // PostgreSQL answers COMMIT of an aborted transaction with the tag ROLLBACK and no error.

@@ -21,6 +21,7 @@ export type FakeOp =
   | "stream"
   | "executeScript"
   | "begin"
+  | "beginReadOnly"
   | "commit"
   | "rollback"
   | "savepoint"
@@ -82,6 +83,8 @@ export interface FakeDriverOptions {
   pool?: Partial<PoolOptions>;
   /** Produces the result of query(); default: no rows. */
   respond?: (sql: string, params: readonly unknown[], conn: FakeConnection) => Row[] | QueryResult;
+  /** The dialect says readOnlyTransactions (connections always implement beginReadOnly). Default false. */
+  readOnlyTransactions?: boolean;
   /**
    * Connections also implement the synchronous fast paths (queryNow, beginNow, commitNow,
    * rollbackNow), as the SQLite driver does. A call with a `hang` or `delay` rule declines (records
@@ -158,6 +161,11 @@ export class FakeConnection implements DriverConnection<FakeConnection> {
 
   async begin(): Promise<void> {
     await this.step({ op: "begin" });
+    this.transactionOpen = true;
+  }
+
+  async beginReadOnly(): Promise<void> {
+    await this.step({ op: "beginReadOnly" });
     this.transactionOpen = true;
   }
 
@@ -269,6 +277,7 @@ export class FakeDriver implements Driver<FakeConnection> {
       placeholder: options.placeholder ?? "?",
       savepoints: options.savepoints ?? true,
       quoteIdentifier: quoteDouble,
+      readOnlyTransactions: options.readOnlyTransactions ?? false,
     };
     this.pool = options.pool ?? {};
     this.respond = options.respond;
