@@ -7,7 +7,12 @@ import { kyselyDialect, kyselyRoutes, type Schema } from "./peer.ts";
 /** LK: P's Kysely routes on the request's sqlscope session; the registry and L's middleware settle them. */
 export function kyselyOnSqlscope(registry: SQLScope): Handlers {
   const kysely = new Kysely<Schema>({ dialect: sqlscopeDialect(registry) });
-  return kyselyRoutes(() => kysely, () => registry.close());
+  return kyselyRoutes(
+    () => kysely,
+    async () => {
+      await registry.close();
+    },
+  );
 }
 
 /** K: the same routes on Kysely alone (its own pool, each statement in autocommit, no request transaction). */
