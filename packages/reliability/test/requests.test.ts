@@ -1,7 +1,7 @@
 // Requests that go wrong on their own: the pool runs dry, COMMIT itself fails, clients leave mid-request
 // under load, handlers throw after a partial write, response streams break. Through Express and
-// node-http, on PostgreSQL and MariaDB.
-import { mysqlTestUrl, postgresTestUrl } from "@sqlscope/test-support";
+// node-http, on PostgreSQL, on PostgreSQL through PgBouncer (transaction pooling), and on MariaDB.
+import { mysqlTestUrl, pgbouncerTestUrl, postgresTestUrl } from "@sqlscope/test-support";
 import { Agent } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { mysqlBackend } from "../src/backends/mysql.ts";
@@ -12,16 +12,19 @@ import { sleep } from "../src/eventually.ts";
 import { assertQuiet } from "../src/invariants.ts";
 import { Ledger } from "../src/ledger.ts";
 import { startEnv, type Env } from "./env.ts";
+import { throughBouncer } from "./pgbouncer.ts";
 
+const bouncer = pgbouncerTestUrl();
 const servers = [
-  { name: "postgres", url: postgresTestUrl(), open: postgresBackend },
-  { name: "mysql", url: mysqlTestUrl(), open: mysqlBackend },
+  { name: "postgres", label: "postgres", url: postgresTestUrl(), open: postgresBackend, via: undefined },
+  { name: "postgres", label: "postgres via pgbouncer", url: bouncer === undefined ? undefined : postgresTestUrl(), open: postgresBackend, via: bouncer },
+  { name: "mysql", label: "mysql", url: mysqlTestUrl(), open: mysqlBackend, via: undefined },
 ] as const;
 
 const ACQUIRE_MS = 300;
 
 for (const server of servers) {
-  describe.skipIf(server.url === undefined)(`${server.name}: requests that go wrong`, () => {
+  describe.skipIf(server.url === undefined)(`${server.label}: requests that go wrong`, () => {
     let backend: Backend;
     const ledger = new Ledger();
     let n = 0;
@@ -39,7 +42,8 @@ for (const server of servers) {
         const tag = (what: string) => `${kind}-${what}-${++n}`;
 
         beforeAll(async () => {
-          env = await startEnv(backend, { app: kind, ledger, pool: { max: 2, acquireTimeoutMs: ACQUIRE_MS } });
+          const url = server.via === undefined ? {} : { url: throughBouncer(backend.url, server.via) };
+          env = await startEnv(backend, { app: kind, ledger, pool: { max: 2, acquireTimeoutMs: ACQUIRE_MS }, ...url });
         });
         afterEach(async () => {
           env.rendezvous.releaseAll();
