@@ -1,11 +1,14 @@
 import { TransactionError, UnsupportedError, type DriverConnection, type QueryResult, type Row } from "@sqlscope/core";
 import pg from "pg";
 import Cursor from "pg-cursor";
+import { refuseSessionState, type PoolerSettings } from "./pooler.ts";
 
 /** What the pool needs to know from the driver options. */
 export interface PostgresConnectionSettings {
   readonly streamBatchSize: number;
   readonly resetOnRelease: boolean;
+  /** Set behind a transaction-pooling PgBouncer (see pooler.ts). */
+  readonly pooler: PoolerSettings | undefined;
 }
 
 /**
@@ -74,6 +77,7 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
 
   async query(sql: string, params: readonly unknown[]): Promise<QueryResult> {
     if (this.streaming) throw streamOpen();
+    if (this.settings.pooler !== undefined) refuseSessionState(sql);
     this.used = true;
     let result: pg.QueryResult<Row>;
     try {
@@ -88,6 +92,7 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
 
   async *stream(sql: string, params: readonly unknown[]): AsyncIterable<Row> {
     if (this.streaming) throw streamOpen();
+    if (this.settings.pooler !== undefined) refuseSessionState(sql);
     this.used = true;
     const cursor = this.client.query(new Cursor<Row>(sql, params as unknown[]));
     this.streaming = true;
@@ -113,17 +118,18 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
 
   /** Several statements: the simple query protocol runs them all. Trusted text only (migrations). */
   async executeScript(sql: string): Promise<void> {
+    if (this.settings.pooler !== undefined) refuseSessionState(sql);
     this.used = true;
     await this.send(sql);
   }
 
   async begin(): Promise<void> {
-    await this.send("BEGIN");
+    await this.send(this.settings.pooler?.begin ?? "BEGIN");
   }
 
   /** A read-only key's transaction (a replica's, where every transaction is read-only anyway). */
   async beginReadOnly(): Promise<void> {
-    await this.send("BEGIN READ ONLY");
+    await this.send(this.settings.pooler?.beginReadOnly ?? "BEGIN READ ONLY");
   }
 
   async commit(): Promise<void> {

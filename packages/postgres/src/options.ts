@@ -1,6 +1,7 @@
 import { ConfigError } from "@sqlscope/core";
 import type { ClientConfig } from "pg";
 import type { PostgresConnectionSettings } from "./connection.ts";
+import { poolerSettings } from "./pooler.ts";
 
 /** What `postgres({...})` accepts. Unset connection fields fall back to pg's PG* environment variables. */
 export interface PostgresOptions {
@@ -28,9 +29,20 @@ export interface PostgresOptions {
    * `DISCARD ALL` before a connection that ran anything is reused (default true), so no setting,
    * role, TEMP table, advisory lock, prepared statement or LISTEN of one scope reaches the next.
    * Costs one round trip per release (about 60 us on loopback). Turn it off only when nothing
-   * ever sets session state (or behind PgBouncer in transaction mode, where sessions are shared anyway).
+   * ever sets session state. Off (and refused) with `pooler: "transaction"`.
    */
   resetOnRelease?: boolean;
+  /**
+   * "transaction": PostgreSQL sits behind a transaction-pooling proxy (PgBouncer `pool_mode =
+   * transaction`), where consecutive transactions may run on different, shared server sessions. The
+   * timeouts above are then set with SET LOCAL in each BEGIN (PgBouncer refuses them as startup
+   * parameters), so statements outside a transaction (commit: "manual" without begin()) run without
+   * them: put them on the role too. Statements that would leave session state behind (SET, LISTEN,
+   * PREPARE, session advisory locks, TEMP tables without ON COMMIT DROP, WITH HOLD cursors) fail with
+   * UnsupportedError before they are sent, and no DISCARD ALL is sent on release (it would reach
+   * whichever server session PgBouncer picks). See docs/scaling.md.
+   */
+  pooler?: "transaction";
 }
 
 /** Options checked and turned into the pg ClientConfig every connection uses. */
@@ -55,6 +67,19 @@ export function resolveOptions(options: PostgresOptions): ResolvedPostgresOption
   if (options.resetOnRelease !== undefined && typeof options.resetOnRelease !== "boolean") {
     throw new ConfigError(`postgres({ resetOnRelease }) must be true or false, got ${String(options.resetOnRelease)}.`);
   }
+  if (options.pooler !== undefined && options.pooler !== "transaction") {
+    throw new ConfigError(
+      `postgres({ pooler }) must be "transaction" (PgBouncer pool_mode = transaction) or left out (a direct connection, or session pooling), got ${String(options.pooler)}.`,
+    );
+  }
+  const pooled = options.pooler === "transaction";
+  if (pooled && options.resetOnRelease === true) {
+    throw new ConfigError(
+      'postgres({ pooler: "transaction", resetOnRelease: true }) cannot work: behind a transaction pooler DISCARD ALL runs on ' +
+        "whichever server session PgBouncer picks, not the one the scope used. The pooler option refuses session state up " +
+        "front instead; drop resetOnRelease.",
+    );
+  }
   const client: ClientConfig = {
     application_name: options.applicationName ?? "sqlscope",
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
@@ -66,11 +91,16 @@ export function resolveOptions(options: PostgresOptions): ResolvedPostgresOption
   if (options.password !== undefined) client.password = options.password;
   if (options.database !== undefined) client.database = options.database;
   if (options.ssl !== undefined) client.ssl = options.ssl;
+  const timeouts = [
+    ["statement_timeout", options.statementTimeoutMs],
+    ["lock_timeout", options.lockTimeoutMs],
+    ["idle_in_transaction_session_timeout", options.idleInTransactionTimeoutMs],
+  ] as const;
+  const set = timeouts.filter((t): t is readonly [(typeof t)[0], number] => t[1] !== undefined);
+  const streamBatchSize = options.streamBatchSize ?? 100;
+  // Behind a transaction pooler: per transaction, since PgBouncer refuses them at startup.
+  if (pooled) return { client, settings: { streamBatchSize, resetOnRelease: false, pooler: poolerSettings(set) } };
   // Sent in the startup packet, so every connection has them before its first statement.
-  if (options.statementTimeoutMs !== undefined) client.statement_timeout = options.statementTimeoutMs;
-  if (options.lockTimeoutMs !== undefined) client.lock_timeout = options.lockTimeoutMs;
-  if (options.idleInTransactionTimeoutMs !== undefined) {
-    client.idle_in_transaction_session_timeout = options.idleInTransactionTimeoutMs;
-  }
-  return { client, settings: { streamBatchSize: options.streamBatchSize ?? 100, resetOnRelease: options.resetOnRelease ?? true } };
+  for (const [name, ms] of set) client[name] = ms;
+  return { client, settings: { streamBatchSize, resetOnRelease: options.resetOnRelease ?? true, pooler: undefined } };
 }
