@@ -1,6 +1,7 @@
 import { createPool, type Pool } from "generic-pool";
 import type { Driver, DriverConnection } from "./driver.ts";
 import { ConfigError, PoolTimeoutError, SQLScopeError } from "./errors.ts";
+import { ShutdownError } from "./shutdown.ts";
 
 /** Pool settings. Every default is chosen so that no promise of the pool depends on the user setting it. */
 export interface PoolOptions {
@@ -160,7 +161,15 @@ export class ConnectionPool {
       const wait = this.lastCreateErrorAt + base * (0.75 + Math.random() * 0.25) - Date.now();
       if (wait > 0) await sleep(wait);
     }
-    if (this.draining) throw new Error("the pool is closing");
+    // While draining, a waiter queued before drain() is still served (acquire() then destroys the
+    // connection and answers ShutdownError), so generic-pool's drain can finish. With nobody waiting
+    // there is nothing to connect for; counting it as a failure makes generic-pool's immediate retry
+    // back off instead of spinning (a rejected create used to be retried in a microtask loop).
+    if (this.draining && this.waiting === 0) {
+      this.failures++;
+      this.lastCreateErrorAt = Date.now();
+      throw new Error("the pool is closing");
+    }
     this.connecting++;
     try {
       const conn = await this.connectWithin(driver);
@@ -266,6 +275,12 @@ export class ConnectionPool {
       );
     } finally {
       this.waiting--;
+    }
+    if (this.draining) {
+      // generic-pool still serves waiters queued before drain(), and then waits for what it lent: a
+      // lease made now would hold db.close() past its deadline.
+      this.pool.destroy(conn).catch(() => undefined);
+      throw new ShutdownError();
     }
     return this.lend(conn, taker, detect, Date.now());
   }

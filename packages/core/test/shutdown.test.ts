@@ -94,6 +94,23 @@ describe("db.close()", () => {
     expect(driver().openTransactions()).toEqual([]);
   });
 
+  it("a scope still waiting for a connection at the deadline gets ShutdownError, and close() does not wait for it", async () => {
+    const { db, driver } = makeDb({ db: { commit: "autocommit", pool: { max: 1, acquireTimeoutMs: 5_000 } } });
+    const holder = db.createScope();
+    await holder.run(() => getSession().execute("INSERT INTO t VALUES (1)"));
+    const waiter = db.createScope();
+    const waiting = waiter.run(() => getSession().execute("INSERT INTO t VALUES (2)"));
+    await sleep(10);
+    const started = Date.now();
+    const report = await Promise.race([db.close({ timeoutMs: 50 }), sleep(2_000).then(() => "close() hung" as const)]);
+    expect(report).toMatchObject({ abandoned: 2, destroyed: 1 });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await expect(waiting).rejects.toBeInstanceOf(ShutdownError);
+    expect((await waiter.finish({ status: 201 })).ok).toBe(true); // nothing ran, nothing to commit
+    expect((await holder.finish({ status: 201 })).ok).toBe(false);
+    expect(driver().openTransactions()).toEqual([]);
+  });
+
   it("a bad deadline is a ConfigError", async () => {
     const { db } = makeDb();
     const error = await rejection(db.close({ timeoutMs: -1 }));
