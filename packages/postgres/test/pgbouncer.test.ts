@@ -74,9 +74,11 @@ describe.skipIf(bouncer === undefined || serverUrl === undefined)('postgres({ po
   });
 
   it("why session state is refused: a session SET through PgBouncer reaches another client", async () => {
-    // One server connection behind PgBouncer, two clients taking turns on it.
-    const a = open({}, 1);
-    const b = open({}, 1);
+    // One server connection behind PgBouncer, two clients taking turns on it. Without the DISCARD ALL
+    // on release (which behind PgBouncer resets whichever server session it is given, not necessarily
+    // the one the scope used), a's setting is b's.
+    const a = open({ resetOnRelease: false }, 1);
+    const b = open({ resetOnRelease: false }, 1);
     const pidA = await a.runInScope(async () => {
       await getSession().execute("SET statement_timeout = 4321");
       return getSession().selectValue<number>("SELECT pg_backend_pid()");
@@ -90,6 +92,11 @@ describe.skipIf(bouncer === undefined || serverUrl === undefined)('postgres({ po
     expect(seen.pid).toBe(pidA);
     expect(seen.timeout).toBe("4321ms");
     await a.runInScope(() => getSession().executeScript("RESET statement_timeout"));
+  });
+
+  it("refuses resetOnRelease: true with it, saying why", () => {
+    expect(() => postgres({ connectionString: url, pooler: "transaction", resetOnRelease: true })).toThrow(/DISCARD ALL runs on whichever server session/);
+    expect(() => postgres({ connectionString: url, pooler: "session" as "transaction" })).toThrow(/must be "transaction"/);
   });
 
   it.each([
