@@ -9,7 +9,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SQLScope, type Driver } from "@sqlscope/core";
+import { SQLScope } from "@sqlscope/core";
+import { type Driver } from "@sqlscope/core/driver";
 import { duckdb } from "@sqlscope/duckdb";
 import { mysql } from "@sqlscope/mysql";
 import { postgres } from "@sqlscope/postgres";

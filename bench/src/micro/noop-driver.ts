@@ -1,4 +1,5 @@
-import { quoteDouble, type Driver, type DriverConnection, type QueryResult, type Row } from "@sqlscope/core";
+import { type QueryResult, type Row } from "@sqlscope/core";
+import { quoteDouble, type Driver, type DriverConnection } from "@sqlscope/core/driver";
 
 const RESULT: QueryResult = { rows: [{ one: 1 }], rowsAffected: 0, lastInsertId: undefined };
 

@@ -1,4 +1,5 @@
-import { getSession, SQLScope, type Driver } from "@sqlscope/core";
+import { getSession, SQLScope } from "@sqlscope/core";
+import { type Driver } from "@sqlscope/core/driver";
 import { NODB_REPLY, type DbTarget, type Handlers, type Reply } from "./config.ts";
 
 const SELECT = "SELECT id, name, email, visits FROM users WHERE id = ?";

@@ -1,9 +1,10 @@
 import { NoScopeError, UnknownKeyError } from "./errors.ts";
 import type { Hook } from "./hooks.ts";
-import type { Scope } from "./scope.ts";
-import { storage } from "./store.ts";
-import type { Session } from "./session.ts";
-import { SQLScope, type RunInScopeOptions } from "./sqlscope.ts";
+import { INTERNALS, type RunInScopeOptions } from "./registry.ts";
+import type { ScopeView } from "./outcome.ts";
+import { currentScope, type Scope } from "./scope.ts";
+import type { Session } from "./session/session.ts";
+import { SQLScope } from "./sqlscope.ts";
 
 /**
  * The current scope's session for `key` (the first key added when omitted). Synchronous and O(1);
@@ -16,7 +17,7 @@ import { SQLScope, type RunInScopeOptions } from "./sqlscope.ts";
  * });
  */
 export function getSession(key?: string): Session {
-  const scope = storage.getStore();
+  const scope = currentScope();
   if (scope === undefined) throw new NoScopeError();
   if (key === undefined) return scope.session(scope.registry.defaultKey);
   return scopeFor(scope, key).session(key);
@@ -34,18 +35,16 @@ export function getSession(key?: string): Session {
  * });
  */
 export function getReadSession(key?: string): Session {
-  const scope = storage.getStore();
+  const scope = currentScope();
   if (scope === undefined) throw new NoScopeError();
   const owner = key === undefined ? scope : scopeFor(scope, key);
   const target = key ?? owner.registry.defaultKey;
-  // A scope of an older copy of core (see store.ts) has no replicas to route to.
-  const registry = owner.registry as Partial<Pick<SQLScope, "readSessionIn">>;
-  return typeof registry.readSessionIn === "function" ? registry.readSessionIn(owner, target) : owner.session(target);
+  return owner.registry[INTERNALS].readSession(owner, target);
 }
 
 /** Like getSession(), but undefined outside a scope (unknown keys still throw). */
 export function tryGetSession(key?: string): Session | undefined {
-  const scope = storage.getStore();
+  const scope = currentScope();
   if (scope === undefined) return undefined;
   if (key === undefined) return scope.session(scope.registry.defaultKey);
   return scopeFor(scope, key).session(key);
@@ -68,8 +67,8 @@ function scopeFor(scope: Scope, key: string): Scope {
  * });
  */
 export function runInScope<T>(fn: () => Promise<T> | T, options: RunInScopeOptions = {}): Promise<T> {
-  const scope = storage.getStore();
-  let registry: SQLScope;
+  const scope = currentScope();
+  let registry: Pick<SQLScope, "runInScope">;
   try {
     registry = scope?.registry ?? SQLScope.resolveDefault();
   } catch (error) {
@@ -105,7 +104,7 @@ export function afterRollback(fn: Hook): void {
 }
 
 function currentOrThrow(): Scope {
-  const scope = storage.getStore();
+  const scope = currentScope();
   if (scope === undefined) {
     throw new NoScopeError(
       "afterCommit()/afterRollback() was called outside a sqlscope scope, so there is no transaction to wait for. " +
@@ -113,4 +112,15 @@ function currentOrThrow(): Scope {
     );
   }
   return scope;
+}
+
+/**
+ * The scope this code runs in, as observers see it (its figures, state, parent), or undefined outside
+ * one: for logging what a request did. Adapters get the Scope itself from `@sqlscope/core/adapter`.
+ *
+ * @example
+ * res.on("finish", () => logger.info({ status: res.statusCode, ...currentScopeView()?.figures }, "request"));
+ */
+export function currentScopeView(): ScopeView | undefined {
+  return currentScope();
 }

@@ -1,5 +1,5 @@
 import type { ConstraintDetails, ConstraintKind } from "./errors.ts";
-import type { PoolOptions } from "./pool.ts";
+import type { PoolOptions } from "./pool/options.ts";
 import type { SqlDialect } from "./sql.ts";
 
 /** A row as the driver returns it: column name to value. */

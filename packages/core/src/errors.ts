@@ -306,3 +306,36 @@ function preview(sql: string): string {
   const flat = sql.replace(/\s+/g, " ").trim();
   return flat.length > 160 ? `${flat.slice(0, 157)}...` : flat;
 }
+
+/**
+ * A new scope was refused because `db.close()` has begun: the process is shutting down. A 503 with
+ * Retry-After in the adapters; the request may be retried on another instance.
+ */
+export class ShutdownError extends SQLScopeError {
+  constructor() {
+    super(
+      "ERR_SQLSCOPE_SHUTTING_DOWN",
+      "This SQLScope is closing (db.close() was called), so new scopes are refused while those in flight finish. " +
+        "Stop sending requests to this process before closing it: call server.close() first and fail the load " +
+        "balancer's health check, then db.close(); the client may retry on another instance.",
+      { retryable: true },
+    );
+  }
+  /** Read by Express, Koa and Fastify error handlers and by statusForError(): a 503, not a 500. */
+  readonly status = 503;
+  readonly statusCode = 503;
+  readonly expose = false;
+}
+
+/** A write on a read-only key (a replica, or `readOnly: true`): the statement did not run. */
+export class ReadOnlyError extends SQLScopeError {
+  readonly key: string;
+  constructor(key: string, replicaOf: string | undefined, cause: unknown) {
+    const where =
+      replicaOf !== undefined
+        ? `"${key}" is a read replica of "${replicaOf}"; run writes on getSession("${replicaOf}") (getReadSession() is for reads only)`
+        : `"${key}" is read-only (readOnly: true); run writes on a key that is not`;
+    super("ERR_SQLSCOPE_READ_ONLY", `A statement tried to write in a read-only transaction: ${messageOf(cause)}. ${where}.`, { cause });
+    this.key = key;
+  }
+}

@@ -1,6 +1,6 @@
 import { HookError, messageOf } from "./errors.ts";
-import type { SettledResult } from "./figures.ts";
-import { decide, type CommitPolicy, type Outcome } from "./policy.ts";
+import type { Outcome, ScopeResult } from "./outcome.ts";
+import { decide, type CommitPolicy } from "./policy.ts";
 
 export type HookKind = "commit" | "rollback";
 
@@ -18,7 +18,7 @@ export interface RegisteredHook {
  * A scope that ended with no open transaction (no database work, or manual mode that committed by
  * itself) goes by its outcome as the default key's policy reads it (manual keys: 2xx or resolved).
  */
-export function hookKindFor(result: SettledResult, outcome: Outcome, policy: CommitPolicy | undefined): HookKind {
+export function hookKindFor(result: ScopeResult, outcome: Outcome, policy: CommitPolicy | undefined): HookKind {
   if (result !== "none") return result;
   if (policy === undefined) return "success" in outcome && outcome.success ? "commit" : "rollback";
   const effective: CommitPolicy = policy.mode === "manual" ? { ...policy, mode: "autocommit" } : policy;

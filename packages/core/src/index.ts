@@ -1,29 +1,44 @@
+/**
+ * `@sqlscope/core`: the app's face. A `SQLScope` registers databases; every request, job or script
+ * runs in a scope where `getSession()` finds its session; the scope commits or rolls back by policy
+ * and always returns its connections. Driver authors import from `@sqlscope/core/driver`, adapter
+ * authors from `@sqlscope/core/adapter`, test suites from `@sqlscope/core/testing`.
+ *
+ * @example
+ * import { SQLScope, getSession } from "@sqlscope/core";
+ * export const db = new SQLScope().add(sqlite({ filename: "app.db" }), { commit: "autocommit" });
+ * await db.runInScope(() => getSession().execute("INSERT INTO jobs (name) VALUES (?)", ["nightly"]));
+ *
+ * @module
+ */
 export { SQLScope, type SQLScopeOptions, type AddOptions, type RunInScopeOptions } from "./sqlscope.ts";
-export { getSession, getReadSession, tryGetSession, runInScope, afterCommit, afterRollback } from "./context.ts";
-export { ReadOnlyError, type ReplicaOptions } from "./replicas.ts";
-export { ShutdownError, type CloseOptions, type CloseReport } from "./shutdown.ts";
+export { getSession, getReadSession, tryGetSession, runInScope, afterCommit, afterRollback, currentScopeView as currentScope } from "./context.ts";
+export type { Session } from "./session/session.ts";
+export type { Query } from "./session/shape.ts";
+export type { Params } from "./placeholders.ts";
+export type { QueryResult, Row } from "./driver.ts";
+export { sql, type Sql, type SqlIdentifier } from "./sql.ts";
+export { nativeSql, type NativeSql } from "./native.ts";
+export type { CommitMode } from "./policy.ts";
+export type { ReplicaOptions } from "./replicas.ts";
+export type { PoolOptions } from "./pool/options.ts";
+export type { PoolStats } from "./connection-source.ts";
+export type { CloseOptions, CloseReport } from "./shutdown.ts";
 export type { Hook } from "./hooks.ts";
 export { isRetryableFailure, type RetryOptions } from "./retry.ts";
-export { isSchema, type StandardSchema, type StandardSchemaProps, type StandardResult, type InferOutput } from "./schema.ts";
-export type { ScopeFigures, SettledResult } from "./figures.ts";
-export {
-  CHANNELS,
-  type ScopeStartMessage,
-  type ScopeFinishMessage,
-  type AcquireMessage,
-  type QueryMessage,
-  type TransactionMessage,
-  type ReleaseMessage,
-  type RetryMessage,
+export type { StandardSchema, InferOutput } from "./schema.ts";
+export type { Outcome, ScopeFigures, ScopeResult, ScopeView } from "./outcome.ts";
+export { CHANNELS } from "./channels.ts";
+export type {
+  ScopeStartMessage,
+  ScopeFinishMessage,
+  AcquireMessage,
+  QueryMessage,
+  TransactionMessage,
+  ReleaseMessage,
+  RetryMessage,
 } from "./diagnostics.ts";
-export { Scope, currentScope, type FinishReport, type ScopeState } from "./scope.ts";
-export { Session, type Query, type SettleResult } from "./session.ts";
-export { decide, makePolicy, COMMIT_MODES, type CommitMode, type CommitPolicy, type Outcome, type Decision } from "./policy.ts";
-export { sql, isSql, compileFragment, quoteDouble, quoteBacktick, type Sql, type SqlIdentifier, type SqlDialect } from "./sql.ts";
-export { nativeSql, type NativeSql } from "./native.ts";
-export { compileSql, bindParams, type Params, type PlaceholderStyle, type CompiledSql } from "./placeholders.ts";
-export { ConnectionPool, DEFAULT_POOL_OPTIONS, LeakWarning, type PoolOptions, type PoolStats, type Lease } from "./pool.ts";
-export type { Driver, DriverConnection, Dialect, ErrorClass, QueryResult, Row } from "./driver.ts";
+export { LeakWarning } from "./pool/leaks.ts";
 export {
   SQLScopeError,
   NoScopeError,
@@ -46,8 +61,12 @@ export {
   SecondConnectionError,
   RowValidationError,
   HookError,
-  isRetryable,
+  ReadOnlyError,
+  ShutdownError,
   type ValidationIssue,
   type ConstraintKind,
   type ConstraintDetails,
 } from "./errors.ts";
+
+/** @deprecated Renamed ScopeResult (what a whole scope's transactions came to); this alias goes in the next minor. */
+export type SettledResult = import("./outcome.ts").ScopeResult;

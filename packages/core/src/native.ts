@@ -1,7 +1,5 @@
-import type { Sql } from "./sql.ts";
+import { fragment, type Sql } from "./sql-fragment.ts";
 
-// The sql tag's own key (Symbol.for, so sql.ts need not be imported at run time: no import circle).
-const FRAGMENT = Symbol.for("sqlscope.fragment");
 const NATIVE = Symbol.for("sqlscope.native");
 
 /** A statement already written for one driver: its text and values go to the driver untouched. */
@@ -20,7 +18,7 @@ export interface NativeSql extends Sql {
  * const rows = await getSession().select(nativeSql(sql, parameters));
  */
 export function nativeSql(text: string, values: readonly unknown[]): NativeSql {
-  return { [FRAGMENT]: true, [NATIVE]: values, strings: [text], values: [] } as unknown as NativeSql;
+  return Object.assign(fragment([text], []), { [NATIVE]: values }) as NativeSql;
 }
 
 /** The values of a nativeSql() statement, or undefined for any other fragment. */

@@ -1,4 +1,5 @@
 import { ConfigError } from "./errors.ts";
+import type { Decision, Outcome } from "./outcome.ts";
 
 /**
  * - `manual`: nothing automatic; statements run in the driver's autocommit unless you call begin() or
@@ -10,16 +11,11 @@ export type CommitMode = "manual" | "autocommit" | "autocommit-include-redirect"
 
 export const COMMIT_MODES: readonly CommitMode[] = ["manual", "autocommit", "autocommit-include-redirect"];
 
-/** How a scope ended: an HTTP status, or whether a script's function resolved. */
-export type Outcome = { readonly status: number } | { readonly success: boolean };
-
 export interface CommitPolicy {
   readonly mode: CommitMode;
   readonly extraCommitStatuses: ReadonlySet<number>;
   readonly extraRollbackStatuses: ReadonlySet<number>;
 }
-
-export type Decision = "commit" | "rollback";
 
 /**
  * The whole commit policy as a pure function. Extra commit statuses are checked before extra rollback

@@ -6,8 +6,8 @@
 //   primary, and one background probe per interval reconnects; the first success sends reads back
 //   (fallback: false turns this off).
 import type { Driver } from "./driver.ts";
-import { ConfigError, SQLScopeError, messageOf } from "./errors.ts";
-import type { ConnectionPool } from "./pool.ts";
+import { ConfigError, messageOf } from "./errors.ts";
+import type { ConnectionPool } from "./pool/pool.ts";
 
 /** What `add()` accepts for a read-only key or a replica. */
 export interface ReplicaOptions {
@@ -31,19 +31,6 @@ export interface ReplicaOptions {
   fallback?: boolean;
   /** Replica only: how often a replica that is down is probed (default 1 000 ms). */
   probeIntervalMs?: number;
-}
-
-/** A write on a read-only key (a replica, or `readOnly: true`): the statement did not run. */
-export class ReadOnlyError extends SQLScopeError {
-  readonly key: string;
-  constructor(key: string, replicaOf: string | undefined, cause: unknown) {
-    const where =
-      replicaOf !== undefined
-        ? `"${key}" is a read replica of "${replicaOf}"; run writes on getSession("${replicaOf}") (getReadSession() is for reads only)`
-        : `"${key}" is read-only (readOnly: true); run writes on a key that is not`;
-    super("ERR_SQLSCOPE_READ_ONLY", `A statement tried to write in a read-only transaction: ${messageOf(cause)}. ${where}.`, { cause });
-    this.key = key;
-  }
 }
 
 /** Checks the replica options of `add()`; returns whether the key's sessions begin READ ONLY. */

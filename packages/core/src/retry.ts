@@ -1,4 +1,5 @@
-import { channels, publishedError } from "./diagnostics.ts";
+import { channels } from "./channels.ts";
+import { publishedError } from "./redact.ts";
 import { CommitFailedError, ConfigError, ConnectionError, SerializationError } from "./errors.ts";
 
 /** How runInScope(fn, { retry }) re-runs a scope that failed with a retryable error. */

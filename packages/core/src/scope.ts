@@ -1,36 +1,42 @@
-import { channels, publishedError } from "./diagnostics.ts";
+import { channels } from "./channels.ts";
+import type { Database } from "./database.ts";
 import { HookError, SessionClosedError, TransactionError, type SQLScopeError } from "./errors.ts";
-import { settledResult, type ScopeFigures, type SettledResult } from "./figures.ts";
 import { hookKindFor, runHooks, type Hook, type HookKind, type RegisteredHook } from "./hooks.ts";
-import { decide, type Decision, type Outcome } from "./policy.ts";
-import { Session, type DatabaseEntry, type SettleResult } from "./session.ts";
-import type { SQLScope } from "./sqlscope.ts";
+import { scopeResult, type Decision, type FinishReport, type Outcome, type ScopeFigures, type ScopeResult, type ScopeState, type SessionResult } from "./outcome.ts";
+import { decide } from "./policy.ts";
+import { publishedError } from "./redact.ts";
+import { INTERNALS, type Registry, type RegistryInternals, type ScopeSessions } from "./registry.ts";
+import { ConnectionSlot } from "./session/connection-slot.ts";
+import type { SessionHost } from "./session/host.ts";
+import { Session } from "./session/session.ts";
 import { storage } from "./store.ts";
 
-/** What finish() reports. `ok` is false when a commit failed: the adapter must not send a 2xx. */
-export interface FinishReport {
-  readonly ok: boolean;
-  /** The first failure that made the outcome a lie (a failed commit), if any. */
-  readonly error: SQLScopeError | undefined;
-  readonly sessions: readonly SettleResult[];
-  /** What the scope did (keys, statements, waits, result): the same object as `scope.figures` after finish. */
-  readonly figures?: ScopeFigures;
+export type { FinishReport, ScopeState };
+
+/** One database's session in a scope: the handle users get, and the slot the scope settles. */
+interface Held {
+  readonly session: Session;
+  readonly slot: ConnectionSlot;
 }
 
 const NOTHING_TO_SETTLE: FinishReport = Object.freeze({ ok: true, error: undefined, sessions: Object.freeze([]) });
 const SETTLED: Promise<FinishReport> = Promise.resolve(NOTHING_TO_SETTLE);
 
-export type ScopeState = "open" | "finishing" | "finished";
-
 /**
  * One unit of work (an HTTP request, a job, a script) with at most one session per database key.
- * Adapters create it with `db.createScope()`, run the handler with `scope.run(fn)`, and call
- * `finish(outcome)` exactly when the outcome is known.
+ * Adapters create it with `db.createScope()`, run the handler with `scope.run(fn)`, and end it with
+ * `endScope(scope, outcome)` (or `finish(outcome)`) exactly when the outcome is known.
+ *
+ * @example
+ * const scope = db.createScope();
+ * await scope.run(handler);
+ * const report = await scope.finish({ status: res.statusCode });
  */
-export class Scope {
-  readonly registry: SQLScope;
+export class Scope implements SessionHost, ScopeSessions {
+  readonly registry: Registry;
   readonly parent: Scope | undefined;
-  private sessions: Map<string, Session> | undefined = undefined;
+  private readonly internals: RegistryInternals;
+  private sessions: Map<string, Held> | undefined = undefined;
   private finishing: Promise<FinishReport> | undefined = undefined;
   /** The report of a finish that completed synchronously (finishNow). */
   private report: FinishReport | undefined = undefined;
@@ -47,21 +53,25 @@ export class Scope {
   private acquireWaitMs = 0;
   private holdMs = 0;
   private outcome: Outcome | undefined = undefined;
-  private result: SettledResult | undefined = undefined;
+  private result: ScopeResult | undefined = undefined;
   private ok: boolean | undefined = undefined;
   private _durable = false;
   /**
-   * @internal For adapters: called once, synchronously, the first time this scope gets something to
-   * settle (a session's first statement starts taking a connection, or a hook is registered), before
-   * that work can yield. Lets node-http install its response gate only for requests that need one.
-   * Unset, it costs one property read per statement.
+   * For adapters: called once, synchronously, the first time this scope gets something to settle (a
+   * session's first statement starts taking a connection, or a hook is registered), before that work
+   * can yield. Lets node-http install its response gate only for requests that need one. Unset, it
+   * costs one property read per statement.
+   *
+   * @example
+   * scope.onActive = () => installGate(res);
    */
   onActive: (() => void) | undefined = undefined;
 
-  constructor(registry: SQLScope, parent: Scope | undefined) {
+  constructor(registry: Registry, parent: Scope | undefined) {
     this.registry = registry;
+    this.internals = registry[INTERNALS];
     this.parent = parent;
-    registry.tracker.opened();
+    this.internals.tracker.opened();
     if (channels.scopeStart.hasSubscribers) channels.scopeStart.publish({ scope: this });
   }
 
@@ -116,31 +126,41 @@ export class Scope {
     return this._durable;
   }
 
-  /** @internal the scope gets work to settle: runs onActive once, never after the scope started finishing. */
+  /** SessionHost: the adapter's first-work callback is still pending. */
+  get activationPending(): boolean {
+    return this.onActive !== undefined;
+  }
+
+  /** SessionHost: whether events carry database error messages. */
+  get errorMessages(): boolean {
+    return this.internals.errorMessages;
+  }
+
+  /** SessionHost: the scope gets work to settle: runs onActive once, never after the scope started finishing. */
   activate(): void {
     const fn = this.onActive;
     this.onActive = undefined;
     if (fn !== undefined && this._state === "open") fn();
   }
 
-  /** @internal a session took a connection after waiting `waitMs`. */
+  /** SessionHost: a session took a connection after waiting `waitMs`. */
   recordAcquire(key: string, waitMs: number): void {
     (this.keysOpened ??= []).push(key);
     this.acquireWaitMs += waitMs;
   }
 
-  /** @internal a session returned its connection after holding it `holdMs`, at `at` (performance.now()). */
+  /** SessionHost: a session returned its connection after holding it `holdMs`, at `at` (performance.now()). */
   recordRelease(holdMs: number, at: number): void {
     this.holdMs += holdMs;
     this.releasedAt = at;
   }
 
-  /** @internal a statement ran. */
+  /** SessionHost: a statement ran. */
   recordStatement(): void {
     this.statements++;
   }
 
-  /** @internal work was committed (or may have been) before the scope ended. */
+  /** SessionHost: work was committed (or may have been) before the scope ended. */
   recordDurable(): void {
     this._durable = true;
   }
@@ -154,35 +174,41 @@ export class Scope {
     return storage.run(this, fn);
   }
 
-  /** The session for `key`, created on first use. Takes no connection. */
+  /** The session for `key`, created on first use. Takes no connection. @example scope.session("db") */
   session(key: string): Session {
     const existing = this.sessions?.get(key);
-    if (existing !== undefined) return existing;
-    const entry = this.registry.entry(key);
+    if (existing !== undefined) return existing.session;
+    const database = this.internals.database(key);
     if (this._state !== "open") throw new SessionClosedError(key);
-    const session = new Session(entry, this);
-    (this.sessions ??= new Map()).set(key, session);
+    const slot = new ConnectionSlot(database, this);
+    const session = new Session(slot);
+    (this.sessions ??= new Map()).set(key, { session, slot });
     return session;
   }
 
-  /** @internal the session for `key` if this scope made one, without making it (read routing). */
-  peek(key: string): Session | undefined {
-    return this.sessions?.get(key);
+  /** ScopeSessions: true when this scope's session of `key` holds, takes or uses a connection (read routing). */
+  usedKey(key: string): boolean {
+    return this.sessions?.get(key)?.slot.active === true;
   }
 
-  /** True when some session holds or is taking a connection, or hooks wait: finish() has work to do. */
+  /**
+   * True when some session holds or is taking a connection, or hooks wait: finishing has work to do.
+   *
+   * @example
+   * if (!scope.needsSettling) return next(); // nothing to commit: let the response through
+   */
   get needsSettling(): boolean {
     if (this.hooks !== undefined) return true;
     if (this.sessions === undefined) return false;
-    for (const session of this.sessions.values()) if (session.active) return true;
+    for (const { slot } of this.sessions.values()) if (slot.active) return true;
     return false;
   }
 
-  /** True when this scope or an enclosing one holds a connection of `entry`'s pool. */
-  ancestorHolds(entry: DatabaseEntry): boolean {
+  /** SessionHost: true when an enclosing scope holds a connection of `database`'s source. */
+  ancestorHolds(database: Database): boolean {
     for (let scope = this.parent; scope !== undefined; scope = scope.parent) {
       if (scope.sessions === undefined) continue;
-      for (const session of scope.sessions.values()) if (session.holds(entry)) return true;
+      for (const { slot } of scope.sessions.values()) if (slot.holds(database)) return true;
     }
     return false;
   }
@@ -200,7 +226,7 @@ export class Scope {
   }
 
   /**
-   * @internal For adapters: finish(), but when the scope can settle without waiting (no hooks, and a
+   * For adapters (through `endScope`): finish(), but when the scope can settle without waiting (no hooks, and a
    * driver that commits synchronously, as SQLite's does) the report itself instead of a promise, so a
    * response can be let through at once instead of held. Otherwise the promise finish() returns.
    */
@@ -213,7 +239,7 @@ export class Scope {
     if (!this.needsSettling) {
       this.closeAll();
       this._state = "finished";
-      this.registry.tracker.ended();
+      this.internals.tracker.ended();
       this.result = "none";
       this.ok = true;
       this.endedAt = performance.now();
@@ -222,52 +248,51 @@ export class Scope {
       this.report = NOTHING_TO_SETTLE;
       return NOTHING_TO_SETTLE;
     }
-    const only = this.sessions?.size === 1 && this.hooks === undefined ? this.sessions.values().next().value : undefined;
+    const only = this.sessions?.size === 1 && this.hooks === undefined ? this.sessions.values().next().value?.slot : undefined;
     if (only === undefined) {
       this.finishing = this.settleAll(outcome);
       return this.finishing;
     }
     // One session and no hooks, most requests: settled now when the driver can, else one then() (not an
-    // async body and its await: one promise fewer where async_hooks make each cost, on Node 20).
+    // async body and its await: one promise fewer; see docs/architecture.md on the hot path).
     this.closeAll();
-    const decision = decide(only.policy, outcome);
+    const decision = decide(only.database.policy, outcome);
     const now = only.settleNow(decision);
     if (now !== undefined && !(now instanceof Promise)) {
       this.report = this.settledOnly(only, decision, outcome, now);
       return this.report;
     }
-    this.finishing = (now ?? only.settle(decision, this.registry.finishTimeoutMs)).then((result) => this.settledOnly(only, decision, outcome, result));
+    this.finishing = (now ?? only.settle(decision, this.internals.finishTimeoutMs)).then((result) => this.settledOnly(only, decision, outcome, result));
     return this.finishing;
   }
 
-  private settledOnly(session: Session, decision: Decision, outcome: Outcome, result: SettleResult): FinishReport {
-    const failure = this.noteSettled(session, decision, result, isSuccess(outcome), undefined);
+  private settledOnly(slot: ConnectionSlot, decision: Decision, outcome: Outcome, result: SessionResult): FinishReport {
+    const failure = this.noteSettled(slot, decision, result, isSuccess(outcome), undefined);
     const ok = failure === undefined;
     const results = [result];
-    this.result = settledResult(ok, results);
+    this.result = scopeResult(ok, results);
     this.ok = ok;
     return this.finished(outcome, ok, failure, results);
   }
 
-  // On Node 20 every promise pays for async_hooks once an AsyncLocalStorage exists: this runs inside
-  // settleAll's own async body so a scope without hooks adds no promise to the request.
-  private async afterSettled(outcome: Outcome, ok: boolean, error: SQLScopeError | undefined, sessions: SettleResult[]): Promise<FinishReport> {
-    this.result = settledResult(ok, sessions);
+  // Runs inside settleAll's own async body, so a scope without hooks adds no promise to the request.
+  private async afterSettled(outcome: Outcome, ok: boolean, error: SQLScopeError | undefined, sessions: SessionResult[]): Promise<FinishReport> {
+    this.result = scopeResult(ok, sessions);
     this.ok = ok;
     const hooks = this.hooks;
     if (hooks !== undefined) {
       this.hooks = undefined;
-      const policy = this.registry.entry(this.registry.defaultKey).policy;
+      const policy = this.internals.database(this.registry.defaultKey).policy;
       const kind = hookKindFor(this.result, outcome, policy);
-      await runHooks(hooks, kind, this.registry.finishTimeoutMs, (w) => this.registry.warn(w), (fn) => this.runOutside(fn));
+      await runHooks(hooks, kind, this.internals.finishTimeoutMs, (w) => this.internals.warn(w), (fn) => this.runOutside(fn));
       this.releasedAt = undefined; // the hooks ran after the last release: the end is now
     }
     return this.finished(outcome, ok, error, sessions);
   }
 
-  private finished(outcome: Outcome, ok: boolean, error: SQLScopeError | undefined, sessions: SettleResult[]): FinishReport {
+  private finished(outcome: Outcome, ok: boolean, error: SQLScopeError | undefined, sessions: SessionResult[]): FinishReport {
     this._state = "finished";
-    this.registry.tracker.ended();
+    this.internals.tracker.ended();
     this.endedAt = this.releasedAt ?? performance.now();
     const report: FinishReport = { ok, error, sessions, figures: this.figures };
     if (channels.scopeFinish.hasSubscribers) this.publishFinish(outcome, report);
@@ -285,54 +310,54 @@ export class Scope {
       scope: this,
       outcome,
       ok: report.ok,
-      error: report.error === undefined ? undefined : publishedError(report.error, this.registry.errorMessages),
+      error: report.error === undefined ? undefined : publishedError(report.error, this.internals.errorMessages),
       figures: report.figures ?? this.figures,
     });
   }
 
   private closeAll(): void {
-    if (this.sessions !== undefined) for (const session of this.sessions.values()) session.close();
+    if (this.sessions !== undefined) for (const { slot } of this.sessions.values()) slot.close();
   }
 
   /** Reports what went wrong with one settled session; returns the scope's failure so far. */
   private noteSettled(
-    session: Session,
+    slot: ConnectionSlot,
     decision: Decision,
-    result: SettleResult,
+    result: SessionResult,
     success: boolean,
     failure: SQLScopeError | undefined,
   ): SQLScopeError | undefined {
     if (result.error !== undefined) {
       if (failure === undefined && decision === "commit") failure = result.error;
-      else this.registry.warn(result.error);
+      else this.internals.warn(result.error);
     }
     if (result.leftOpen === true) {
       const left = new TransactionError(
-        `A transaction on "${session.key}" (commit: "manual") was still open when the scope ended and was rolled back. ` +
+        `A transaction on "${slot.key}" (commit: "manual") was still open when the scope ended and was rolled back. ` +
           'Call commit() or rollback() before the handler returns, use transaction(fn), or switch the key to commit: "autocommit".',
       );
       // A success status for work that was rolled back would be a lie: it becomes the failure.
       if (success && failure === undefined) failure = left;
-      else this.registry.warn(left);
+      else this.internals.warn(left);
     }
     return failure;
   }
 
   private async settleAll(outcome: Outcome): Promise<FinishReport> {
-    const sessions = this.sessions === undefined ? [] : [...this.sessions.values()];
+    const slots = this.sessions === undefined ? [] : [...this.sessions.values()].map((held) => held.slot);
     this.closeAll();
-    const results: SettleResult[] = [];
+    const results: SessionResult[] = [];
     let failure: SQLScopeError | undefined;
     const success = isSuccess(outcome);
-    for (const session of sessions) {
-      const decision = failure === undefined ? decide(session.policy, outcome) : "rollback";
-      const result = await session.settle(decision, this.registry.finishTimeoutMs);
+    for (const slot of slots) {
+      const decision = failure === undefined ? decide(slot.database.policy, outcome) : "rollback";
+      const result = await slot.settle(decision, this.internals.finishTimeoutMs);
       results.push(result);
-      failure = this.noteSettled(session, decision, result, success, failure);
+      failure = this.noteSettled(slot, decision, result, success, failure);
     }
     const ok = failure === undefined;
     if (this.hooks !== undefined) return this.afterSettled(outcome, ok, failure, results);
-    this.result = settledResult(ok, results);
+    this.result = scopeResult(ok, results);
     this.ok = ok;
     return this.finished(outcome, ok, failure, results);
   }
@@ -342,7 +367,13 @@ function isSuccess(outcome: Outcome): boolean {
   return "success" in outcome ? outcome.success : outcome.status >= 200 && outcome.status < 400;
 }
 
-/** The innermost open scope, or undefined. */
+/**
+ * The innermost scope this code runs in, or undefined (adapters; apps use getSession()).
+ *
+ * @example
+ * const scope = currentScope(); // the request's scope inside a handler
+ */
 export function currentScope(): Scope | undefined {
-  return storage.getStore();
+  // Only Scopes are ever stored (by Scope.run, of this copy of core or another with the same protocol).
+  return storage.getStore() as Scope | undefined;
 }

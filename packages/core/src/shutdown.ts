@@ -1,8 +1,7 @@
 // Graceful shutdown: what db.close() does. It needs to know which scopes are still in flight, so every
 // scope counts itself in and out (two integer operations per scope: no Set, no promise, no timer on
 // the request path; the waiting and the report exist only once close() was called).
-import { SQLScopeError } from "./errors.ts";
-import type { ConnectionPool } from "./pool.ts";
+import type { ConnectionPool } from "./pool/pool.ts";
 
 /** What `db.close()` accepts. */
 export interface CloseOptions {
@@ -29,26 +28,6 @@ export interface CloseReport {
   readonly durationMs: number;
 }
 
-/**
- * A new scope was refused because `db.close()` has begun: the process is shutting down. A 503 with
- * Retry-After in the adapters; the request may be retried on another instance.
- */
-export class ShutdownError extends SQLScopeError {
-  constructor() {
-    super(
-      "ERR_SQLSCOPE_SHUTTING_DOWN",
-      "This SQLScope is closing (db.close() was called), so new scopes are refused while those in flight finish. " +
-        "Stop sending requests to this process before closing it: call server.close() first and fail the load " +
-        "balancer's health check, then db.close(); the client may retry on another instance.",
-      { retryable: true },
-    );
-  }
-  /** Read by Express, Koa and Fastify error handlers and by statusForError(): a 503, not a 500. */
-  readonly status = 503;
-  readonly statusCode = 503;
-  readonly expose = false;
-}
-
 /** @internal Counts a SQLScope's open scopes and, once closing, wakes close() when none is left. */
 export class ScopeTracker {
   /** Scopes created and not finished yet. */
@@ -70,15 +49,16 @@ export class ScopeTracker {
   }
 
   /**
-   * Refuses new scopes from now on, waits up to `timeoutMs` for the open ones to end, then destroys
-   * what is still borrowed from `pools` and closes them with `closeDrivers`.
+   * Refuses new scopes from now on, waits up to `timeoutMs` for the open ones to end, runs
+   * `beforeDrain`, then destroys what is still borrowed from `pools` and closes them with `closeDrivers`.
    */
-  async close(pools: readonly ConnectionPool[], closeDrivers: () => Promise<void>, timeoutMs: number): Promise<CloseReport> {
+  async close(pools: readonly ConnectionPool[], beforeDrain: () => Promise<unknown>, closeDrivers: () => Promise<void>, timeoutMs: number): Promise<CloseReport> {
     const started = performance.now();
     this.closing = true;
     const inFlight = this.open;
     if (this.open > 0) await this.idle(timeoutMs);
     const abandoned = this.open;
+    await beforeDrain();
     let destroyed = 0;
     // Nothing left to wait for (or nobody to wait for any longer): what is still borrowed is destroyed now.
     for (const pool of pools) {

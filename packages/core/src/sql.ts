@@ -1,16 +1,11 @@
 import { ParameterError } from "./errors.ts";
 import { nativeValues } from "./native.ts";
 import { rejectUnbindable, type PlaceholderStyle } from "./placeholders.ts";
+import { fragment, isSql, type Sql } from "./sql-fragment.ts";
 
-const FRAGMENT = Symbol.for("sqlscope.fragment");
+export { isSql, type Sql };
+
 const IDENTIFIER = Symbol.for("sqlscope.identifier");
-
-/** SQL built with the `sql` tag: text and values kept apart until a driver compiles them. */
-export interface Sql {
-  readonly [FRAGMENT]: true;
-  readonly strings: readonly string[];
-  readonly values: readonly unknown[];
-}
 
 /** A table or column name, quoted by the driver's rules. Built with `sql.id("name")`. */
 export interface SqlIdentifier {
@@ -30,9 +25,6 @@ export interface SqlTag {
   readonly empty: Sql;
 }
 
-function fragment(strings: readonly string[], values: readonly unknown[]): Sql {
-  return { [FRAGMENT]: true, strings, values };
-}
 
 /** What sql.join([]) returns: nothing, but compileFragment refuses it between `IN (` and `)`. */
 const EMPTY_LIST: Sql = fragment([""], []);
@@ -74,9 +66,6 @@ export const sql: SqlTag = Object.assign(
   },
 );
 
-export function isSql(value: unknown): value is Sql {
-  return typeof value === "object" && value !== null && FRAGMENT in value;
-}
 
 function isIdentifier(value: unknown): value is SqlIdentifier {
   return typeof value === "object" && value !== null && IDENTIFIER in value;

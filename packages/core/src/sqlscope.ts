@@ -1,13 +1,19 @@
+import type { PoolStats } from "./connection-source.ts";
+import type { Database } from "./database.ts";
 import type { Driver } from "./driver.ts";
-import { AlreadyRegisteredError, ConfigError, DuplicateKeyError, NoScopeError, UnknownKeyError } from "./errors.ts";
+import { AlreadyRegisteredError, ConfigError, DuplicateKeyError, NoScopeError, ShutdownError, UnknownKeyError } from "./errors.ts";
 import { makePolicy, type PolicyOptions } from "./policy.ts";
+import type { PoolOptions } from "./pool/options.ts";
+import { ConnectionPool } from "./pool/pool.ts";
+import { INTERNALS, type Registry, type RegistryInternals, type RunInScopeOptions, type ScopeSessions } from "./registry.ts";
 import { checkReplicaOptions, ReplicaRoute, type ReplicaOptions } from "./replicas.ts";
-import { ConnectionPool, type PoolOptions, type PoolStats } from "./pool.ts";
-import { isRetryableFailure, retryPolicy, withRetry, type RetryOptions } from "./retry.ts";
-import { Scope } from "./scope.ts";
-import { ScopeTracker, ShutdownError, type CloseOptions, type CloseReport } from "./shutdown.ts";
-import { liveRegistries as live, storage } from "./store.ts";
-import type { DatabaseEntry, Session } from "./session.ts";
+import { isRetryableFailure, retryPolicy, withRetry } from "./retry.ts";
+import { currentScope, Scope } from "./scope.ts";
+import type { Session } from "./session/session.ts";
+import { ScopeTracker, type CloseOptions, type CloseReport } from "./shutdown.ts";
+import { liveRegistries as live } from "./store.ts";
+
+export type { RunInScopeOptions };
 
 export interface SQLScopeOptions {
   /** Makes this the SQLScope that the free `runInScope(fn)` uses when several exist. */
@@ -32,43 +38,29 @@ export interface AddOptions extends PolicyOptions, ReplicaOptions {
   pool?: Partial<PoolOptions>;
 }
 
-export interface RunInScopeOptions {
-  /**
-   * By default a runInScope inside another scope of the same SQLScope joins it (same sessions, settled
-   * by the outer scope). `isolated: true` opens a scope of its own that commits or rolls back on its own.
-   */
-  isolated?: boolean;
-  /**
-   * Re-runs the whole scope, a fresh one each time, when it fails with a retryable error (serialization
-   * failure or conflict, a commit rejected by one, a connection lost mid-transaction) and nothing of the
-   * failed run was committed yet. A number is the attempt count (the first run included).
-   * Adapters never retry an HTTP request: its response may already be on the wire.
-   */
-  retry?: number | RetryOptions;
-}
-
 /**
- * The registry of databases for an app: each key gets a driver, a pool and a commit policy.
+ * The registry of databases for an app (not itself a scope: it makes one per request or
+ * runInScope): each key gets a driver, a pool and a commit policy.
  *
  * @example
  * export const db = new SQLScope()
  *   .add(sqlite({ filename: "app.db" }), { key: "db", commit: "autocommit" })
  *   .add(duckdb({ path: "events.duckdb" }), { key: "events", commit: "autocommit", extraCommitStatuses: [400] });
  */
-export class SQLScope {
+export class SQLScope implements Registry {
   readonly isDefault: boolean;
   readonly finishTimeoutMs: number;
-  /** @internal Whether events carry database error messages (SQLScopeOptions.diagnostics.errorMessages). */
-  readonly errorMessages: boolean;
-  private readonly entries = new Map<string, DatabaseEntry>();
+  /** For sqlscope's own packages (through @sqlscope/core/adapter and /testing), not for apps. */
+  readonly [INTERNALS]: RegistryInternals;
+  private readonly errorMessages: boolean;
+  private readonly entries = new Map<string, Database>();
   /** Primary key to its replica (see replicas.ts). */
   private readonly replicas = new Map<string, ReplicaRoute>();
   private firstKey: string | undefined = undefined;
   private readonly onWarning: (warning: Error) => void;
   private closed = false;
   private closing: Promise<CloseReport> | undefined = undefined;
-  /** @internal open scopes, counted by Scope itself, so close() knows what is in flight. */
-  readonly tracker = new ScopeTracker();
+  private readonly tracker = new ScopeTracker();
 
   constructor(options: SQLScopeOptions = {}) {
     this.isDefault = options.default === true;
@@ -83,6 +75,17 @@ export class SQLScope {
       }
     }
     live.add(this);
+    const self = this;
+    this[INTERNALS] = {
+      database: (key) => this.database(key),
+      warn: (warning) => this.warn(warning),
+      get finishTimeoutMs() {
+        return self.finishTimeoutMs;
+      },
+      errorMessages: this.errorMessages,
+      tracker: this.tracker,
+      readSession: (scope, key) => this.readSession(scope, key),
+    };
   }
 
   /** Registers a database under a key, with its commit policy. The first key added is the default. */
@@ -101,6 +104,7 @@ export class SQLScope {
       key,
       driver,
       pool,
+      source: pool,
       policy,
       parse: {
         style: driver.dialect.placeholder,
@@ -129,19 +133,18 @@ export class SQLScope {
     return this.firstKey;
   }
 
+  /** Whether a key is registered. @example if (!db.has("events")) db.add(duckdb({ path }), { key: "events" }); */
   has(key: string): boolean {
     return this.entries.has(key);
   }
 
-  /** @internal the entry of a key, or UnknownKeyError. */
-  entry(key: string): DatabaseEntry {
+  private database(key: string): Database {
     const entry = this.entries.get(key);
     if (entry === undefined) throw new UnknownKeyError(key, this.keys);
     return entry;
   }
 
-  /** @internal reports a warning through the configured handler. */
-  warn(warning: Error): void {
+  private warn(warning: Error): void {
     try {
       this.onWarning(warning);
     } catch {
@@ -151,11 +154,15 @@ export class SQLScope {
 
   /**
    * For adapters: a new scope for one request. Throws AlreadyRegisteredError when a scope of this
-   * SQLScope is already open in the current context (the middleware is mounted twice).
+   * SQLScope is already open in the current context (adapters pass through with `joinedScope(db)` first).
+   *
+   * @example
+   * const scope = db.createScope();
+   * scope.run(() => next());
    */
   createScope(): Scope {
     if (this.entries.size === 0) this.defaultKey; // throws the "no database registered" ConfigError
-    const current = storage.getStore();
+    const current = currentScope();
     if (current !== undefined && current.state === "open" && this.openIn(current)) {
       throw new AlreadyRegisteredError(
         "This SQLScope's middleware runs twice for the same request (mounted on the app and again on a router, or " +
@@ -186,10 +193,10 @@ export class SQLScope {
    *   await getSession().executeScript(schema);
    * });
    */
-  // Not async: on Node 20 each extra promise costs async_hooks work on every request.
+  // Not async: no promise of its own (see docs/architecture.md on the hot path).
   runInScope<T>(fn: () => Promise<T> | T, options: RunInScopeOptions = {}): Promise<T> {
     try {
-      const current = storage.getStore();
+      const current = currentScope();
       const inOwn = this.openIn(current) !== undefined;
       const joins = options.isolated !== true && inOwn;
       // Closing: only work of a scope already in flight may open another.
@@ -239,9 +246,14 @@ export class SQLScope {
     return result;
   }
 
-  /** The session for `key` in the current scope (of this SQLScope, or an enclosing one). */
+  /**
+   * The session for `key` in the current scope of this SQLScope (the default key when omitted).
+   *
+   * @example
+   * await db.runInScope(() => db.getSession().execute("DELETE FROM sessions WHERE expired"));
+   */
   getSession(key?: string): Session {
-    const scope = this.openIn(storage.getStore()) ?? findFinished(this);
+    const scope = this.openIn(currentScope()) ?? findFinished(this);
     return scope.session(key ?? this.defaultKey);
   }
 
@@ -254,26 +266,25 @@ export class SQLScope {
    * const posts = await db.getReadSession().select("SELECT * FROM posts ORDER BY id DESC LIMIT 20");
    */
   getReadSession(key?: string): Session {
-    const scope = this.openIn(storage.getStore()) ?? findFinished(this);
-    return this.readSessionIn(scope, key ?? this.defaultKey);
+    const scope = this.openIn(currentScope()) ?? findFinished(this);
+    return this.readSession(scope, key ?? this.defaultKey);
   }
 
-  /** @internal getReadSession() for a scope of this SQLScope. */
-  readSessionIn(scope: Scope, key: string): Session {
+  private readSession(scope: ScopeSessions, key: string): Session {
     const route = this.replicas.get(key);
-    if (route === undefined || scope.peek(key)?.active === true || !route.usable()) return scope.session(key);
+    if (route === undefined || scope.usedKey(key) || !route.usable()) return scope.session(key);
     return scope.session(route.key);
   }
 
-  /** Like getSession(), but undefined outside a scope. */
+  /** Like getSession(), but undefined outside a scope of this SQLScope. @example const s = db.tryGetSession(); */
   tryGetSession(key?: string): Session | undefined {
-    const scope = this.openIn(storage.getStore());
+    const scope = this.openIn(currentScope());
     return scope === undefined ? undefined : scope.session(key ?? this.defaultKey);
   }
 
-  /** Pool figures for a key (default key when omitted). */
+  /** Pool figures for a key (default key when omitted). @example const { borrowed, idle } = db.stats(); */
   stats(key?: string): PoolStats {
-    return this.entry(key ?? this.defaultKey).pool.stats();
+    return this.database(key ?? this.defaultKey).source.stats();
   }
 
   /**
@@ -303,9 +314,14 @@ export class SQLScope {
     const closeDrivers = async () => {
       for (const entry of entries) await entry.driver.close?.();
     };
+    // A source that stands in for a pool (a test's isolation) ends what it lends before the pools drain.
+    const closeSources = async () => {
+      for (const entry of entries) if (entry.source !== entry.pool) await entry.source.onClose?.();
+    };
     this.closing = this.tracker
       .close(
         entries.map((e) => e.pool),
+        closeSources,
         closeDrivers,
         timeoutMs,
       )
@@ -313,13 +329,14 @@ export class SQLScope {
     return this.closing;
   }
 
-  /** @internal the SQLScope the free runInScope() uses outside any scope. */
+  /** The SQLScope the free runInScope() uses outside any scope (see context.ts). */
   static resolveDefault(): SQLScope {
     let only: SQLScope | undefined;
     let count = 0;
-    for (const registry of live) {
+    // Every live registry is a SQLScope, of this copy of core or of another (see store.ts).
+    for (const registry of live as Set<SQLScope>) {
       if (registry.isDefault) return registry;
-      // keys, not the private map: the registry may come from another copy of core (see store.ts).
+      // keys, not the private map: the registry may come from another copy of core.
       if (registry.keys.length > 0) {
         only = registry;
         count++;
@@ -336,7 +353,7 @@ export class SQLScope {
 }
 
 function findFinished(registry: SQLScope): Scope {
-  const current = storage.getStore();
+  const current = currentScope();
   for (let s = current; s !== undefined; s = s.parent) if (s.registry === registry) return s;
   throw new NoScopeError();
 }

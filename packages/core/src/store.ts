@@ -5,14 +5,22 @@
 // every copy with the same PROTOCOL uses the first copy's.
 //
 // The protocol is what one copy does with another copy's objects: a Scope found in the store is used
-// through `session(key)`, `registry` (`has`, `keys`, `defaultKey`, `runInScope`, `getSession`),
-// `parent`, `state`, `afterCommit`/`afterRollback` and `run`; a SQLScope in `live` through `isDefault`
-// and `keys`. Changing any of those in a way an older copy would misread means a new PROTOCOL, and then
+// through `session(key)`, `registry` (`has`, `keys`, `defaultKey`, `runInScope`, and the members
+// behind its registered INTERNALS symbol, see registry.ts), `parent`, `state`, `afterCommit`/
+// `afterRollback`, `run`, `needsSettling`, `onActive` and `finishNow`; a SQLScope in `live` through
+// `isDefault` and `keys`. Changing any of those in a way an older copy would misread means a new PROTOCOL, and then
 // the second copy refuses to load instead of silently keeping a store of its own.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { ConfigError } from "./errors.ts";
-import type { Scope } from "./scope.ts";
-import type { SQLScope } from "./sqlscope.ts";
+
+/** A scope as the store holds it; scope.ts reads it back as a Scope (currentScope()). */
+export type StoredScope = object;
+
+/** A SQLScope as the store lists it, for the free runInScope() to pick from. */
+export interface LiveRegistry {
+  readonly isDefault: boolean;
+  readonly keys: string[];
+}
 
 const PROTOCOL = 1;
 const KEY = Symbol.for("sqlscope.core.store");
@@ -20,9 +28,9 @@ const KEY = Symbol.for("sqlscope.core.store");
 interface SharedStore {
   readonly protocol: number;
   /** The one AsyncLocalStorage: one `run` per scope, never `enterWith`. */
-  readonly storage: AsyncLocalStorage<Scope>;
+  readonly storage: AsyncLocalStorage<StoredScope>;
   /** Every SQLScope not yet closed, of every copy: the free runInScope() picks its registry from these. */
-  readonly live: Set<SQLScope>;
+  readonly live: Set<LiveRegistry>;
   /** Where each copy that joined was loaded from, for the error that names them. */
   readonly copies: string[];
 }
@@ -32,7 +40,7 @@ function sharedStore(): SharedStore {
   const here = import.meta.url;
   const existing = holder[KEY];
   if (existing === undefined) {
-    const store: SharedStore = { protocol: PROTOCOL, storage: new AsyncLocalStorage<Scope>(), live: new Set(), copies: [here] };
+    const store: SharedStore = { protocol: PROTOCOL, storage: new AsyncLocalStorage<StoredScope>(), live: new Set(), copies: [here] };
     Object.defineProperty(globalThis, KEY, { value: store, enumerable: false, writable: false, configurable: false });
     return store;
   }
@@ -51,7 +59,7 @@ function sharedStore(): SharedStore {
 const shared = sharedStore();
 
 /** The process's one scope store (see the top of this file). Core-internal: never exported to users. */
-export const storage: AsyncLocalStorage<Scope> = shared.storage;
+export const storage: AsyncLocalStorage<StoredScope> = shared.storage;
 
 /** Every open SQLScope of every copy of core in this process. */
-export const liveRegistries: Set<SQLScope> = shared.live;
+export const liveRegistries: Set<LiveRegistry> = shared.live;

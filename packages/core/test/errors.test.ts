@@ -1,27 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  AlreadyRegisteredError,
-  CommitFailedError,
-  ConfigError,
-  ConnectionError,
-  ConstraintError,
-  DuplicateKeyError,
-  isRetryable,
-  LeakWarning,
-  MultipleRowsError,
-  NoScopeError,
-  NotFoundError,
-  ParameterError,
-  PoolTimeoutError,
-  QueryError,
-  SecondConnectionError,
-  SerializationError,
-  SessionClosedError,
-  SQLScopeError,
-  TransactionError,
-  UnknownKeyError,
-  UnsupportedError,
-} from "../src/index.ts";
+import { AlreadyRegisteredError, CommitFailedError, ConfigError, ConnectionError, ConstraintError, DuplicateKeyError, LeakWarning, MultipleRowsError, NoScopeError, NotFoundError, ParameterError, PoolTimeoutError, QueryError, SecondConnectionError, SerializationError, SessionClosedError, SQLScopeError, TransactionError, UnknownKeyError, UnsupportedError } from "../src/index.ts";
+import { isRetryable } from "../src/errors.ts";
 
 const cause = Object.assign(new Error("deadlock detected"), { code: "40P01" });
 const stats = { borrowed: 3, max: 3, pending: 2 };

@@ -1,3 +1,4 @@
+import { INTERNALS } from "../src/registry.ts";
 import { vi } from "vitest";
 import { SQLScope, type AddOptions, type SQLScopeOptions } from "../src/index.ts";
 import { FakeDriver, type FakeDriverOptions } from "./support/fake-driver.ts";
@@ -31,7 +32,7 @@ export function makeDb(
     drivers.push(driver);
     byKey.set(key, driver);
     db.add(driver, { key, ...add });
-    const pool = db.entry(key).pool;
+    const pool = db[INTERNALS].database(key).pool;
     const release = pool.release.bind(pool);
     counts.set(key, 0);
     vi.spyOn(pool, "release").mockImplementation((lease, destroy) => {

@@ -1,14 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  afterCommit,
-  afterRollback,
-  CommitFailedError,
-  getSession,
-  HookError,
-  NoScopeError,
-  currentScope,
-  tryGetSession,
-} from "../src/index.ts";
+import { afterCommit, afterRollback, CommitFailedError, getSession, HookError, NoScopeError, tryGetSession } from "../src/index.ts";
+import { currentScope } from "../src/scope.ts";
 import { FakeDbError } from "./support/fake-driver.ts";
 import { closeAll, makeDb, rejection, sleep } from "./helpers.ts";
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { bindParams, compileFragment, compileSql, ParameterError, quoteDouble, sql, type SqlDialect } from "../src/index.ts";
+import { ParameterError, sql } from "../src/index.ts";
+import { bindParams, compileSql } from "../src/placeholders.ts";
+import { compileFragment, quoteDouble, type SqlDialect } from "../src/sql.ts";
 
 const pg: SqlDialect = { placeholder: "$", quoteIdentifier: quoteDouble };
 const q: SqlDialect = { placeholder: "?", quoteIdentifier: quoteDouble };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compileFragment, nativeSql, ParameterError, sql } from "../src/index.ts";
+import { nativeSql, ParameterError, sql } from "../src/index.ts";
+import { compileFragment } from "../src/sql.ts";
 
 const pg = { placeholder: "$" as const, quoteIdentifier: (n: string) => `"${n}"` };
 

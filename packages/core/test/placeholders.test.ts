@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { bindParams, compileSql, ParameterError } from "../src/index.ts";
+import { ParameterError } from "../src/index.ts";
+import { bindParams, compileSql } from "../src/placeholders.ts";
 
 const q = { style: "?" as const };
 const pg = { style: "$" as const };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, COMMIT_MODES, decide, makePolicy, type CommitMode, type CommitPolicy } from "../src/index.ts";
+import { ConfigError, type CommitMode } from "../src/index.ts";
+import { COMMIT_MODES, decide, makePolicy, type CommitPolicy } from "../src/policy.ts";
 
 // An independent statement of the contract in DESIGN.md, written differently from decide() on purpose.
 function expected(mode: CommitMode, status: number, extraCommit: number[], extraRollback: number[]): "commit" | "rollback" {

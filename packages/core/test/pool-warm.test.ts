@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ConnectionPool, type PoolOptions } from "../src/index.ts";
+import { type PoolOptions } from "../src/index.ts";
+import { ConnectionPool } from "../src/pool/pool.ts";
 import { FakeDriver } from "./support/fake-driver.ts";
 
 // The warm path of ConnectionPool: recently returned connections are handed out again without

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigError, ConnectionPool, LeakWarning, PoolTimeoutError, type PoolOptions } from "../src/index.ts";
+import { ConfigError, LeakWarning, PoolTimeoutError, type PoolOptions } from "../src/index.ts";
+import { ConnectionPool } from "../src/pool/pool.ts";
 import { FakeDbError, FakeDriver } from "./support/fake-driver.ts";
 
 const pools: ConnectionPool[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { publishedError } from "../src/diagnostics.ts";
+import { publishedError } from "../src/redact.ts";
 import { CommitFailedError, ConstraintError, QueryError, SessionClosedError } from "../src/index.ts";
 
 const dbError = Object.assign(new Error("Duplicate entry 'a@secret.example' for key 'email'"), { code: "ER_DUP_ENTRY", errno: 1062 });

@@ -1,6 +1,7 @@
 // Read-only keys and replica routing on the fake driver: what add() accepts, READ ONLY begins, which
 // session getReadSession() picks (replica; primary once the scope used it; primary while the replica
 // is down, back after a probe). A real streaming replica: packages/postgres/test/replica.test.ts.
+import { INTERNALS } from "../src/registry.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, getReadSession, getSession, ReadOnlyError, runInScope, SQLScope } from "../src/index.ts";
 import { FakeDbError, FakeDriver } from "./support/fake-driver.ts";
@@ -20,7 +21,7 @@ function primaryAndReplica(replica: Record<string, unknown> = {}) {
 describe("add() with readOnly / replicaOf", () => {
   it("a replica is read-only, autocommit by default, and its sessions begin READ ONLY", async () => {
     const { db, driver } = primaryAndReplica();
-    expect(db.entry("replica")).toMatchObject({ readOnly: true, replicaOf: "db", policy: { mode: "autocommit" } });
+    expect(db[INTERNALS].database("replica")).toMatchObject({ readOnly: true, replicaOf: "db", policy: { mode: "autocommit" } });
     await db.runInScope(() => getSession("replica").select("SELECT 1"));
     expect(driver("replica").connections[0]?.ops()).toEqual(["beginReadOnly", "query", "commit"]);
     // The primary is untouched by it.

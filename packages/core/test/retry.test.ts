@@ -1,21 +1,7 @@
 import diagnostics from "node:diagnostics_channel";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  afterCommit,
-  afterRollback,
-  CHANNELS,
-  CommitFailedError,
-  ConfigError,
-  currentScope,
-  getSession,
-  QueryError,
-  runInScope,
-  SerializationError,
-  SQLScope,
-  type RetryMessage,
-  type Scope,
-  type StandardSchema,
-} from "../src/index.ts";
+import { afterCommit, afterRollback, CHANNELS, CommitFailedError, ConfigError, getSession, QueryError, runInScope, SerializationError, SQLScope, type RetryMessage, type StandardSchema } from "../src/index.ts";
+import { currentScope, type Scope } from "../src/scope.ts";
 import { backoffDelay, isRetryableFailure, retryPolicy } from "../src/retry.ts";
 import { FakeDbError } from "./support/fake-driver.ts";
 import { closeAll, makeDb, rejection } from "./helpers.ts";

@@ -1,12 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  CommitFailedError,
-  getSession,
-  SessionClosedError,
-  TransactionError,
-  type FinishReport,
-  type Scope,
-} from "../src/index.ts";
+import { CommitFailedError, getSession, SessionClosedError, TransactionError } from "../src/index.ts";
+import { type FinishReport } from "../src/outcome.ts";
+import { type Scope } from "../src/scope.ts";
 import { FakeDbError } from "./support/fake-driver.ts";
 import { closeAll, makeDb, rejection, sleep, until } from "./helpers.ts";
 

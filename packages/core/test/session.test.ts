@@ -1,14 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  CommitFailedError,
-  getSession,
-  MultipleRowsError,
-  NotFoundError,
-  sql,
-  TransactionError,
-  UnsupportedError,
-  type Scope,
-} from "../src/index.ts";
+import { CommitFailedError, getSession, MultipleRowsError, NotFoundError, sql, TransactionError, UnsupportedError } from "../src/index.ts";
+import { type Scope } from "../src/scope.ts";
 import { closeAll, makeDb, rejection } from "./helpers.ts";
 
 afterEach(closeAll);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compileFragment, isSql, ParameterError, quoteBacktick, quoteDouble, sql, type SqlDialect } from "../src/index.ts";
+import { ParameterError, sql } from "../src/index.ts";
+import { compileFragment, isSql, quoteBacktick, quoteDouble, type SqlDialect } from "../src/sql.ts";
 
 const pg: SqlDialect = { placeholder: "$", quoteIdentifier: quoteDouble };
 const my: SqlDialect = { placeholder: "?", quoteIdentifier: quoteBacktick };

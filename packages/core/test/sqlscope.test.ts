@@ -1,18 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  AlreadyRegisteredError,
-  CommitFailedError,
-  ConfigError,
-  currentScope,
-  DuplicateKeyError,
-  getSession,
-  NoScopeError,
-  runInScope,
-  SecondConnectionError,
-  SQLScope,
-  tryGetSession,
-  UnknownKeyError,
-} from "../src/index.ts";
+import { AlreadyRegisteredError, CommitFailedError, ConfigError, DuplicateKeyError, getSession, NoScopeError, runInScope, SecondConnectionError, SQLScope, tryGetSession, UnknownKeyError } from "../src/index.ts";
+import { currentScope } from "../src/scope.ts";
 import { FakeDriver } from "./support/fake-driver.ts";
 import { closeAll, makeDb, rejection, sleep } from "./helpers.ts";
 

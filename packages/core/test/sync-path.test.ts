@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { CommitFailedError, getSession, QueryError, type FinishReport, type SQLScope } from "../src/index.ts";
+import { CommitFailedError, getSession, QueryError, type SQLScope } from "../src/index.ts";
+import { type FinishReport } from "../src/outcome.ts";
 import { FakeDbError } from "./support/fake-driver.ts";
 import { closeAll, makeDb } from "./helpers.ts";
 

@@ -1,4 +1,5 @@
 import { NoScopeError, type Session, type SQLScope } from "@sqlscope/core";
+import { driverOf } from "@sqlscope/core/adapter";
 
 /**
  * A function giving the current scope's session of `key` on `db`. Outside a scope a query has no
@@ -6,7 +7,7 @@ import { NoScopeError, type Session, type SQLScope } from "@sqlscope/core";
  */
 export function sessionSource(db: SQLScope, key: string | undefined): () => Session {
   const resolved = key ?? db.defaultKey;
-  db.entry(resolved); // an unknown key fails here, at set-up, not at the first query
+  driverOf(db, resolved); // an unknown key fails here, at set-up, not at the first query
   return () => {
     try {
       return db.getSession(resolved);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Driver } from "@sqlscope/core";
+import type { Driver } from "@sqlscope/core/driver";
 import { mysql, type MysqlOptions } from "@sqlscope/mysql";
 import { postgres } from "@sqlscope/postgres";
 import { sqlite } from "@sqlscope/sqlite";

@@ -1,3 +1,4 @@
+import { mysql } from "@sqlscope/mysql";
 import { SQLScope } from "@sqlscope/core";
 import { mysqlTestUrl } from "@sqlscope/test-support";
 import { eq, inArray } from "drizzle-orm";
@@ -22,7 +23,7 @@ describe.skipIf(url === undefined)("mysql", () => {
 });
 
 it("types rows as the schema says", () => {
-  const orm = drizzleMysql({ defaultKey: "db", entry: () => undefined } as never, { schema });
+  const orm = drizzleMysql(new SQLScope().add(mysql({ uri: "mysql://localhost/types_only" })), { schema });
   expectTypeOf(orm.select().from(schema.users)).resolves.toEqualTypeOf<{ id: number; email: string; age: number | null; createdAt: Date | null }[]>();
 });
 

@@ -1,3 +1,5 @@
+import { SQLScope } from "@sqlscope/core";
+import { postgres } from "@sqlscope/postgres";
 import { postgresTestUrl } from "@sqlscope/test-support";
 import { describe, expectTypeOf, it } from "vitest";
 import { drizzlePostgres } from "../src/postgres.ts";
@@ -18,7 +20,7 @@ describe.skipIf(url === undefined)("postgres", () => {
 });
 
 it("types rows as the schema says, and execute() as node-postgres does", () => {
-  const orm = drizzlePostgres({ defaultKey: "db", entry: () => undefined } as never, { schema });
+  const orm = drizzlePostgres(new SQLScope().add(postgres({ connectionString: "postgres://localhost/types_only" })), { schema });
   expectTypeOf(orm.select().from(schema.users)).resolves.toEqualTypeOf<{ id: number; email: string; age: number | null; createdAt: Date | null }[]>();
   expectTypeOf(orm.execute("SELECT 1")).resolves.toHaveProperty("rowCount");
 });

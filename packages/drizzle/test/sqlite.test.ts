@@ -1,4 +1,5 @@
-import { getSession } from "@sqlscope/core";
+import { sqlite } from "@sqlscope/sqlite";
+import { getSession, SQLScope } from "@sqlscope/core";
 import { sql } from "drizzle-orm";
 import { expect, expectTypeOf, it } from "vitest";
 import { drizzleSqlite } from "../src/sqlite.ts";
@@ -17,7 +18,7 @@ runDrizzleSuite({
 });
 
 it("types rows as the schema says", () => {
-  const orm = drizzleSqlite({ defaultKey: "db", entry: () => undefined } as never, { schema });
+  const orm = drizzleSqlite(new SQLScope().add(sqlite({ filename: ":memory:" })), { schema });
   expectTypeOf(orm.select().from(schema.users).where(sql`1`)).resolves.toEqualTypeOf<
     { id: number; email: string; age: number | null; createdAt: Date | null }[]
   >();

@@ -1,4 +1,5 @@
-import type { ConstraintDetails, ConstraintKind, ErrorClass } from "@sqlscope/core";
+import type { ConstraintDetails, ConstraintKind } from "@sqlscope/core";
+import type { ErrorClass } from "@sqlscope/core/driver";
 
 /**
  * DuckDB reports errors as "<Type> Error: <message>" text only. Write-write conflicts of its

@@ -6,7 +6,8 @@ import {
   type DuckDBMaterializedResult,
   type DuckDBPreparedStatement,
 } from "@duckdb/node-api";
-import { SerializationError, TransactionError, UnsupportedError, type DriverConnection, type QueryResult, type Row } from "@sqlscope/core";
+import { SerializationError, TransactionError, UnsupportedError, type QueryResult, type Row } from "@sqlscope/core";
+import { type DriverConnection } from "@sqlscope/core/driver";
 import { classifyDuckDBError } from "./classify.ts";
 import { exactValues, narrowIntegers, toDuckDB } from "./values.ts";
 

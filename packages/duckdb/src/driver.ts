@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { quoteDouble, type Dialect, type Driver, type ErrorClass } from "@sqlscope/core";
+import { quoteDouble, type Dialect, type Driver, type ErrorClass } from "@sqlscope/core/driver";
 import { classifyDuckDBError } from "./classify.ts";
 import { DuckDBDriverConnection } from "./connection.ts";
 import { instanceKey, leaseInstance, type InstanceLease } from "./instances.ts";

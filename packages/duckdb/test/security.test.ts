@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, getSession, QueryError, SQLScope, UnsupportedError, type Driver } from "@sqlscope/core";
+import { ConfigError, getSession, QueryError, SQLScope, UnsupportedError } from "@sqlscope/core";
+import { type Driver } from "@sqlscope/core/driver";
 import { afterAll, describe, expect, it } from "vitest";
 import { duckdb, type DuckDBOptions } from "../src/index.ts";
 

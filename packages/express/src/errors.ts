@@ -1,5 +1,5 @@
 import type { SQLScope } from "@sqlscope/core";
-import { genericErrorBody, isSQLScopeError, statusForError } from "@sqlscope/core/adapter";
+import { genericErrorBody, isSQLScopeError, statusForError, reportWarning } from "@sqlscope/core/adapter";
 import type { ErrorRequestHandler } from "express";
 
 /**
@@ -20,7 +20,7 @@ export function sqlscopeErrors(db?: SQLScope): ErrorRequestHandler {
       next(error);
       return;
     }
-    db?.warn(error);
+    db && reportWarning(db, error);
     const status = statusForError(error);
     if (status === 503) res.set("retry-after", "1");
     res.status(status).type("text/plain").send(genericErrorBody(status));

@@ -15,6 +15,7 @@ import {
   type Outcome,
   type Scope,
   type SQLScopeError,
+  reportWarning,
 } from "@sqlscope/core/adapter";
 
 export interface FastifySQLScopeOptions {
@@ -48,7 +49,7 @@ async function sqlscopePlugin(fastify: FastifyInstance, options: FastifySQLScope
   }
   mounted.set(fastify, dbs.add(db));
   const warn = (report: FinishReport): void => {
-    if (report.error !== undefined) db.warn(report.error);
+    if (report.error !== undefined) reportWarning(db, report.error);
   };
 
   // A symbol per registration, so two SQLScopes on one app keep their own state.
@@ -111,12 +112,12 @@ async function sqlscopePlugin(fastify: FastifyInstance, options: FastifySQLScope
       }
       const failure = report.error as SQLScopeError;
       if (state.error !== undefined) {
-        db.warn(failure);
+        reportWarning(db, failure);
         done(null, generic(payload, state.error, reply.statusCode));
         return;
       }
       state.commitFailure = failure;
-      db.warn(failure); // reported whatever the app's error handler makes of it
+      reportWarning(db, failure); // reported whatever the app's error handler makes of it
       // An error from onSend goes to the app's error handler, which sends a new payload; the status
       // set here keeps Fastify from reusing the handler's 2xx.
       reply.code(500);
@@ -145,7 +146,7 @@ async function sqlscopePlugin(fastify: FastifyInstance, options: FastifySQLScope
       return payload;
     }
     if (typeof body !== "object" || body === null || (body as { message?: unknown }).message !== error.message) return payload;
-    db.warn(error);
+    reportWarning(db, error);
     return JSON.stringify({ ...body, message: genericErrorBody(status).trim() });
   }
 }

@@ -12,6 +12,7 @@ import {
   joinedScope,
   type FinishReport,
   type SQLScopeError,
+  reportWarning,
 } from "@sqlscope/core/adapter";
 
 /** The Hono environment the middleware adds: `c.var.session` is the request's session for the default key. */
@@ -44,7 +45,7 @@ export interface HonoSQLScopeOptions {
 export function sqlscope(db: SQLScope, options: HonoSQLScopeOptions = {}): MiddlewareHandler<SQLScopeEnv> {
   const onCommitError = options.onCommitError ?? (() => plainError(500));
   const warn = (report: FinishReport): void => {
-    if (report.error !== undefined) db.warn(report.error);
+    if (report.error !== undefined) reportWarning(db, report.error);
   };
   return async function sqlscopeMiddleware(c, next) {
     // A nested mount (a sub-app's own middleware): the outer mount's scope settles this request.
@@ -78,7 +79,7 @@ export function sqlscope(db: SQLScope, options: HonoSQLScopeOptions = {}): Middl
     const report = ended instanceof Promise ? await ended : ended;
     if (report.ok) return;
     const failure = report.error as SQLScopeError;
-    db.warn(failure); // reported whoever writes the replacement
+    reportWarning(db, failure); // reported whoever writes the replacement
     c.error = failure;
     const response = await onCommitError(failure, c);
     replace(c, response.status >= 500 ? response : withStatus(response, 500));

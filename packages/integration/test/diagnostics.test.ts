@@ -1,17 +1,7 @@
 import diagnostics from "node:diagnostics_channel";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  CHANNELS,
-  currentScope,
-  getSession,
-  type AcquireMessage,
-  type QueryMessage,
-  type ReleaseMessage,
-  type Scope,
-  type ScopeFigures,
-  type ScopeFinishMessage,
-  type TransactionMessage,
-} from "@sqlscope/core";
+import { CHANNELS, currentScope, getSession, type AcquireMessage, type QueryMessage, type ReleaseMessage, type ScopeFigures, type ScopeView, type ScopeFinishMessage, type TransactionMessage } from "@sqlscope/core";
+
 import { expressServer, signal, sleep, sqliteDb, type RealDb } from "@sqlscope/integration/real-app";
 
 type Event = { channel: string; message: unknown };
@@ -44,7 +34,7 @@ describe("diagnostics_channel events and scope figures on a real SQLite file", (
     real = await sqliteDb("CREATE TABLE t (n INTEGER)");
     const { db } = real;
     rec = record();
-    let inner: Scope | undefined;
+    let inner: ScopeView | undefined;
     await db.runInScope(async () => {
       inner = currentScope();
       await getSession().execute("INSERT INTO t VALUES (?)", [1]);
@@ -60,7 +50,7 @@ describe("diagnostics_channel events and scope figures on a real SQLite file", (
       CHANNELS.release,
       CHANNELS.scopeFinish,
     ]);
-    for (const e of rec.events) expect((e.message as { scope: Scope }).scope).toBe(inner);
+    for (const e of rec.events) expect((e.message as { scope: ScopeView }).scope).toBe(inner);
     const [insert, select] = rec.of<QueryMessage>(CHANNELS.query);
     expect(insert).toMatchObject({ key: "db", driver: "sqlite", sql: "INSERT INTO t VALUES (?)", rowsAffected: 1, rows: 0 });
     expect(select).toMatchObject({ sql: "SELECT * FROM t", rows: 1 });
@@ -97,12 +87,12 @@ describe("diagnostics_channel events and scope figures on a real SQLite file", (
       await getSession().select("SELECT * FROM t");
       firstHolds.fire();
       await sleep(60);
-      return currentScope() as Scope;
+      return currentScope() as ScopeView;
     });
     await firstHolds.promise;
     const second = db.runInScope(async () => {
       await getSession().select("SELECT * FROM t");
-      return currentScope() as Scope;
+      return currentScope() as ScopeView;
     });
     const [a, b] = await Promise.all([first, second]);
     // Generous lower bounds only: the numbers are real waits, never asserted from above.
@@ -117,7 +107,7 @@ describe("diagnostics_channel events and scope figures on a real SQLite file", (
     const logged: Array<{ status: number; figures: ScopeFigures }> = [];
     const server = await expressServer(db, (app) => {
       app.use((_req, res, next) => {
-        const scope = currentScope() as Scope;
+        const scope = currentScope() as ScopeView;
         res.on("finish", () => logged.push({ status: res.statusCode, figures: scope.figures }));
         next();
       });

@@ -4,7 +4,8 @@ import { postgres } from "@sqlscope/postgres";
 import { postgresTestUrl } from "@sqlscope/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { afterCommit, afterRollback, CHANNELS, currentScope, getSession, RowValidationError, SQLScope, type QueryMessage, type Scope } from "@sqlscope/core";
+import { afterCommit, afterRollback, CHANNELS, currentScope, getSession, RowValidationError, SQLScope, type QueryMessage, type ScopeView } from "@sqlscope/core";
+
 
 const url = postgresTestUrl();
 
@@ -54,7 +55,7 @@ describe.skipIf(url === undefined)("hooks, typed rows and diagnostics on Postgre
     const queries: QueryMessage[] = [];
     const listener = (m: unknown) => queries.push(m as QueryMessage);
     diagnostics.subscribe(CHANNELS.query, listener);
-    let scope: Scope | undefined;
+    let scope: ScopeView | undefined;
     try {
       await db.runInScope(async () => {
         scope = currentScope();

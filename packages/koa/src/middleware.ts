@@ -10,6 +10,7 @@ import {
   keepServerError,
   type FinishReport,
   type SQLScopeError,
+  reportWarning,
 } from "@sqlscope/core/adapter";
 
 /** The parts of a Koa context the middleware reads; Koa 2 and 3 both have them. */
@@ -36,7 +37,7 @@ export type KoaLikeNext = () => Promise<unknown>;
  */
 export function sqlscope(db: SQLScope): (ctx: KoaLikeContext, next: KoaLikeNext) => Promise<void> {
   const warn = (report: FinishReport): void => {
-    if (report.error !== undefined) db.warn(report.error);
+    if (report.error !== undefined) reportWarning(db, report.error);
   };
   return async function sqlscopeMiddleware(ctx, next) {
     // A nested mount (koa-mount sub-app, router): the outer mount's scope settles this request.

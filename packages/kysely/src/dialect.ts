@@ -1,4 +1,5 @@
 import { ConfigError, type SQLScope } from "@sqlscope/core";
+import { driverOf } from "@sqlscope/core/adapter";
 import {
   MysqlAdapter,
   MysqlIntrospector,
@@ -46,7 +47,7 @@ const FLAVORS: readonly string[] = ["sqlite", "postgres", "mysql"];
  */
 export function sqlscopeDialect(db: SQLScope, options: SQLScopeDialectOptions = {}): Dialect {
   const key = options.key ?? db.defaultKey;
-  const flavor = options.flavor ?? db.entry(key).driver.name;
+  const flavor = options.flavor ?? driverOf(db, key).name;
   if (!FLAVORS.includes(flavor)) {
     throw new ConfigError(
       `Kysely has no built-in dialect for the ${JSON.stringify(flavor)} driver of "${key}". Pass the SQL it speaks: ` +

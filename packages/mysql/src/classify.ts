@@ -1,4 +1,5 @@
-import type { ConstraintDetails, ConstraintKind, ErrorClass } from "@sqlscope/core";
+import type { ConstraintDetails, ConstraintKind } from "@sqlscope/core";
+import type { ErrorClass } from "@sqlscope/core/driver";
 
 /** Server error numbers (MySQL and MariaDB share them) that mean "run the transaction again". */
 const SERIALIZATION = new Set([

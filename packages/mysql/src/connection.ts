@@ -1,4 +1,5 @@
-import { ParameterError, UnsupportedError, type DriverConnection, type QueryResult, type Row } from "@sqlscope/core";
+import { ParameterError, UnsupportedError, type QueryResult, type Row } from "@sqlscope/core";
+import { type DriverConnection } from "@sqlscope/core/driver";
 import mysql2, { type Connection as CoreConnection, type ConnectionOptions, type ResultSetHeader } from "mysql2";
 import type { Connection as PromiseConnection } from "mysql2/promise";
 import { escapeFor } from "./escape.ts";

@@ -1,4 +1,4 @@
-import { quoteBacktick, type Dialect, type Driver, type ErrorClass } from "@sqlscope/core";
+import { quoteBacktick, type Dialect, type Driver, type ErrorClass } from "@sqlscope/core/driver";
 import type { Connection as PromiseConnection } from "mysql2/promise";
 import { classifyMysqlError } from "./classify.ts";
 import { MysqlConnection } from "./connection.ts";

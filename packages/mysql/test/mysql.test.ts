@@ -1,11 +1,4 @@
-import {
-  ConnectionError,
-  ConstraintError,
-  getSession,
-  SerializationError,
-  SQLScope,
-  type AddOptions,
-} from "@sqlscope/core";
+import { ConnectionError, ConstraintError, getSession, SerializationError, SQLScope, type AddOptions } from "@sqlscope/core";
 import { mysqlTestUrl } from "@sqlscope/test-support";
 import type { Connection as PromiseConnection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
 import { ParameterError } from "@sqlscope/core";
 import { describe, expect, it } from "vitest";
-import { compileSql } from "@sqlscope/core";
+import { compileSql } from "@sqlscope/core/driver";
 import { escapeFor } from "../src/escape.ts";
 import { interpolate, mayChangeSession, splitStatements } from "../src/sql-text.ts";
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { SQLScope } from "@sqlscope/core";
-import { genericErrorBody, statusForError } from "@sqlscope/core/adapter";
+import { genericErrorBody, statusForError, reportWarning } from "@sqlscope/core/adapter";
 import type { ErrorResponder } from "./types.ts";
 
 /**
@@ -23,7 +23,7 @@ export function sendPlainError(res: ServerResponse, status: number): void {
 /** The default responders report the error through the SQLScope's onWarning, then answer in plain text. */
 export function defaultResponder(db: SQLScope): ErrorResponder {
   return (error: unknown, _req: IncomingMessage, res: ServerResponse) => {
-    db.warn(error instanceof Error ? error : new Error(String(error)));
+    reportWarning(db, error instanceof Error ? error : new Error(String(error)));
     sendPlainError(res, statusForError(error));
   };
 }

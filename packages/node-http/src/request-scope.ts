@@ -1,6 +1,6 @@
 import { ServerResponse, type IncomingMessage } from "node:http";
 import type { SQLScope } from "@sqlscope/core";
-import { clientGone, endScope, FAILED, joinedScope, statusForError, type FinishReport, type Scope } from "@sqlscope/core/adapter";
+import { clientGone, endScope, FAILED, joinedScope, statusForError, type FinishReport, type Scope, reportWarning } from "@sqlscope/core/adapter";
 import { defaultResponder, sendPlainError } from "./error-response.ts";
 import { hooks } from "./hooks/hooks.ts";
 import { ResponseGate, type GateHooks, type Verdict } from "./response-gate.ts";
@@ -106,7 +106,7 @@ class ScopedRequest implements RequestScope, GateHooks {
       try {
         await (this.options.onError ?? defaultResponder(this.db))(error, this.req, res);
       } catch (responderError) {
-        this.db.warn(asError(responderError));
+        reportWarning(this.db, asError(responderError));
       }
       if (!res.headersSent) sendPlainError(res, statusForError(error));
       else if (!res.writableEnded) res.end();
@@ -114,7 +114,7 @@ class ScopedRequest implements RequestScope, GateHooks {
     }
     // The head already left (or is held with its status decided): the client must not mistake a
     // cut-off body for a complete one.
-    this.db.warn(asError(error));
+    reportWarning(this.db, asError(error));
     this.reportFailure(await scope.finish(FAILED));
     if (!res.writableEnded) res.destroy();
   }
@@ -155,7 +155,7 @@ class ScopedRequest implements RequestScope, GateHooks {
   }
 
   private reportFailure(report: FinishReport): void {
-    if (report.error !== undefined) this.db.warn(report.error);
+    if (report.error !== undefined) reportWarning(this.db, report.error);
   }
 
   private settle(status: number): Promise<Verdict> {
@@ -186,19 +186,19 @@ class ScopedRequest implements RequestScope, GateHooks {
     const { res } = this;
     // The failure is reported whoever writes the replacement: a custom responder shapes the answer,
     // it does not take over the logging.
-    this.db.warn(asError(error));
+    reportWarning(this.db, asError(error));
     try {
       if (this.options.onCommitError === undefined) sendPlainError(res, 500);
       else await this.options.onCommitError(error, this.req, res);
     } catch (responderError) {
-      this.db.warn(asError(responderError));
+      reportWarning(this.db, asError(responderError));
       if (!res.headersSent) sendPlainError(res, 500);
     }
   }
 
   /** @internal GateHooks: the held end failed, or replaying threw. */
   lost(error: unknown): void {
-    if (!this.clientGone) this.db.warn(asError(error));
+    if (!this.clientGone) reportWarning(this.db, asError(error));
   }
 }
 

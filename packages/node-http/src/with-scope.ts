@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { SQLScope } from "@sqlscope/core";
-import { joinedScope, statusForError } from "@sqlscope/core/adapter";
+import { joinedScope, statusForError, reportWarning } from "@sqlscope/core/adapter";
 import { sendPlainError } from "./error-response.ts";
 import { attachScope } from "./request-scope.ts";
 import type { NodeHandler, ScopeOptions } from "./types.ts";
@@ -31,7 +31,7 @@ export function withScope<Req extends IncomingMessage = IncomingMessage, Res ext
       rs = attachScope(db, req, res, options);
     } catch (error) {
       // Not a node:http response, or a registry with no database: a setup mistake.
-      db.warn(error instanceof Error ? error : new Error(String(error)));
+      reportWarning(db, error instanceof Error ? error : new Error(String(error)));
       if (!res.headersSent) sendPlainError(res, statusForError(error));
       return;
     }

@@ -1,16 +1,6 @@
 import diagnostics from "node:diagnostics_channel";
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer, type TracerProvider } from "@opentelemetry/api";
-import {
-  CHANNELS,
-  type AcquireMessage,
-  type QueryMessage,
-  type ReleaseMessage,
-  type RetryMessage,
-  type Scope,
-  type ScopeFinishMessage,
-  type ScopeStartMessage,
-  type TransactionMessage,
-} from "@sqlscope/core";
+import { CHANNELS, type AcquireMessage, type QueryMessage, type ReleaseMessage, type RetryMessage, type ScopeFinishMessage, type ScopeStartMessage, type ScopeView, type TransactionMessage } from "@sqlscope/core";
 import { dbSystem, operationOf } from "./attributes.ts";
 
 export interface SqlscopeInstrumentationOptions {
@@ -43,15 +33,15 @@ export function instrumentSqlscope(options: SqlscopeInstrumentationOptions = {})
   const queryText = options.queryText !== false;
   const acquireSpans = options.acquireSpans !== false;
   // Keyed by the scope object: nothing to clean up if a scope is dropped without finishing.
-  const spans = new WeakMap<Scope, Span>();
+  const spans = new WeakMap<ScopeView, Span>();
 
-  const parentOf = (scope: Scope) => {
+  const parentOf = (scope: ScopeView) => {
     const span = spans.get(scope);
     return span === undefined ? context.active() : trace.setSpan(context.active(), span);
   };
 
   /** A span that already happened: it ends now and started `durationMs` ago. */
-  const past = (scope: Scope, name: string, durationMs: number, attributes: Attributes, error: Error | undefined): void => {
+  const past = (scope: ScopeView, name: string, durationMs: number, attributes: Attributes, error: Error | undefined): void => {
     const end = performance.timeOrigin + performance.now();
     const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, startTime: end - durationMs, attributes }, parentOf(scope));
     if (error !== undefined) fail(span, error);

@@ -1,4 +1,5 @@
-import type { ConstraintDetails, ErrorClass } from "@sqlscope/core";
+import type { ConstraintDetails } from "@sqlscope/core";
+import type { ErrorClass } from "@sqlscope/core/driver";
 import pg from "pg";
 
 const CONSTRAINTS = {

@@ -1,4 +1,5 @@
-import { TransactionError, UnsupportedError, type DriverConnection, type QueryResult, type Row } from "@sqlscope/core";
+import { TransactionError, UnsupportedError, type QueryResult, type Row } from "@sqlscope/core";
+import { type DriverConnection } from "@sqlscope/core/driver";
 import pg from "pg";
 import Cursor from "pg-cursor";
 import { refuseSessionState, type PoolerSettings } from "./pooler.ts";

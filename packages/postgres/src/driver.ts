@@ -1,4 +1,4 @@
-import { quoteDouble, type Dialect, type Driver, type ErrorClass } from "@sqlscope/core";
+import { quoteDouble, type Dialect, type Driver, type ErrorClass } from "@sqlscope/core/driver";
 import type pg from "pg";
 import { classifyPostgresError } from "./classify.ts";
 import { PostgresConnection } from "./connection.ts";

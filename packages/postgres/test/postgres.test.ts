@@ -1,13 +1,4 @@
-import {
-  CommitFailedError,
-  ConnectionError,
-  ConstraintError,
-  getSession,
-  QueryError,
-  SerializationError,
-  SQLScope,
-  type AddOptions,
-} from "@sqlscope/core";
+import { CommitFailedError, ConnectionError, ConstraintError, getSession, QueryError, SerializationError, SQLScope, type AddOptions } from "@sqlscope/core";
 import { postgresTestUrl } from "@sqlscope/test-support";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

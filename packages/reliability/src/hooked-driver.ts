@@ -1,4 +1,4 @@
-import type { Driver, DriverConnection } from "@sqlscope/core";
+import type { Driver, DriverConnection } from "@sqlscope/core/driver";
 
 /** What a test can do to a real driver from the inside. */
 export interface DriverHooks {

@@ -5,19 +5,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  CommitFailedError,
-  getSession,
-  NoScopeError,
-  ParameterError,
-  QueryError,
-  SessionClosedError,
-  SQLScope,
-  SQLScopeError,
-  UnknownKeyError,
-  type Driver,
-  type Session,
-} from "@sqlscope/core";
+import { CommitFailedError, getSession, NoScopeError, ParameterError, QueryError, SessionClosedError, SQLScope, SQLScopeError, UnknownKeyError, type Session } from "@sqlscope/core";
+import { type Driver } from "@sqlscope/core/driver";
 import { sqlite } from "@sqlscope/sqlite";
 import { mysqlTestUrl, postgresTestUrl } from "@sqlscope/test-support";
 import Database from "better-sqlite3";

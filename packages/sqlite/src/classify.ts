@@ -1,4 +1,5 @@
-import type { ConstraintDetails, ErrorClass } from "@sqlscope/core";
+import type { ConstraintDetails } from "@sqlscope/core";
+import type { ErrorClass } from "@sqlscope/core/driver";
 import { codeOf } from "./busy.ts";
 
 const CONSTRAINTS: Readonly<Record<string, ErrorClass["constraint"]>> = {

@@ -1,5 +1,6 @@
-import type { DriverConnection, QueryResult, Row } from "@sqlscope/core";
-import { quoteDouble } from "@sqlscope/core";
+import type { QueryResult, Row } from "@sqlscope/core";
+import type { DriverConnection } from "@sqlscope/core/driver";
+import { quoteDouble } from "@sqlscope/core/driver";
 import Database from "better-sqlite3";
 import { codeOf, isBusy, retryBusy } from "./busy.ts";
 import type { ResolvedSqliteOptions } from "./options.ts";
@@ -168,7 +169,7 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
   }
 
   // begin() and commit() are not async: their uncontended work is synchronous, and a shared settled
-  // promise spares one promise per call where async_hooks make each cost (Node 20).
+  // promise spares one promise per call (see docs/architecture.md on the hot path).
   beginNow(): boolean {
     // Nothing is sent yet: whether this is a read or a write transaction is known only at the first statement.
     this.state = "pending";

@@ -1,6 +1,7 @@
 import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
-import { ConfigError, quoteDouble, type Dialect, type Driver } from "@sqlscope/core";
+import { ConfigError } from "@sqlscope/core";
+import { quoteDouble, type Dialect, type Driver } from "@sqlscope/core/driver";
 import Database from "better-sqlite3";
 import { classifyError } from "./classify.ts";
 import { SqliteConnection } from "./connection.ts";

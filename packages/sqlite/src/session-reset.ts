@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { quoteDouble } from "@sqlscope/core";
+import { quoteDouble } from "@sqlscope/core/driver";
 
 /**
  * The pragmas that belong to a connection rather than to the database file, and can be read back.

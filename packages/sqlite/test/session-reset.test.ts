@@ -1,4 +1,5 @@
-import { ParameterError, SQLScope, type Driver } from "@sqlscope/core";
+import { ParameterError, SQLScope } from "@sqlscope/core";
+import { type Driver } from "@sqlscope/core/driver";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { sqlite, type SqliteOptions } from "../src/index.ts";

@@ -1,7 +1,8 @@
 import { ConfigError, UnsupportedError, type SQLScope } from "@sqlscope/core";
+import { reportWarning } from "@sqlscope/core/adapter";
+import { connectionSourceOf, driverFor, replaceConnectionSource } from "@sqlscope/core/testing";
 import { AlreadyIsolatedError } from "./errors.ts";
-import { IsolatedPool } from "./isolated-pool.ts";
-import { swapPool } from "./seam.ts";
+import { IsolatedSource } from "./isolated-source.ts";
 import { SharedConnection, type TurnStats } from "./shared-connection.ts";
 
 export interface IsolateOptions {
@@ -35,7 +36,7 @@ export async function isolate(db: SQLScope, options: IsolateOptions = {}): Promi
   const keys = options.keys ?? db.keys;
   if (keys.length === 0) throw new ConfigError("isolate(db) needs a SQLScope with at least one database: call db.add(driver) first.");
   for (const key of keys) {
-    const { driver } = db.entry(key);
+    const driver = driverFor(db, key);
     if (!driver.dialect.savepoints) {
       throw new UnsupportedError(
         `${driver.name} has no savepoints, so rollback-per-test cannot nest the scopes of "${key}" inside one test ` +
@@ -91,10 +92,10 @@ export class Isolation {
 
   /** @internal takes a key's shared connection and points its sessions at it. */
   async join(key: string): Promise<void> {
-    const entry = this.db.entry(key);
-    const conn = await SharedConnection.open(key, entry.pool, this.timeouts);
-    const pool = new IsolatedPool(conn, entry.pool, entry.driver, () => this.endedByClose());
-    this.shared.set(key, { conn, restore: swapPool(entry, pool) });
+    const real = connectionSourceOf(this.db, key);
+    const conn = await SharedConnection.open(key, real, this.timeouts);
+    const source = new IsolatedSource(conn, real, () => this.endedByClose());
+    this.shared.set(key, { conn, restore: replaceConnectionSource(this.db, key, source) });
   }
 
   /**
@@ -116,7 +117,7 @@ export class Isolation {
       if (problem !== undefined) problems.push(problem);
     }
     if (active.get(this.db) === this) active.delete(this.db);
-    for (const extra of problems.slice(1)) this.db.warn(extra);
+    for (const extra of problems.slice(1)) reportWarning(this.db, extra);
     if (problems.length > 0) throw problems[0] as Error;
   }
 
@@ -124,7 +125,7 @@ export class Isolation {
     try {
       await this.rollback();
     } catch (error) {
-      this.db.warn(error as Error);
+      reportWarning(this.db, error as Error);
     }
   }
 }

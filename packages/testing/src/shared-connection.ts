@@ -1,4 +1,4 @@
-import type { ConnectionPool, Lease } from "@sqlscope/core";
+import type { ConnectionSource, Lease } from "@sqlscope/core/testing";
 import { IsolationBrokenError, IsolationEndedError, IsolationLeakError, TurnTimeoutError } from "./errors.ts";
 import { TurnConnection, type TurnOwner } from "./turn-connection.ts";
 import { Turns } from "./turns.ts";
@@ -25,7 +25,7 @@ export interface TurnStats {
  */
 export class SharedConnection implements TurnOwner {
   readonly key: string;
-  private readonly pool: ConnectionPool;
+  private readonly pool: ConnectionSource;
   private readonly lease: Lease;
   private readonly timeouts: SharedTimeouts;
   private readonly turns = new Turns();
@@ -34,7 +34,7 @@ export class SharedConnection implements TurnOwner {
   private ended = false;
   private counter = 0;
 
-  private constructor(key: string, pool: ConnectionPool, lease: Lease, timeouts: SharedTimeouts) {
+  private constructor(key: string, pool: ConnectionSource, lease: Lease, timeouts: SharedTimeouts) {
     this.key = key;
     this.pool = pool;
     this.lease = lease;
@@ -42,7 +42,7 @@ export class SharedConnection implements TurnOwner {
   }
 
   /** Borrows a connection from `pool` and begins the test's transaction on it. */
-  static async open(key: string, pool: ConnectionPool, timeouts: SharedTimeouts): Promise<SharedConnection> {
+  static async open(key: string, pool: ConnectionSource, timeouts: SharedTimeouts): Promise<SharedConnection> {
     const lease = await pool.acquire();
     try {
       await lease.conn.begin();

@@ -1,4 +1,5 @@
-import type { DriverConnection, QueryResult, Row } from "@sqlscope/core";
+import type { QueryResult, Row } from "@sqlscope/core";
+import type { DriverConnection } from "@sqlscope/core/driver";
 import { IsolationEndedError } from "./errors.ts";
 
 /** What a turn reports to the key's shared connection. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { FinishReport, Scope } from "../scope.ts";
+import type { FinishReport } from "../outcome.ts";
+import type { Scope } from "../scope.ts";
 import { FAILED } from "./end-scope.ts";
 
 /** What client-gone detection reads of a request and its node:http response. */
@@ -26,7 +27,7 @@ export function clientGone(req: ClientRequestLike, res: ClientResponseLike): boo
  *
  * @example
  * const scope = db.createScope();
- * endWhenClientGone(scope, ctx.req, ctx.res, (report) => report.error && db.warn(report.error));
+ * endWhenClientGone(scope, ctx.req, ctx.res, (report) => report.error && reportWarning(db, report.error));
  */
 export function endWhenClientGone(scope: Scope, req: ClientRequestLike, res: ClientResponseLike, ended: (report: FinishReport) => void): void {
   const before = scope.onActive;

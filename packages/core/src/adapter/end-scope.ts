@@ -1,7 +1,6 @@
-import type { Outcome } from "../policy.ts";
-import type { FinishReport, Scope } from "../scope.ts";
-import type { SQLScope } from "../sqlscope.ts";
-import { storage } from "../store.ts";
+import type { FinishReport, Outcome } from "../outcome.ts";
+import type { Registry } from "../registry.ts";
+import { currentScope, type Scope } from "../scope.ts";
 import { statusForError } from "./status.ts";
 
 /** The outcome of a request that failed: never a success, whatever was about to be sent. */
@@ -44,8 +43,8 @@ export function failedOutcome(error: unknown, status?: number): Outcome {
  * @example
  * if (joinedScope(db) !== undefined) return next(); // the outer mount settles this request
  */
-export function joinedScope(db: SQLScope): Scope | undefined {
-  for (let scope = storage.getStore(); scope !== undefined; scope = scope.parent) {
+export function joinedScope(db: Registry): Scope | undefined {
+  for (let scope = currentScope(); scope !== undefined; scope = scope.parent) {
     if (scope.registry === db && scope.state === "open") return scope;
   }
   return undefined;

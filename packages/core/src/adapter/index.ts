@@ -5,7 +5,8 @@
  * request's outcome (`endScope(scope, { status })`) before the response leaves; a report with
  * `ok: false` means a commit failed and the client must get a 5xx. `statusForError` maps a failure to
  * its status (503 for a pool timeout, by error code), `genericErrorBody` is what a default error
- * response may say, `endWhenClientGone` rolls back when the client leaves.
+ * response may say, `endWhenClientGone` rolls back when the client leaves, `reportWarning` reports
+ * through the SQLScope's onWarning.
  *
  * @example
  * import { endScope, failedOutcome, joinedScope } from "@sqlscope/core/adapter";
@@ -18,11 +19,11 @@
  *
  * @module
  */
-export { Scope, currentScope, type FinishReport, type ScopeState } from "../scope.ts";
-export type { Outcome } from "../policy.ts";
-export type { ScopeFigures, SettledResult } from "../figures.ts";
+export { Scope, currentScope } from "../scope.ts";
+export type { FinishReport, Outcome, ScopeFigures, ScopeResult, ScopeState, SessionResult } from "../outcome.ts";
 export { PoolTimeoutError, SQLScopeError, AlreadyRegisteredError } from "../errors.ts";
 export { endScope, failedOutcome, joinedScope, FAILED } from "./end-scope.ts";
 export { statusForError, ownErrorStatus, isSQLScopeError, isPoolTimeout, genericErrorBody } from "./status.ts";
 export { clientGone, endWhenClientGone, type ClientRequestLike, type ClientResponseLike } from "./client-gone.ts";
 export { keepServerError } from "./server-error.ts";
+export { reportWarning, driverOf } from "./registry-access.ts";

@@ -13,8 +13,9 @@
  * @module
  */
 export type { Driver, DriverConnection, Dialect, ErrorClass, QueryResult, Row } from "../driver.ts";
-export type { PoolOptions } from "../pool.ts";
+export type { PoolOptions } from "../pool/options.ts";
 export { quoteDouble, quoteBacktick, type SqlDialect } from "../sql.ts";
+export { compileSql, type CompiledSql, type PlaceholderStyle } from "../placeholders.ts";
 export { forEachCode, skipNonCode, MYSQL_RULES, STANDARD_RULES, type LexRules } from "../sql-lexer.ts";
 export {
   SQLScopeError,

@@ -1,4 +1,4 @@
-import type { Session } from "../session.ts";
+import type { Session } from "../session/session.ts";
 import type { ConformanceContext } from "./context.ts";
 
 /** Runs fn in a fresh top-level scope of the suite's SQLScope with the session of `key`. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SessionClosedError } from "../errors.ts";
-import type { Session } from "../session.ts";
+import type { Session } from "../session/session.ts";
 import type { ConformanceContext } from "./context.ts";
 import { inScope } from "./helpers.ts";
 

@@ -1,5 +1,5 @@
 import type { Driver } from "../driver.ts";
-import type { PoolOptions } from "../pool.ts";
+import type { PoolOptions } from "../pool/options.ts";
 import type { SessionStateCase } from "./session-state-cases.ts";
 
 /** What differs between databases; the suite skips or adapts the checks these turn off. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compileSql } from "../placeholders.ts";
+import { driverFor } from "./source-seam.ts";
 import { ParameterError } from "../errors.ts";
 import { sql, type Sql } from "../sql.ts";
 import type { ConformanceContext } from "./context.ts";
@@ -16,7 +17,7 @@ export function statementChecks(ctx: ConformanceContext): void {
     });
 
     it("leaves string literals, quoted identifiers and comments alone", async () => {
-      const q = (name: string) => ctx.db.entry("m").driver.dialect.quoteIdentifier(name);
+      const q = (name: string) => driverFor(ctx.db, "m").dialect.quoteIdentifier(name);
       await inScope(ctx, "m", async (s) => {
         const row = await s.selectOne<Record<string, unknown>>(
           `SELECT ':notparam' AS a, '?' AS b, 'it''s :x' AS c, 1 AS ${q("q?:x")} -- ? :comment\n /* :block ? */`,
@@ -29,7 +30,7 @@ export function statementChecks(ctx: ConformanceContext): void {
 
     it("leaves :: casts alone", async () => {
       // The parser never reads `::x` as a placeholder, whatever the database.
-      expect(compileSql("SELECT a::text, :b::int FROM t", { style: ctx.db.entry("m").driver.dialect.placeholder }).names).toEqual(["b"]);
+      expect(compileSql("SELECT a::text, :b::int FROM t", { style: driverFor(ctx.db, "m").dialect.placeholder }).names).toEqual(["b"]);
       if (!ctx.options.can.castOperator) return;
       await inScope(ctx, "m", async (s) => {
         expect(num(await s.selectValue("SELECT :v::integer + 1 AS n", { v: "41" }))).toBe(42);

@@ -1,5 +1,5 @@
 import type { Dialect, Driver, DriverConnection, ErrorClass, QueryResult, Row } from "../../src/driver.ts";
-import type { PoolOptions } from "../../src/pool.ts";
+import type { PoolOptions } from "../../src/pool/options.ts";
 import { quoteDouble } from "../../src/sql.ts";
 
 /**

@@ -1,4 +1,4 @@
-import type { Driver } from "@sqlscope/core";
+import type { Driver } from "@sqlscope/core/driver";
 
 /**
  * A real database server seen from two sides: the driver that sqlscope uses, and an admin connection

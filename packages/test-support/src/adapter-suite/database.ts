@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SQLScope, type AddOptions, type Driver, type DriverConnection } from "@sqlscope/core";
+import { SQLScope, type AddOptions } from "@sqlscope/core";
+import { type Driver, type DriverConnection } from "@sqlscope/core/driver";
 import { sqlite } from "@sqlscope/sqlite";
 import Database from "better-sqlite3";
 

@@ -1,82 +1,15 @@
 import { createPool, type Pool } from "generic-pool";
-import type { Driver, DriverConnection } from "./driver.ts";
-import { ConfigError, PoolTimeoutError, SQLScopeError } from "./errors.ts";
-import { ShutdownError } from "./shutdown.ts";
+import { RELEASED, type ConnectionSource, type Lease, type PoolStats } from "../connection-source.ts";
+import type { Driver, DriverConnection } from "../driver.ts";
+import { PoolTimeoutError, ShutdownError } from "../errors.ts";
+import { connectWithin, sleep } from "./connect.ts";
+import { captureStack, formatTaker, LeakWarning } from "./leaks.ts";
+import { DEFAULT_POOL_OPTIONS, validatePoolOptions, type PoolOptions } from "./options.ts";
 
-/** Pool settings. Every default is chosen so that no promise of the pool depends on the user setting it. */
-export interface PoolOptions {
-  /** Connections kept open when idle. */
-  min: number;
-  /** Connections at most. */
-  max: number;
-  /** An acquire waits at most this long, then fails with PoolTimeoutError (a 503 in the adapters). */
-  acquireTimeoutMs: number;
-  /** Idle connections beyond `min` are closed after this long (eviction runs every `evictionIntervalMs`). */
-  idleTimeoutMs: number;
-  evictionIntervalMs: number;
-  /** Connections idle longer than this are checked with a `SELECT 1` before they are handed out. */
-  validateAfterIdleMs: number;
-  /** A validation that takes longer than this counts as failed and the connection is destroyed. */
-  validationTimeoutMs: number;
-  /** After a failed connect, the next attempt waits `createBackoffMs`, doubling up to `createBackoffMaxMs`. */
-  createBackoffMs: number;
-  createBackoffMaxMs: number;
-  /** A connection borrowed longer than this is reported once, with the stack that took it. 0 turns it off. */
-  leakDetectionMs: number;
-  /** Connections older than this (minus up to 2.5% jitter) are closed on return. 0 keeps them forever. */
-  maxLifetimeMs: number;
-}
-
-export const DEFAULT_POOL_OPTIONS: PoolOptions = {
-  min: 0,
-  max: 10,
-  acquireTimeoutMs: 10_000,
-  idleTimeoutMs: 30_000,
-  evictionIntervalMs: 5_000,
-  validateAfterIdleMs: 500,
-  validationTimeoutMs: 2_000,
-  createBackoffMs: 50,
-  createBackoffMaxMs: 5_000,
-  leakDetectionMs: 60_000,
-  maxLifetimeMs: 30 * 60_000,
-};
-
-/** A connection on loan to one session. */
-export interface Lease {
-  readonly conn: DriverConnection;
-  readonly acquiredAt: number;
-  /** Where it was taken, captured only when leak detection is on (formatted lazily by V8). */
-  readonly taker: { stack?: string } | undefined;
-  reported: boolean;
-}
-
-const NOT_CAPTURED =
-  "(not captured: a stack costs microseconds per checkout, so with the default leakDetectionMs a pool starts capturing " +
-  "after its first leak and later reports show where the connection was taken; set pool.leakDetectionMs yourself to capture from the start)";
-
-/** A connection held longer than `leakDetectionMs`. Reported through the SQLScope's onWarning. */
-export class LeakWarning extends SQLScopeError {
-  constructor(key: string, heldMs: number, stack: string | undefined) {
-    super(
-      "ERR_SQLSCOPE_LEAK",
-      `A connection of "${key}" has been borrowed for ${heldMs} ms (pool.leakDetectionMs). ` +
-        `Long transactions hold connections other requests wait for; find the scope that never ends.\n` +
-        `Taken at:\n${stack ?? NOT_CAPTURED}`,
-    );
-  }
-}
-
+/** What the pool keeps per connection. */
 interface Meta {
   idleSince: number;
   expiresAt: number;
-}
-
-export interface PoolStats {
-  size: number;
-  borrowed: number;
-  idle: number;
-  pending: number;
-  max: number;
 }
 
 /**
@@ -84,7 +17,7 @@ export interface PoolStats {
  * validation is bounded and never rejects, eviction runs, connections in a transaction or in an unknown
  * state are destroyed instead of returned, and long leases are reported with the stack that took them.
  */
-export class ConnectionPool {
+export class ConnectionPool implements ConnectionSource {
   readonly key: string;
   readonly options: PoolOptions;
   private readonly pool: Pool<DriverConnection>;
@@ -172,7 +105,7 @@ export class ConnectionPool {
     }
     this.connecting++;
     try {
-      const conn = await this.connectWithin(driver);
+      const conn = await connectWithin(driver, this.options.acquireTimeoutMs);
       this.failures = 0;
       const lifetime = this.options.maxLifetimeMs;
       this.meta.set(conn, {
@@ -187,29 +120,6 @@ export class ConnectionPool {
       throw error;
     } finally {
       this.connecting--;
-    }
-  }
-
-  // A connect without a deadline (pg's default) would strand generic-pool's create, and drain() with it.
-  private async connectWithin(driver: Driver): Promise<DriverConnection> {
-    const ms = this.options.acquireTimeoutMs;
-    const attempt = driver.connect();
-    let timer: NodeJS.Timeout | undefined;
-    let timedOut = false;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        timedOut = true;
-        reject(new Error(`connecting took longer than ${ms} ms (pool.acquireTimeoutMs)`));
-      }, ms);
-    });
-    try {
-      return await Promise.race([attempt, deadline]);
-    } finally {
-      clearTimeout(timer);
-      if (timedOut) {
-        // Nobody waits for the late connection any more: close it when it arrives.
-        attempt.then((late) => late.close()).catch(() => undefined);
-      }
     }
   }
 
@@ -418,6 +328,10 @@ export class ConnectionPool {
     return this.leases.size;
   }
 
+  get max(): number {
+    return this.options.max;
+  }
+
   stats(): PoolStats {
     return {
       size: this.pool.size,
@@ -467,43 +381,6 @@ function needsReset(conn: DriverConnection): boolean {
   return conn.reset !== undefined && conn.needsReset?.() !== false;
 }
 
-/** What release() returns when the connection is already back: callers may skip awaiting it. */
-export const RELEASED: Promise<void> = Promise.resolve();
-
-function captureStack(below: (...args: never[]) => unknown): { stack?: string } {
-  const holder: { stack?: string } = {};
-  // captureStackTrace records frames now and formats them only if .stack is read; recording alone is still microseconds.
-  Error.captureStackTrace(holder, below);
-  return holder;
-}
-
-function formatTaker(taker: { stack?: string } | undefined): string | undefined {
-  return taker?.stack?.split("\n").slice(1).join("\n");
-}
-
 function isDraining(error: unknown): boolean {
   return error instanceof Error && /draining/.test(error.message);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function validatePoolOptions(key: string, options: PoolOptions): PoolOptions {
-  for (const [name, value] of Object.entries(options)) {
-    if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-      throw new ConfigError(`pool.${name} of "${key}" must be a number >= 0, got ${String(value)}.`);
-    }
-  }
-  if (options.max < 1) throw new ConfigError(`pool.max of "${key}" must be at least 1, got ${options.max}.`);
-  if (options.min > options.max) {
-    throw new ConfigError(`pool.min (${options.min}) of "${key}" is larger than pool.max (${options.max}); lower min or raise max.`);
-  }
-  if (options.acquireTimeoutMs <= 0) {
-    throw new ConfigError(`pool.acquireTimeoutMs of "${key}" must be > 0: an acquire without a deadline can hang a request forever.`);
-  }
-  if (options.idleTimeoutMs > 0 && options.evictionIntervalMs <= 0) {
-    throw new ConfigError(`pool.evictionIntervalMs of "${key}" must be > 0 when idleTimeoutMs is set, or idle connections are never closed.`);
-  }
-  return options;
 }
