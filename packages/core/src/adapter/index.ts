@@ -5,7 +5,8 @@
  * request's outcome (`endScope(scope, { status })`) before the response leaves; a report with
  * `ok: false` means a commit failed and the client must get a 5xx. `statusForError` maps a failure to
  * its status (503 for a pool timeout, by error code), `genericErrorBody` is what a default error
- * response may say, `endWhenClientGone` rolls back when the client leaves.
+ * response may say, `mappedError` is what an adapter's `sqlscopeErrors()` answers (404, 409, 422,
+ * 503, ...), `endWhenClientGone` rolls back when the client leaves.
  *
  * @example
  * import { endScope, failedOutcome, joinedScope } from "@sqlscope/core/adapter";
@@ -26,3 +27,4 @@ export { endScope, failedOutcome, joinedScope, FAILED } from "./end-scope.ts";
 export { statusForError, ownErrorStatus, isSQLScopeError, isPoolTimeout, genericErrorBody } from "./status.ts";
 export { clientGone, endWhenClientGone, type ClientRequestLike, type ClientResponseLike } from "./client-gone.ts";
 export { keepServerError } from "./server-error.ts";
+export { mappedError, type MappedError } from "./error-response.ts";
