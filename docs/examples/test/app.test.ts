@@ -3,7 +3,12 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, getSession, SQLScope, TransactionError } from "@sqlscope/core";
+import { duckdb } from "@sqlscope/duckdb";
+import { sqlscopeErrors } from "@sqlscope/express";
+import { mysql } from "@sqlscope/mysql";
+import { postgres } from "@sqlscope/postgres";
 import { sqlite } from "@sqlscope/sqlite";
+import { mysqlTestUrl, postgresTestUrl } from "@sqlscope/test-support";
 import { audit, move } from "../commit-modes.ts";
 import { openDb } from "../configuration.ts";
 import { errorHandler } from "../src/errors.ts";
@@ -72,33 +77,72 @@ describe("commit-modes.ts", () => {
 });
 
 describe("errors.ts", () => {
-  it("maps not found to 404, a unique violation to 409, anything else to 500, each rolled back", async () => {
-    real = await sqliteDb("CREATE TABLE users (email TEXT PRIMARY KEY); CREATE TABLE log (n INTEGER);");
-    const server = await expressServer(real.db, (app) => {
+  /** The errors.md handler and sqlscopeErrors() over real HTTP on `db`, whose users table has two unique fields. */
+  async function check(db: SQLScope): Promise<void> {
+    const server = await expressServer(db, (app) => {
       app.post("/users", async (req, res) => {
-        await getSession().execute("INSERT INTO log VALUES (1)");
-        await getSession().execute("INSERT INTO users VALUES (?)", [(req.body as { email: string }).email]);
+        await getSession().execute("INSERT INTO docs_errors_log VALUES (1)");
+        const { email, username } = req.body as { email: string; username: string };
+        await getSession().execute("INSERT INTO docs_errors_users (email, username) VALUES (?, ?)", [email, username]);
         res.status(201).end();
       });
       app.get("/users/:email", async (req, res) => {
-        await getSession().execute("INSERT INTO log VALUES (2)");
-        res.json(await getSession().selectOne("SELECT * FROM users WHERE email = ?", [req.params.email]));
+        await getSession().execute("INSERT INTO docs_errors_log VALUES (2)");
+        res.json(await getSession().selectOne("SELECT * FROM docs_errors_users WHERE email = ?", [req.params.email]));
       });
       app.get("/boom", () => {
         throw new Error("boom");
       });
       app.use(errorHandler);
+      app.use(sqlscopeErrors(db));
     });
-    const post = (email: string) => fetch(`${server.url}/users`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email }) });
+    const post = (email: string, username: string) =>
+      fetch(`${server.url}/users`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, username }) });
     try {
-      expect((await post("a@x")).status).toBe(201);
-      expect((await post("a@x")).status).toBe(409);
-      expect((await fetch(`${server.url}/users/nobody`)).status).toBe(404);
+      expect((await post("a@x", "ada")).status).toBe(201);
+      const email = await post("a@x", "other");
+      expect([email.status, await email.json()]).toEqual([409, { field: "email", error: "This email is already registered." }]);
+      const username = await post("b@x", "ada");
+      expect([username.status, await username.json()]).toEqual([409, { field: "username", error: "This username is taken." }]);
+      const missing = await fetch(`${server.url}/users/nobody`);
+      expect([missing.status, await missing.text()]).toEqual([404, "404 Not Found\n"]);
       expect((await fetch(`${server.url}/boom`)).status).toBe(500);
     } finally {
       await server.close();
     }
-    expect(await real.db.runInScope(() => getSession().select("SELECT n FROM log"))).toEqual([{ n: 1 }]);
+    expect(await db.runInScope(() => getSession().select("SELECT n FROM docs_errors_log"))).toEqual([{ n: 1 }]);
+  }
+
+  const schema = (id: string) => [
+    `CREATE TABLE docs_errors_users (id ${id}, email VARCHAR(100) NOT NULL UNIQUE, username VARCHAR(100) NOT NULL UNIQUE)`,
+    "CREATE TABLE docs_errors_log (n INTEGER)",
+  ];
+  const on = async (db: SQLScope, id: string, before: string[] = []) => {
+    try {
+      await db.runInScope(async () => {
+        for (const statement of [...before, "DROP TABLE IF EXISTS docs_errors_users", "DROP TABLE IF EXISTS docs_errors_log", ...schema(id)]) await getSession().execute(statement);
+      });
+      await check(db);
+    } finally {
+      await db.close();
+    }
+  };
+
+  it("sqlite: a taken email or username is a 409 that says which; not found 404; anything else 500; each rolled back", async () => {
+    await on(new SQLScope().add(sqlite({ filename: join(cwd, "errors.db") }), { commit: "autocommit" }), "INTEGER PRIMARY KEY");
+  });
+  it("duckdb: the same", async () => {
+    await on(new SQLScope().add(duckdb({ path: join(cwd, "errors.duckdb") }), { commit: "autocommit" }), "INTEGER PRIMARY KEY DEFAULT nextval('users_id')", [
+      "CREATE SEQUENCE IF NOT EXISTS users_id",
+    ]);
+  });
+  const pgUrl = postgresTestUrl();
+  it.skipIf(pgUrl === undefined)("postgres: the same (its unique keys are named docs_errors_users_email_key, ...)", async () => {
+    await on(new SQLScope().add(postgres({ connectionString: pgUrl ?? "" }), { commit: "autocommit" }), "SERIAL PRIMARY KEY");
+  });
+  const myUrl = mysqlTestUrl();
+  it.skipIf(myUrl === undefined)("mysql: the same (it names the key, not the columns)", async () => {
+    await on(new SQLScope().add(mysql({ uri: myUrl ?? "" }), { commit: "autocommit" }), "INTEGER AUTO_INCREMENT PRIMARY KEY");
   });
 });
 
