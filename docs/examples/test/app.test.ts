@@ -1,5 +1,6 @@
 // quick-start.md's neighbours: configuration.md, commit-modes.md, errors.md, scripts.md and app-factory.md,
 // each sample run on a real SQLite file (and a real Express server where it is HTTP code).
+import { scryptSync } from "node:crypto";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, getSession, SQLScope, TransactionError } from "@sqlscope/core";
@@ -13,7 +14,9 @@ import { audit, move } from "../commit-modes.ts";
 import { openDb } from "../configuration.ts";
 import { errorHandler } from "../src/errors.ts";
 import { smoke } from "../src/smoke.ts";
-import { expressServer, inTempCwd, sqliteDb, type RealDb } from "./real.ts";
+import { accounts } from "../commit-handler.ts";
+import { recordRefusal } from "../scripts-isolated.ts";
+import { expressServer, inTempCwd, sqliteDb, tempDir, type RealDb } from "./real.ts";
 
 const cwd = inTempCwd(); // configuration.ts and scripts.ts open "app.db" here
 
@@ -143,6 +146,71 @@ describe("errors.ts", () => {
   const myUrl = mysqlTestUrl();
   it.skipIf(myUrl === undefined)("mysql: the same (it names the key, not the columns)", async () => {
     await on(new SQLScope().add(mysql({ uri: myUrl ?? "" }), { commit: "autocommit" }), "INTEGER AUTO_INCREMENT PRIMARY KEY");
+  });
+});
+
+describe("commit-handler.ts (commit-modes.md: the handler is the transaction)", () => {
+  it("reads, awaits a hash, writes: 204 commits, 403 and 409 roll back, no account is a 404", async () => {
+    const salt = "5a17";
+    const pinHash = scryptSync("1234", salt, 32, { N: 1024 }).toString("hex");
+    real = await sqliteDb(`CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL, salt TEXT NOT NULL, pin_hash TEXT NOT NULL);
+      INSERT INTO accounts VALUES (1, 100, '${salt}', '${pinHash}');`);
+    const db = real.db;
+    const server = await expressServer(db, (app) => {
+      app.use("/accounts", accounts);
+      app.use(sqlscopeErrors(db));
+    });
+    const withdraw = (id: number, amount: number, pin: string) =>
+      fetch(`${server.url}/accounts/${id}/withdraw`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ amount, pin }) });
+    const balance = () => db.runInScope(() => getSession().selectValue("SELECT balance FROM accounts WHERE id = 1"));
+    try {
+      expect((await withdraw(1, 30, "0000")).status).toBe(403);
+      expect(await balance()).toBe(100);
+      expect((await withdraw(1, 30, "1234")).status).toBe(204);
+      expect(await balance()).toBe(70);
+      expect((await withdraw(1, 100, "1234")).status).toBe(409);
+      expect(await balance()).toBe(70);
+      expect((await withdraw(2, 1, "1234")).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("scripts-isolated.ts (scripts.md: isolated scopes on SQLite)", () => {
+  const schema = "CREATE TABLE refusals (account INTEGER, reason TEXT); CREATE TABLE payments (account INTEGER)";
+
+  it("the refusal recorded in a hook outlives the rolled-back scope that wrote", async () => {
+    real = await sqliteDb(schema);
+    const db = real.db;
+    await expect(
+      db.runInScope(async () => {
+        await getSession().execute("INSERT INTO payments VALUES (7)");
+        recordRefusal(db, 7, "card declined");
+        throw new Error("declined");
+      }),
+    ).rejects.toThrow("declined");
+    expect(await db.runInScope(() => getSession().select("SELECT * FROM refusals"))).toEqual([{ account: 7, reason: "card declined" }]);
+    expect(await db.runInScope(() => getSession().select("SELECT * FROM payments"))).toEqual([]);
+  });
+
+  // The rule scripts.md states. Today the inner write waits writeTimeoutMs for the gate its own scope
+  // holds and fails with a SerializationError; it may become an immediate error: either way it fails.
+  it("an isolated scope that writes under a scope that wrote cannot get the write gate", async () => {
+    const { dir, remove } = tempDir();
+    const db = new SQLScope({ onWarning: () => undefined }).add(sqlite({ filename: join(dir, "a.db"), writeTimeoutMs: 200 }), { commit: "autocommit" });
+    try {
+      await db.runInScope(() => getSession().executeScript(schema));
+      const nested = db.runInScope(async () => {
+        await getSession().execute("INSERT INTO payments VALUES (1)");
+        await db.runInScope(() => getSession().execute("INSERT INTO refusals VALUES (1, 'nested')"), { isolated: true });
+      });
+      await expect(nested).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_SQLSCOPE_/) });
+      expect(await db.runInScope(() => getSession().selectValue("SELECT count(*) FROM refusals"))).toBe(0);
+    } finally {
+      await db.close();
+      remove();
+    }
   });
 });
 
