@@ -1,7 +1,7 @@
 // app.ts
 import express from "express";
 import { getSession } from "@sqlscope/core";
-import { sqlscope } from "@sqlscope/express";
+import { sqlscope, sqlscopeErrors } from "@sqlscope/express";
 import { db } from "./db.ts";
 
 export const app = express();
@@ -17,3 +17,6 @@ app.post("/users", async (req, res) => {
     "INSERT INTO users (email, name) VALUES (:email, :name)", req.body);
   res.status(201).json({ id: lastInsertId });
 });
+
+// After the routes: no such user (selectOne) is a 404, a taken email a 409, a busy pool a 503.
+app.use(sqlscopeErrors(db));

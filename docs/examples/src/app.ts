@@ -1,7 +1,7 @@
 // app.ts
 import express from "express";
 import type { SQLScope } from "@sqlscope/core";
-import { sqlscope } from "@sqlscope/express";
+import { sqlscope, sqlscopeErrors } from "@sqlscope/express";
 import { errorHandler } from "./errors.ts";
 import { users } from "./users.ts";
 
@@ -10,6 +10,7 @@ export function createApp(db: SQLScope) {
   app.use(express.json());
   app.use(sqlscope(db));
   app.use("/users", users);
-  app.use(errorHandler);
+  app.use(errorHandler);        // a unique email: 409 saying which field
+  app.use(sqlscopeErrors(db));  // the rest of sqlscope's errors: 404, 409, 422, 503, 500
   return app;
 }

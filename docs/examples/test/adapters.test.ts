@@ -30,20 +30,24 @@ afterAll(async () => {
 
 const json = (url: string) => fetch(url).then(async (r) => [r.status, await r.json()] as const);
 
-it("koa.md: before the table exists the error middleware answers; then the users list", async () => {
-  expect(await json(koa.url)).toEqual([500, { error: "ERR_SQLSCOPE_QUERY" }]);
+const text = (url: string) => fetch(url).then(async (r) => [r.status, await r.text()] as const);
+
+it("koa.md: before the table exists sqlscopeErrors answers a plain 500; then the users list, and 404 for a user that is not there", async () => {
+  expect(await text(koa.url)).toEqual([500, "Internal Server Error: the request's changes were not saved.\n"]);
   await db.runInScope(() => getSession().execute("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT)"));
   expect(await json(koa.url)).toEqual([200, []]);
+  expect(await text(`${koa.url}/users/1`)).toEqual([404, "404 Not Found\n"]);
 });
 
 it("fastify.md: a 201 is committed, a duplicate rolls back; hono.md reads what Fastify committed", async () => {
   const created = await post(`${fastifyUrl}/users`, { email: "a@x", name: "A" });
   expect(created.status).toBe(201);
-  expect((await post(`${fastifyUrl}/users`, { email: "a@x", name: "again" })).status).toBe(500);
+  expect((await post(`${fastifyUrl}/users`, { email: "a@x", name: "again" })).status).toBe(409);
   const users = [{ id: 1, email: "a@x", name: "A" }];
   expect(await json(`${fastifyUrl}/users`)).toEqual([200, users]);
   expect(await json(`${honoUrl}/users`)).toEqual([200, users]);
   expect(await json(`${honoUrl}/users/1`)).toEqual([200, users[0]]);
+  expect(await text(`${honoUrl}/users/2`)).toEqual([404, "404 Not Found\n"]);
   expect(await json(koa.url)).toEqual([200, users]);
 });
 

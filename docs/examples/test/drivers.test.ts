@@ -4,8 +4,10 @@
 import { createServer } from "node:http";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { getSession, type SQLScope } from "@sqlscope/core";
+import { getSession, SQLScope, type Session } from "@sqlscope/core";
+import type { Driver } from "@sqlscope/core/driver";
 import { mysqlTestUrl, postgresTestUrl } from "@sqlscope/test-support";
+import * as values from "../drivers/values.ts";
 import { inTempCwd, listen, post } from "./real.ts";
 
 inTempCwd();
@@ -45,6 +47,46 @@ describe("drivers.md", () => {
   it.skipIf(pgUrl === undefined)("postgres", async () => expect(await roundTrip(await sample("postgres", pgUrl))).toEqual([{ n: 1 }]));
   const myUrl = mysqlTestUrl();
   it.skipIf(myUrl === undefined)("mysql", async () => expect(await roundTrip(await sample("mysql", myUrl))).toEqual([{ n: 1 }]));
+});
+
+describe("drivers.md, values: the other mappings", () => {
+  /** Runs fn on a scope of its own over `driver`, in a time zone that is not UTC, and closes the SQLScope. */
+  async function on<T>(driver: Driver, fn: (s: Session) => Promise<T>): Promise<T> {
+    const db = new SQLScope().add(driver);
+    const zone = process.env.TZ;
+    process.env.TZ = "Asia/Kolkata";
+    try {
+      return await db.runInScope(() => fn(getSession()));
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+      await db.close();
+    }
+  }
+
+  it("sqlite: safeIntegers", async () => {
+    expect(await on(values.sqliteBigints(), (s) => s.selectOne("SELECT count(*) AS n, 9007199254740993 AS big"))).toEqual({ n: 1n, big: 9007199254740993n });
+  });
+
+  it("duckdb: integers: bigint", async () => {
+    expect(await on(values.duckdbBigints(), (s) => s.selectOne("SELECT count(*) AS n, 7::BIGINT AS b"))).toEqual({ n: 1n, b: 7n });
+  });
+
+  const pgUrl = postgresTestUrl();
+  it.skipIf(pgUrl === undefined)("postgres: types", async () => {
+    const row = await on(values.postgresTypes(pgUrl ?? ""), (s) => s.selectOne("SELECT count(*) AS n, DATE '2024-01-02' AS d FROM generate_series(1, 3)"));
+    expect(row).toStrictEqual({ n: 3n, d: "2024-01-02" });
+  });
+
+  const myUrl = mysqlTestUrl();
+  it.skipIf(myUrl === undefined)("mysql: time_zone, timezone, bigNumberStrings, dateStrings", async () => {
+    const row = await on(values.mysqlOptions(myUrl ?? ""), async (s) => {
+      await s.execute("CREATE TEMPORARY TABLE docs_values (b BIGINT, d DATE, dt DATETIME(3), ts TIMESTAMP(3))");
+      await s.execute("INSERT INTO docs_values VALUES (7, '2024-01-02', '2024-01-02 03:04:05.678', '2024-01-02 03:04:05.678')");
+      return s.selectOne<Record<string, unknown>>("SELECT b, d, dt, ts, (SELECT sum(b) FROM docs_values) AS total FROM docs_values");
+    });
+    expect(row).toStrictEqual({ b: "7", d: "2024-01-02", dt: new Date("2024-01-02T03:04:05.678Z"), ts: new Date("2024-01-02T03:04:05.678Z"), total: "7" });
+  });
 });
 
 describe.skipIf(postgresTestUrl() === undefined)("migration.md, on PostgreSQL", () => {

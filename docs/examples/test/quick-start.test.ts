@@ -14,11 +14,12 @@ afterAll(async () => {
   await db.close();
 });
 
-it("a 201 means the user was committed; a failed insert rolls back", async () => {
+it("a 201 means the user was committed; a taken email is a 409 and rolls back; no such user is a 404", async () => {
   const created = await post(`${server.url}/users`, { email: "a@x", name: "A" });
   expect(created.status).toBe(201);
   const { id } = (await created.json()) as { id: number };
   expect(await fetch(`${server.url}/users/${id}`).then((r) => r.json())).toEqual({ id, email: "a@x", name: "A" });
-  expect((await post(`${server.url}/users`, { email: "a@x", name: "again" })).status).toBe(500);
+  expect((await post(`${server.url}/users`, { email: "a@x", name: "again" })).status).toBe(409);
+  expect((await fetch(`${server.url}/users/${id + 1}`)).status).toBe(404);
   expect(await db.runInScope(() => getSession().selectValue("SELECT count(*) FROM users"))).toBe(1);
 });

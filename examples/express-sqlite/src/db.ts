@@ -17,4 +17,9 @@ export const schema = `
     name TEXT NOT NULL,
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
   );
+  CREATE TABLE IF NOT EXISTS credentials (
+    user_id INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    salt TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
 `;

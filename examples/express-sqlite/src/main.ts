@@ -14,6 +14,7 @@ Try:
   curl -i ${url}/users
   curl -i ${url}/users/1
   curl -i -X POST ${url}/users -H 'content-type: application/json' -d '{"email":"ada@example.com","name":"Ada again"}'   # 409
+  curl -i -X PUT ${url}/users/1/password -H 'content-type: application/json' -d '{"password":"correct horse"}'
   curl -i -X DELETE ${url}/users/1
 Stop with Ctrl+C.`);
 });

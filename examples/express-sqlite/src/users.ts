@@ -1,5 +1,6 @@
 import { Router, type Request } from "express";
 import { getSession } from "@sqlscope/core";
+import { hashPassword, verifyPassword, type StoredPassword } from "./passwords.ts";
 
 export interface User {
   id: number;
@@ -13,6 +14,11 @@ export class BadRequest extends Error {
   readonly status = 400;
 }
 
+/** The current password given does not match: a 403. */
+export class Forbidden extends Error {
+  readonly status = 403;
+}
+
 function parseId(req: Request): number {
   const id = Number(req.params.id);
   if (!Number.isSafeInteger(id) || id <= 0) throw new BadRequest(`"${req.params.id}" is not a user id`);
@@ -24,6 +30,13 @@ function parseNewUser(body: unknown): { email: string; name: string } {
   if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+$/.test(email)) throw new BadRequest("email must be an email address");
   if (typeof name !== "string" || name.trim() === "") throw new BadRequest("name must be a non-empty string");
   return { email, name: name.trim() };
+}
+
+function parsePasswordChange(body: unknown): { current: string | undefined; password: string } {
+  const { current, password } = (body ?? {}) as Record<string, unknown>;
+  if (typeof password !== "string" || password.length < 8) throw new BadRequest("password must be at least 8 characters");
+  if (current !== undefined && typeof current !== "string") throw new BadRequest("current must be a string");
+  return { current, password };
 }
 
 /** Handlers call getSession() wherever they are: no transaction object is passed around. */
@@ -46,6 +59,26 @@ users.post("/", async (req, res) => {
   );
   // The 201 leaves only after the INSERT committed.
   res.status(201).location(`/users/${user.id}`).json(user);
+});
+
+// Read, await, write: the shape of most real write handlers. The handler is the transaction, from its
+// first statement to the response: the hashes below run while it is open, and on SQLite while this
+// request holds the database's write gate (a PUT takes it at its first statement), so no other
+// request's commit can make the write fail. Work that needs no database (hashing the new password) could
+// run before the first statement and keep the transaction shorter; checking the current one cannot.
+users.put("/:id/password", async (req, res) => {
+  const id = parseId(req);
+  const change = parsePasswordChange(req.body);
+  const s = getSession();
+  await s.selectOne("SELECT id FROM users WHERE id = ?", [id]); // no such user: NotFoundError, a 404
+  const stored = await s.selectOneOrNull<StoredPassword>("SELECT salt, hash FROM credentials WHERE user_id = ?", [id]);
+  if (stored !== null && !(await verifyPassword(change.current ?? "", stored))) throw new Forbidden("the current password is wrong");
+  const next = await hashPassword(change.password);
+  await s.execute(
+    "INSERT INTO credentials (user_id, salt, hash) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET salt = excluded.salt, hash = excluded.hash",
+    [id, next.salt, next.hash],
+  );
+  res.status(204).end(); // leaves after the commit
 });
 
 users.delete("/:id", async (req, res) => {

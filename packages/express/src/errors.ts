@@ -1,13 +1,14 @@
 import type { SQLScope } from "@sqlscope/core";
-import { genericErrorBody, isSQLScopeError, statusForError, reportWarning } from "@sqlscope/core/adapter";
+import { mappedError, reportWarning } from "@sqlscope/core/adapter";
 import type { ErrorRequestHandler } from "express";
 
 /**
- * Error middleware for sqlscope's own errors (a pool timeout, a failed query, a connection lost):
- * answers them with a short plain-text body that says nothing about the database (503 with
- * Retry-After for a pool timeout, the client may retry; 500 otherwise), whatever Express's `env`.
- * With `db`, the error goes to its onWarning. Other errors go on to the next error handler. Mount it
- * after your routes.
+ * Error middleware that answers sqlscope's own errors with the status they stand for and a short
+ * plain-text body that says nothing of the database, whatever Express's `env`: `NotFoundError` 404,
+ * a unique violation 409, another `ConstraintError` 422, a pool timeout 503 with `Retry-After`, any
+ * other (a failed query, a lost connection, a `ParameterError`) 500. With `db`, the 5xx go to its
+ * onWarning. Every other error goes on to the next error handler untouched. Mount it after your
+ * routes; every one of these statuses rolls the request back.
  *
  * @example
  * app.use(sqlscope(db));
@@ -16,13 +17,12 @@ import type { ErrorRequestHandler } from "express";
  */
 export function sqlscopeErrors(db?: SQLScope): ErrorRequestHandler {
   return function sqlscopeErrorHandler(error: unknown, _req, res, next): void {
-    if (!isSQLScopeError(error) || res.headersSent) {
+    const mapped = mappedError(error);
+    if (mapped === undefined || res.headersSent) {
       next(error);
       return;
     }
-    db && reportWarning(db, error);
-    const status = statusForError(error);
-    if (status === 503) res.set("retry-after", "1");
-    res.status(status).type("text/plain").send(genericErrorBody(status));
+    if (mapped.serverError && db) reportWarning(db, error);
+    res.status(mapped.status).set(mapped.headers).send(mapped.body);
   };
 }

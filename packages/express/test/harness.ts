@@ -28,6 +28,7 @@ export function expressHarness(name: string, express: ExpressModule): AdapterHar
         sub.use(router);
         app.use(sub);
       }
+      // Always: Express's own error page shows the error's stack, the database's words with it.
       app.use(inner.sqlscopeErrors(db));
       if (options.lenientErrors === true) app.use(answer200);
       return listen(createServer(app));

@@ -1,1 +1,2 @@
 export { sqlscope, type FastifySQLScopeOptions } from "./plugin.ts";
+export { sqlscopeErrors } from "./errors.ts";

@@ -11,6 +11,7 @@ runAdapterSuite({
     const inner = (options.adapter as typeof adapter | undefined) ?? adapter;
     const app = Fastify({ forceCloseConnections: true });
     if (options.lenientErrors === true) app.setErrorHandler((_error, _request, reply) => reply.code(200).send("fine"));
+    if (options.errorMapper === true) app.setErrorHandler(inner.sqlscopeErrors(db));
     const nested = options.nested;
     if (nested === undefined) {
       await app.register(inner.sqlscope, { db });

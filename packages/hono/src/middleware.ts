@@ -14,6 +14,7 @@ import {
   type SQLScopeError,
   reportWarning,
 } from "@sqlscope/core/adapter";
+import { replace } from "./replace.ts";
 
 /** The Hono environment the middleware adds: `c.var.session` is the request's session for the default key. */
 export interface SQLScopeEnv {
@@ -95,15 +96,6 @@ function plainError(status: 500 | 503): Response {
 
 function withStatus(response: Response, status: number): Response {
   return new Response(response.body, { status, headers: response.headers });
-}
-
-// Assigning over an existing c.res copies the old headers (Location, Content-Length...) onto the new
-// response; clearing it first keeps the error response clean. The old body is never read, so cancel it.
-function replace(c: Context, response: Response): void {
-  const old = c.res;
-  c.res = undefined;
-  c.res = response;
-  if (old.body !== null && old.body !== response.body && !old.bodyUsed) old.body.cancel().catch(() => undefined);
 }
 
 // After a failed commit, whatever an outer middleware (or the error handler, for a later error) puts

@@ -21,6 +21,7 @@ runAdapterSuite({
         if (c.error !== undefined) c.res = new Response("fine", { status: 200 });
       });
     }
+    if (options.errorMapper === true) app.use(inner.sqlscopeErrors(db));
     const commitOptions: adapter.HonoSQLScopeOptions = lenient ? { onCommitError: (_error, c) => c.text("fine", 200) } : {};
     if (options.nested === undefined) {
       app.use(inner.sqlscope(db, commitOptions));

@@ -27,6 +27,7 @@ export function koaHarness(name: string, KoaClass: typeof Koa): AdapterHarness {
           }
         });
       }
+      if (options.errorMapper === true) app.use(inner.sqlscopeErrors(db));
       if (options.nested === undefined) {
         app.use(inner.sqlscope(db));
         app.use(routesRouter(routes).routes());

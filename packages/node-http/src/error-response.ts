@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { SQLScope } from "@sqlscope/core";
-import { genericErrorBody, statusForError, reportWarning } from "@sqlscope/core/adapter";
+import { genericErrorBody, mappedError, statusForError, reportWarning } from "@sqlscope/core/adapter";
 import type { ErrorResponder } from "./types.ts";
 
 /**
@@ -25,5 +25,27 @@ export function defaultResponder(db: SQLScope): ErrorResponder {
   return (error: unknown, _req: IncomingMessage, res: ServerResponse) => {
     reportWarning(db, error instanceof Error ? error : new Error(String(error)));
     sendPlainError(res, statusForError(error));
+  };
+}
+
+/**
+ * An `onError` responder for `withScope` that answers sqlscope's own errors with the status they
+ * stand for, in plain text that names nothing of the database: `NotFoundError` 404, a unique
+ * violation 409, another `ConstraintError` 422, a pool timeout 503 with `Retry-After`, any other 500
+ * (the 5xx go to onWarning). Every other error gets the default responder's answer.
+ *
+ * @example
+ * http.createServer(withScope(db, handler, { onError: sqlscopeErrors(db) }));
+ */
+export function sqlscopeErrors(db: SQLScope): ErrorResponder {
+  const fallback = defaultResponder(db);
+  return (error: unknown, req: IncomingMessage, res: ServerResponse) => {
+    const mapped = mappedError(error);
+    if (mapped === undefined) return fallback(error, req, res);
+    if (mapped.serverError) reportWarning(db, error);
+    res.statusCode = mapped.status;
+    for (const [name, value] of Object.entries(mapped.headers)) res.setHeader(name, value);
+    res.setHeader("content-length", Buffer.byteLength(mapped.body));
+    res.end(mapped.body);
   };
 }

@@ -1,6 +1,6 @@
 export { withScope } from "./with-scope.ts";
 export { attachScope, type RequestScope } from "./request-scope.ts";
-export { sendPlainError } from "./error-response.ts";
+export { sendPlainError, sqlscopeErrors } from "./error-response.ts";
 export { statusForError } from "@sqlscope/core/adapter";
 export { hookPrototypes } from "./hook-prototypes.ts";
 export type { HookedPrototypes } from "./hooks/protocol.ts";

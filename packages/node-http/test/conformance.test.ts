@@ -10,6 +10,7 @@ runAdapterSuite({
   start: async (db, routes, options = {}) => {
     const inner = (options.adapter as typeof adapter | undefined) ?? adapter;
     const lenient: adapter.ScopeOptions = options.lenientErrors === true ? { onCommitError: answer200, onError: answer200 } : {};
+    if (options.errorMapper === true) lenient.onError = inner.sqlscopeErrors(db);
     const handler = router(routes);
     const served = options.nested === undefined ? inner.withScope(db, handler, lenient) : adapter.withScope(db, inner.withScope(options.nested, handler, lenient), lenient);
     return listen(createServer(served));

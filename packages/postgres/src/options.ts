@@ -43,6 +43,13 @@ export interface PostgresOptions {
    * whichever server session PgBouncer picks). See docs/scaling.md.
    */
   pooler?: "transaction";
+  /**
+   * pg's per-connection type parsers (`getTypeParser(oid, format)`), for every result of this
+   * driver's connections, streams included, and of nothing else in the process (unlike
+   * `pg.types.setTypeParser`, which changes every pg client). For example int8 and `count(*)` as
+   * bigint instead of text.
+   */
+  types?: ClientConfig["types"];
 }
 
 /** Options checked and turned into the pg ClientConfig every connection uses. */
@@ -91,6 +98,12 @@ export function resolveOptions(options: PostgresOptions): ResolvedPostgresOption
   if (options.password !== undefined) client.password = options.password;
   if (options.database !== undefined) client.database = options.database;
   if (options.ssl !== undefined) client.ssl = options.ssl;
+  if (options.types !== undefined) {
+    if (typeof options.types?.getTypeParser !== "function") {
+      throw new ConfigError("postgres({ types }) must have a getTypeParser(oid, format) function, as pg's types do: { getTypeParser: (oid, format) => ... }.");
+    }
+    client.types = options.types;
+  }
   const timeouts = [
     ["statement_timeout", options.statementTimeoutMs],
     ["lock_timeout", options.lockTimeoutMs],

@@ -2,6 +2,7 @@ import { runDriverConformance } from "@sqlscope/core/testing";
 import { postgresTestUrl } from "@sqlscope/test-support";
 import { describe } from "vitest";
 import { postgres } from "../src/index.ts";
+import { postgresValues } from "./values.ts";
 
 const url = postgresTestUrl();
 
@@ -10,6 +11,7 @@ describe.skipIf(url === undefined)("postgres", () => {
     name: "postgres",
     makeDriver: () => postgres({ connectionString: url as string }),
     capabilities: { savepoints: true, lastInsertId: false, returning: true, castOperator: true },
+    values: postgresValues,
     sql: { autoIncrementPk: "SERIAL PRIMARY KEY" },
   });
 });

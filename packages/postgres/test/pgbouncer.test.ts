@@ -8,6 +8,7 @@ import { pgbouncerTestUrl, postgresTestUrl } from "@sqlscope/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgres, type PostgresOptions } from "../src/index.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers.ts";
+import { postgresValues } from "./values.ts";
 
 const bouncer = pgbouncerTestUrl();
 const serverUrl = postgresTestUrl();
@@ -17,12 +18,14 @@ describe.skipIf(bouncer === undefined)("postgres through PgBouncer (transaction 
     name: "postgres via pgbouncer",
     makeDriver: () => postgres({ connectionString: bouncer as string }),
     capabilities: { savepoints: true, lastInsertId: false, returning: true, castOperator: true },
+    values: postgresValues,
     sql: { autoIncrementPk: "SERIAL PRIMARY KEY" },
   });
   runDriverConformance({
     name: 'postgres via pgbouncer, pooler: "transaction" with timeouts',
     makeDriver: () => postgres({ connectionString: bouncer as string, pooler: "transaction", statementTimeoutMs: 10_000, lockTimeoutMs: 5_000 }),
     capabilities: { savepoints: true, lastInsertId: false, returning: true, castOperator: true },
+    values: postgresValues,
     sql: { autoIncrementPk: "SERIAL PRIMARY KEY" },
   });
 });

@@ -1,6 +1,6 @@
 import { CommitFailedError, ConnectionError, ConstraintError, getSession, QueryError, SerializationError, SQLScope, type AddOptions } from "@sqlscope/core";
 import { postgresTestUrl } from "@sqlscope/test-support";
-import type pg from "pg";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgres, type PostgresOptions } from "../src/index.ts";
 import { createTestDatabase, eventually, type TestDatabase } from "./helpers.ts";
@@ -232,6 +232,23 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/postgres against a real serv
       expect(seen).toBe(15);
       expect(await s.selectValue("SELECT 42")).toBe(42);
     });
+  });
+
+  it("types: its type parsers apply to this driver's results and streams only, not to other pg clients", async () => {
+    const types = new pg.TypeOverrides();
+    types.setTypeParser(pg.types.builtins.INT8, (text) => BigInt(text));
+    const db = open({}, { types });
+    await db.runInScope(async () => {
+      const s = getSession();
+      expect(await s.selectValue("SELECT count(*) FROM generate_series(1, 3)")).toBe(3n);
+      expect(await s.selectOne("SELECT 9007199254740993::int8 AS big, 1.5::numeric AS n")).toEqual({ big: 9007199254740993n, n: "1.5" });
+      const streamed: unknown[] = [];
+      for await (const row of s.stream<{ i: unknown }>("SELECT i::int8 AS i FROM generate_series(1, 2) AS i")) streamed.push(row.i);
+      expect(streamed).toEqual([1n, 2n]);
+    });
+    // Another driver of the same process keeps pg's defaults.
+    expect(await open().runInScope(() => getSession().selectValue("SELECT count(*) FROM generate_series(1, 3)"))).toBe("3");
+    expect(() => postgres({ connectionString: tdb.url, types: {} as pg.CustomTypesConfig })).toThrow(/getTypeParser/);
   });
 
   it("nests transaction(fn) as a savepoint that rolls back alone", async () => {

@@ -5,8 +5,9 @@
  * request's outcome (`endScope(scope, { status })`) before the response leaves; a report with
  * `ok: false` means a commit failed and the client must get a 5xx. `statusForError` maps a failure to
  * its status (503 for a pool timeout, by error code), `genericErrorBody` is what a default error
- * response may say, `endWhenClientGone` rolls back when the client leaves, `reportWarning` reports
- * through the SQLScope's onWarning.
+ * response may say, `mappedError` is what an adapter's `sqlscopeErrors()` answers (404, 409, 422,
+ * 503, ...), `endWhenClientGone` rolls back when the client leaves, `reportWarning` reports through
+ * the SQLScope's onWarning.
  *
  * @example
  * import { endScope, failedOutcome, joinedScope } from "@sqlscope/core/adapter";
@@ -27,3 +28,4 @@ export { statusForError, ownErrorStatus, isSQLScopeError, isPoolTimeout, generic
 export { clientGone, endWhenClientGone, type ClientRequestLike, type ClientResponseLike } from "./client-gone.ts";
 export { keepServerError } from "./server-error.ts";
 export { reportWarning, driverOf } from "./registry-access.ts";
+export { mappedError, type MappedError } from "./error-response.ts";

@@ -6,6 +6,7 @@ import { resolveConformance, type DriverConformanceOptions } from "./options.ts"
 import { sessionStateChecks } from "./session-state.ts";
 import { statementChecks } from "./statements.ts";
 import { transactionChecks } from "./transactions.ts";
+import { valueChecks } from "./values.ts";
 
 /**
  * Registers the shared driver checks (vitest describe/it) against a real database, through a real
@@ -16,6 +17,7 @@ import { transactionChecks } from "./transactions.ts";
  *   name: "sqlite",
  *   makeDriver: () => sqlite({ filename: join(dir, "conformance.db") }),
  *   capabilities: { savepoints: true, lastInsertId: true, returning: true },
+ *   values: { integer: { expected: 42 }, bigint: { expected: 7 }, ... },
  * });
  */
 export function runDriverConformance(options: DriverConformanceOptions): void {
@@ -26,6 +28,7 @@ export function runDriverConformance(options: DriverConformanceOptions): void {
     transactionChecks(ctx);
     lifecycleChecks(ctx);
     errorChecks(ctx);
+    valueChecks(ctx, resolved.values);
     sessionStateChecks(resolved);
   });
 }

@@ -1,6 +1,7 @@
 import type { Driver } from "../driver.ts";
 import type { PoolOptions } from "../pool/options.ts";
 import type { SessionStateCase } from "./session-state-cases.ts";
+import type { ValueTable } from "./value-cases.ts";
 
 /** What differs between databases; the suite skips or adapts the checks these turn off. */
 export interface ConformanceCapabilities {
@@ -45,6 +46,12 @@ export interface DriverConformanceOptions {
    * mysql): each is set by one scope and must not be seen by the next scope on the same connection.
    */
   sessionState?: readonly SessionStateCase[];
+  /**
+   * What every SQL type of the suite's value table comes back as on this driver (with its default
+   * options), and the column type or literal where the suite's default SQL does not apply. It is the
+   * driver's column of the "SQL type -> JS value" table in docs/drivers.md.
+   */
+  values: ValueTable;
 }
 
 export interface ResolvedConformance {
@@ -54,6 +61,7 @@ export interface ResolvedConformance {
   readonly sql: ConformanceSql;
   readonly pool: Partial<PoolOptions>;
   readonly sessionState: readonly SessionStateCase[];
+  readonly values: ValueTable;
 }
 
 export function resolveConformance(options: DriverConformanceOptions): ResolvedConformance {
@@ -70,5 +78,6 @@ export function resolveConformance(options: DriverConformanceOptions): ResolvedC
     },
     pool: { max: 4, acquireTimeoutMs: 5_000, leakDetectionMs: 0, ...options.pool },
     sessionState: options.sessionState ?? [],
+    values: options.values,
   };
 }

@@ -13,6 +13,7 @@ const SCHEMA = `
     tag TEXT NOT NULL,
     parent_id INTEGER REFERENCES parents(id)
   );
+  CREATE TABLE IF NOT EXISTS handles (name TEXT NOT NULL UNIQUE, qty INTEGER NOT NULL DEFAULT 0 CHECK (qty >= 0));
 `;
 
 export interface SuiteConfig extends AddOptions {

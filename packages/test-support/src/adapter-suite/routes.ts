@@ -114,6 +114,48 @@ export function suiteRoutes(probe: Probe): RouteSpec[] {
       },
     },
     {
+      // Writes, then asks for a row that is not there: NotFoundError.
+      method: "GET",
+      path: "/not-found",
+      async handle(input) {
+        await insert(param(input, "tag"));
+        await getSession().selectOne("SELECT id FROM items WHERE tag = ?", [`${SECRET}-absent`]);
+        return { status: 200, body: SAVED_BODY };
+      },
+    },
+    {
+      // Writes, then takes a name twice: a unique violation (ConstraintError "unique").
+      method: "POST",
+      path: "/duplicate",
+      async handle(input) {
+        const tag = param(input, "tag");
+        await insert(tag);
+        for (let i = 0; i < 2; i++) await getSession().execute("INSERT INTO handles (name) VALUES (?)", [`${SECRET}-${tag}`]);
+        return { status: 201, body: SAVED_BODY };
+      },
+    },
+    {
+      // Writes, then breaks a CHECK: ConstraintError "check".
+      method: "POST",
+      path: "/invalid",
+      async handle(input) {
+        const tag = param(input, "tag");
+        await insert(tag);
+        await getSession().execute("INSERT INTO handles (name, qty) VALUES (?, ?)", [`${SECRET}-${tag}`, -1]);
+        return { status: 201, body: SAVED_BODY };
+      },
+    },
+    {
+      // Writes, then runs a statement with a value missing: ParameterError.
+      method: "POST",
+      path: "/bad-parameters",
+      async handle(input) {
+        await insert(param(input, "tag"));
+        await getSession().execute(`UPDATE items SET tag = ? WHERE tag = ? AND '${SECRET}' <> ?`, ["x"]);
+        return { status: 200, body: SAVED_BODY };
+      },
+    },
+    {
       // Holds a pooled connection (a read transaction) until released.
       method: "GET",
       path: "/hold",

@@ -315,6 +315,69 @@ export function runAdapterSuite(harness: AdapterHarness): void {
       });
     });
 
+    describe("the adapter's error mapper, sqlscopeErrors(db)", () => {
+      let mapped: StartedServer;
+      let tight: { db: SQLScope; server: StartedServer };
+      const warnings: Error[] = [];
+      beforeAll(async () => {
+        const onWarning = (w: Error) => warnings.push(w);
+        mapped = await startExtra(extraDb({ commit: "autocommit", onWarning }), { errorMapper: true });
+        const db = extraDb({ ...CONFIGS.tight, onWarning });
+        tight = { db, server: await startExtra(db, { errorMapper: true }) };
+      });
+      const at = (path: string, tag: string) => `${mapped.url}${path}?tag=${tag}`;
+      const codes = () => warnings.map((w) => (w as { code?: string }).code);
+
+      it.each([
+        ["GET", "/not-found", 404, /^404 Not Found/],
+        ["POST", "/duplicate", 409, /^409 Conflict/],
+        ["POST", "/invalid", 422, /^422 Unprocessable Entity/],
+        ["POST", "/bad-parameters", 500, /^Internal Server Error/],
+        ["POST", "/query-fails", 500, /^Internal Server Error/],
+      ] as const)("%s %s: %i in plain text that names nothing of the database; the request's writes roll back", async (method, path, status, body) => {
+        const tag = newTag(`mapped${path.replace("/", "-")}`);
+        warnings.length = 0;
+        const res = await request(at(path, tag), { method });
+        expect(res.status).toBe(status);
+        expect(res.headers["content-type"]).toMatch(/^text\/plain/);
+        expect(res.body).toMatch(body);
+        expect(res.body).not.toContain(SECRET);
+        expect(res.body).not.toMatch(/UNIQUE|CHECK|constraint|handles|items|SQLITE|placeholder|parameter/i);
+        expect(file.committedRows(tag)).toBe(0);
+        // 5xx are the app's or the database's trouble: reported; 4xx are the client's: not.
+        expect(codes().filter((c) => c?.startsWith("ERR_SQLSCOPE_")).length > 0).toBe(status >= 500);
+      });
+
+      it("a pool timeout: 503 with Retry-After", async () => {
+        const tag = newTag("mapped-hold");
+        const held = request(`${tight.server.url}/hold?tag=${tag}`);
+        await probe.reached(tag);
+        const res = await request(`${tight.server.url}/count?tag=none`);
+        expect([res.status, res.headers["retry-after"]]).toEqual([503, "1"]);
+        expect(res.body).toMatch(/^Service Unavailable/);
+        probe.release(tag);
+        expect((await held).status).toBe(200);
+      });
+
+      it("a failed commit is still a 5xx that names nothing of the database", async () => {
+        const tag = newTag("mapped-commit-fails");
+        const res = await request(at("/commit-fails", tag), { method: "POST" });
+        expect(res.status).toBeGreaterThanOrEqual(500);
+        expect(res.body).not.toMatch(/FOREIGN KEY|constraint|SQLITE/i);
+        expect(file.committedRows(tag)).toBe(0);
+      });
+
+      it("other errors are answered as without the mapper; successes are untouched", async () => {
+        const [thrown, plain] = [newTag("mapped-throw"), newTag("plain-throw")];
+        const withMapper = await request(at("/throw", thrown), { method: "POST" });
+        const without = await request(url("autocommit", "/throw", { tag: plain }), { method: "POST" });
+        expect([withMapper.status, withMapper.body]).toEqual([without.status, without.body]);
+        const made = newTag("mapped-201");
+        const res = await request(`${mapped.url}/status?tag=${made}&code=201`, { method: "POST" });
+        expect([res.status, res.body, file.committedRows(made)]).toEqual([201, SAVED_BODY, 1]);
+      });
+    });
+
     describe("a second copy of the adapter package loaded in the same process", () => {
       let copy: PackageCopy;
       let second: unknown;

@@ -47,6 +47,11 @@ export interface StartOptions {
    */
   readonly lenientErrors?: boolean;
   /**
+   * Mount the adapter's error mapper, `sqlscopeErrors(db)`, as its docs say (Express: after the
+   * routes; Koa and Hono: before the adapter's middleware; Fastify: as the error handler).
+   */
+  readonly errorMapper?: boolean;
+  /**
    * The adapter module to mount instead of the one the harness imported (a second copy on disk); with
    * `nested`, only the inner mount uses it.
    */
