@@ -33,6 +33,13 @@ export interface Dialect extends SqlDialect {
 }
 
 /** How the core should treat a driver error. */
+/**
+ * What a scope means to do, as a hint to drivers whose locking depends on it: "write" may write (on
+ * SQLite its transaction takes the write lock at its first statement, so it never has to upgrade a
+ * read snapshot later), "read" only reads. Drivers that lock per row (PostgreSQL, MySQL) ignore it.
+ */
+export type TransactionIntent = "read" | "write";
+
 export interface ErrorClass {
   /**
    * serialization: retryable conflict; constraint: integrity violation; connection: the link is gone;
@@ -44,6 +51,8 @@ export interface ErrorClass {
   constraint?: ConstraintKind;
   /** For a constraint violation, what the database says about it (each where the database reports it). */
   details?: ConstraintDetails;
+  /** For a serialization failure: what to do about it, when the driver knows better than "re-run it". */
+  advice?: string;
 }
 
 /**
@@ -62,7 +71,8 @@ export interface DriverConnection<Raw = unknown> {
   stream(sql: string, params: readonly unknown[]): AsyncIterable<Row>;
   /** Several statements separated by semicolons, no parameters. */
   executeScript(sql: string): Promise<void>;
-  begin(): Promise<void>;
+  /** Begins the scope's transaction; `intent` is the scope's, when it declared one (see TransactionIntent). */
+  begin(intent?: TransactionIntent): Promise<void>;
   /** Begins a transaction that cannot write (`BEGIN READ ONLY`); required when the dialect says readOnlyTransactions. */
   beginReadOnly?(): Promise<void>;
   commit(): Promise<void>;
@@ -76,7 +86,7 @@ export interface DriverConnection<Raw = unknown> {
    */
   queryNow?(sql: string, params: readonly unknown[]): QueryResult | undefined;
   /** True when the transaction began now. */
-  beginNow?(): boolean;
+  beginNow?(intent?: TransactionIntent): boolean;
   /** True when the transaction committed now; false when commit() must be awaited (it would have to wait). */
   commitNow?(): boolean;
   /** True when the transaction rolled back now. */
@@ -87,6 +97,11 @@ export interface DriverConnection<Raw = unknown> {
    * track state per statement (MySQL). Without it, Session.withConnection() calls fn(raw) directly.
    */
   runRaw?<T>(sql: string, fn: (raw: Raw) => T | Promise<T>): Promise<T>;
+  /**
+   * Called before Session.connection() hands the raw connection out: open whatever the transaction
+   * promised and has not sent yet (SQLite's deferred BEGIN), since raw calls bypass the driver.
+   */
+  prepareRaw?(): Promise<void>;
   savepoint(name: string): Promise<void>;
   releaseSavepoint(name: string): Promise<void>;
   rollbackToSavepoint(name: string): Promise<void>;

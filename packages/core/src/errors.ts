@@ -142,8 +142,8 @@ export class CommitFailedError extends SQLScopeError {
 
 /** A serialization failure, deadlock, write-write conflict or busy snapshot: re-run the whole unit of work. */
 export class SerializationError extends SQLScopeError {
-  constructor(message: string, cause?: unknown) {
-    super("ERR_SQLSCOPE_SERIALIZATION", `${message} Re-run the whole transaction (runInScope(fn, { retry }) does this).`, {
+  constructor(message: string, cause?: unknown, advice = "Re-run the whole transaction (runInScope(fn, { retry }) does this).") {
+    super("ERR_SQLSCOPE_SERIALIZATION", `${message} ${advice}`, {
       cause,
       retryable: true,
     });

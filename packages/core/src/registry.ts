@@ -4,6 +4,7 @@
 // object users hold shows only the app's API. The symbol is registered (Symbol.for): a registry made
 // by another copy of core answers it too (see store.ts).
 import type { Database } from "./database.ts";
+import type { TransactionIntent } from "./driver.ts";
 import type { RetryOptions } from "./retry.ts";
 import type { Session } from "./session/session.ts";
 import type { ScopeTracker } from "./shutdown.ts";
@@ -23,6 +24,14 @@ export interface RunInScopeOptions {
    * Adapters never retry an HTTP request: its response may already be on the wire.
    */
   retry?: number | RetryOptions;
+  /**
+   * "write" when fn reads, then writes (or awaits something between its statements and then writes):
+   * on SQLite its transaction takes the write lock at its first statement, so another writer's commit
+   * cannot make the later write fail (SQLITE_BUSY_SNAPSHOT); such scopes run one at a time. Default:
+   * deferred (reads run side by side, the lock is taken at the first write). Ignored when the call
+   * joins an enclosing scope, whose intent stands. PostgreSQL and MySQL ignore it.
+   */
+  intent?: TransactionIntent;
 }
 
 /** The sessions of one scope, as a registry routes reads among them. */

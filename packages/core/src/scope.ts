@@ -1,6 +1,7 @@
 import { channels } from "./channels.ts";
 import type { Database } from "./database.ts";
-import { HookError, SessionClosedError, TransactionError, type SQLScopeError } from "./errors.ts";
+import type { TransactionIntent } from "./driver.ts";
+import { ConfigError, HookError, SessionClosedError, TransactionError, type SQLScopeError } from "./errors.ts";
 import { hookKindFor, runHooks, type Hook, type HookKind, type RegisteredHook } from "./hooks.ts";
 import { scopeResult, type Decision, type FinishReport, type Outcome, type ScopeFigures, type ScopeResult, type ScopeState, type SessionResult } from "./outcome.ts";
 import { decide } from "./policy.ts";
@@ -67,8 +68,18 @@ export class Scope implements SessionHost, ScopeSessions {
    */
   onActive: (() => void) | undefined = undefined;
 
-  constructor(registry: Registry, parent: Scope | undefined) {
+  /**
+   * What this scope means to do, when it said: "write" makes SQLite take its write lock at the first
+   * statement (adapters say "write" for POST, PUT, PATCH and DELETE), "read" keeps it deferred.
+   */
+  readonly intent: TransactionIntent | undefined;
+
+  constructor(registry: Registry, parent: Scope | undefined, intent?: TransactionIntent) {
     this.registry = registry;
+    if (intent !== undefined && intent !== "write" && intent !== "read") {
+      throw new ConfigError(`A scope's intent is "read" or "write", got ${JSON.stringify(intent)}; check the adapter's intent option.`);
+    }
+    this.intent = intent;
     this.internals = registry[INTERNALS];
     this.parent = parent;
     this.internals.tracker.opened();

@@ -1,6 +1,6 @@
 import type { PoolStats } from "./connection-source.ts";
 import type { Database } from "./database.ts";
-import type { Driver } from "./driver.ts";
+import type { Driver, TransactionIntent } from "./driver.ts";
 import { AlreadyRegisteredError, ConfigError, DuplicateKeyError, NoScopeError, ShutdownError, UnknownKeyError } from "./errors.ts";
 import { makePolicy, type PolicyOptions } from "./policy.ts";
 import type { PoolOptions } from "./pool/options.ts";
@@ -157,10 +157,10 @@ export class SQLScope implements Registry {
    * SQLScope is already open in the current context (adapters pass through with `joinedScope(db)` first).
    *
    * @example
-   * const scope = db.createScope();
+   * const scope = db.createScope({ intent: methodIntent(req.method) });
    * scope.run(() => next());
    */
-  createScope(): Scope {
+  createScope(options?: { intent?: TransactionIntent }): Scope {
     if (this.entries.size === 0) this.defaultKey; // throws the "no database registered" ConfigError
     const current = currentScope();
     if (current !== undefined && current.state === "open" && this.openIn(current)) {
@@ -170,7 +170,7 @@ export class SQLScope implements Registry {
       );
     }
     if (this.tracker.closing) this.refuse();
-    return new Scope(this, current);
+    return new Scope(this, current, options?.intent);
   }
 
   private refuse(): never {
@@ -215,7 +215,7 @@ export class SQLScope implements Registry {
         return withRetry(
           policy,
           () => {
-            scope = new Scope(this, current);
+            scope = new Scope(this, current, options.intent);
             return this.runScope(scope, fn);
           },
           // A run that already committed something cannot be repeated without doing it twice.
@@ -225,7 +225,7 @@ export class SQLScope implements Registry {
       }
       if (joins) return Promise.resolve(fn());
       if (this.entries.size === 0) this.defaultKey;
-      return this.runScope(new Scope(this, current), fn);
+      return this.runScope(new Scope(this, current, options.intent), fn);
     } catch (error) {
       // A function that returns a promise must not also throw.
       return Promise.reject(error as Error);

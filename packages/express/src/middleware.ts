@@ -1,5 +1,5 @@
 import type { SQLScope } from "@sqlscope/core";
-import { joinedScope } from "@sqlscope/core/adapter";
+import { joinedScope, type IntentOption } from "@sqlscope/core/adapter";
 import { attachScope, hookPrototypes, type AttachOptions, type ScopeOptions } from "@sqlscope/node-http";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 
@@ -21,6 +21,17 @@ export interface ExpressScopeOptions {
    * app.use(sqlscope(db, { onCommitError: (error, req, res) => res.status(503).json({ error: "not saved, retry" }) }));
    */
   onCommitError?: (error: unknown, req: Request, res: Response) => unknown;
+  /**
+   * The transaction intent of a request: "write" makes SQLite take its write lock at the request's
+   * first statement (a read-await-write handler then cannot fail with SQLITE_BUSY_SNAPSHOT when
+   * another request commits first), "read" keeps it deferred so reads run side by side. Default: by
+   * method, "write" for POST, PUT, PATCH and DELETE, "read" for GET, HEAD, OPTIONS. A function decides
+   * per request (per route). PostgreSQL and MySQL ignore it.
+   *
+   * @example
+   * app.use(sqlscope(db, { intent: (req) => (req.path === "/visits" ? "write" : methodIntent(req.method)) }));
+   */
+  intent?: IntentOption<Request>;
 }
 
 /**
@@ -43,7 +54,10 @@ export function sqlscope(db: SQLScope, options: ExpressScopeOptions = {}): Reque
   // `res` objects: the interception goes there once per Express copy (see @sqlscope/node-http).
   let app: unknown;
   // node-http hands the responder the request and response it was given, which are Express's here.
-  const base: AttachOptions = options.onCommitError === undefined ? {} : { onCommitError: options.onCommitError as NonNullable<ScopeOptions["onCommitError"]> };
+  const base: AttachOptions = {};
+  if (options.onCommitError !== undefined) base.onCommitError = options.onCommitError as NonNullable<ScopeOptions["onCommitError"]>;
+  // node-http calls it with the request it was given, which is Express's here.
+  if (options.intent !== undefined) base.intent = options.intent as NonNullable<ScopeOptions["intent"]>;
   let attach: AttachOptions = base;
   return function sqlscopeMiddleware(req: Request, res: Response, next: NextFunction): void {
     // A nested mount (sub-app, router): the outer mount's scope settles this request.

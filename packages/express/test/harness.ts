@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import { listen, type AdapterHarness } from "@sqlscope/test-support";
+import { intentPicker, listen, type AdapterHarness } from "@sqlscope/test-support";
 import * as adapter from "../src/index.ts";
 import { answer200, routesRouter, type ExpressModule } from "./routes.ts";
 
@@ -12,6 +12,8 @@ export function expressHarness(name: string, express: ExpressModule): AdapterHar
     start: async (db, routes, options = {}) => {
       const inner = (options.adapter as typeof adapter | undefined) ?? adapter;
       const lenient: adapter.ExpressScopeOptions = options.lenientErrors === true ? { onCommitError: (_e, _req, res) => void ((res.statusCode = 200), res.end("fine")) } : {};
+      const pick = intentPicker(options);
+      if (pick !== undefined) lenient.intent = (req) => pick(req.path, req.method);
       const app = express();
       if (options.nested === undefined) {
         app.use(inner.sqlscope(db, lenient));

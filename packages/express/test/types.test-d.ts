@@ -1,7 +1,7 @@
 // Type tests, checked by tsc (never run): options are typed with Express's own request and response.
 import { expectTypeOf } from "vitest";
 import express, { type Request, type Response } from "express";
-import type { SQLScope } from "@sqlscope/core";
+import { methodIntent, type SQLScope } from "@sqlscope/core";
 import { sqlscope, type ExpressScopeOptions } from "../src/index.ts";
 
 declare const db: SQLScope;
@@ -14,3 +14,15 @@ express().use(
   }),
 );
 expectTypeOf<NonNullable<ExpressScopeOptions["onCommitError"]>>().parameter(2).toEqualTypeOf<Response>();
+
+// The intent option sees Express's request, and answers only "read" or "write".
+express().use(
+  sqlscope(db, {
+    intent: (req) => {
+      expectTypeOf(req).toEqualTypeOf<Request>();
+      return req.path === "/visits" ? "write" : methodIntent(req.method);
+    },
+  }),
+);
+// @ts-expect-error an intent is "read" or "write"
+sqlscope(db, { intent: "writes" });

@@ -16,11 +16,21 @@ import {
   type Scope,
   type SQLScopeError,
   reportWarning,
+  requestIntent,
+  type IntentOption,
 } from "@sqlscope/core/adapter";
 
 export interface FastifySQLScopeOptions {
   /** The SQLScope whose databases every request gets a session of. */
   db: SQLScope;
+  /**
+   * The transaction intent of a request: "write" makes SQLite take its write lock at the request's
+   * first statement (a read-await-write handler then cannot fail with SQLITE_BUSY_SNAPSHOT when
+   * another request commits first), "read" keeps it deferred so reads run side by side. Default: by
+   * method, "write" for POST, PUT, PATCH and DELETE, "read" for GET, HEAD, OPTIONS. A function decides
+   * per request (per route). PostgreSQL and MySQL ignore it.
+   */
+  intent?: IntentOption<FastifyRequest>;
 }
 
 /** What the plugin keeps per request. */
@@ -63,7 +73,7 @@ async function sqlscopePlugin(fastify: FastifyInstance, options: FastifySQLScope
       done();
       return;
     }
-    const scope = db.createScope();
+    const scope = db.createScope({ intent: requestIntent(options.intent, request, request.method) });
     const state = new RequestState(scope);
     (request as unknown as Record<symbol, RequestState>)[kState] = state;
     // Safety net for replies that skip onSend (reply.hijack()): settle once the response is done. A

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { runAdapterSuite, type RouteResponse, type RouteSpec } from "@sqlscope/test-support";
+import { intentPicker, runAdapterSuite, type RouteResponse, type RouteSpec } from "@sqlscope/test-support";
 import * as adapter from "../src/index.ts";
 
 runAdapterSuite({
@@ -14,7 +14,8 @@ runAdapterSuite({
     if (options.errorMapper === true) app.setErrorHandler(inner.sqlscopeErrors(db));
     const nested = options.nested;
     if (nested === undefined) {
-      await app.register(inner.sqlscope, { db });
+      const pick = intentPicker(options);
+      await app.register(inner.sqlscope, pick === undefined ? { db } : { db, intent: (request) => pick(request.url.split("?")[0] ?? "", request.method) });
       addRoutes(app, routes);
     } else {
       // An encapsulated plugin that registers it again.

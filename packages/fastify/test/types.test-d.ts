@@ -10,3 +10,6 @@ void app.register(sqlscope, { db });
 expectTypeOf<FastifySQLScopeOptions>().toHaveProperty("db").toEqualTypeOf<SQLScope>();
 // @ts-expect-error the plugin needs the SQLScope
 void app.register(sqlscope, {});
+
+// The intent option sees Fastify's request.
+Fastify().register(sqlscope, { db, intent: (request) => (request.routeOptions.url === "/visits" ? "write" : "read") });

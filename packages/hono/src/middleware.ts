@@ -13,6 +13,8 @@ import {
   type FinishReport,
   type SQLScopeError,
   reportWarning,
+  requestIntent,
+  type IntentOption,
 } from "@sqlscope/core/adapter";
 import { replace } from "./replace.ts";
 
@@ -28,6 +30,14 @@ export interface HonoSQLScopeOptions {
    * The error goes to the SQLScope's onWarning either way.
    */
   onCommitError?: (error: SQLScopeError, c: Context) => Response | Promise<Response>;
+  /**
+   * The transaction intent of a request: "write" makes SQLite take its write lock at the request's
+   * first statement (a read-await-write handler then cannot fail with SQLITE_BUSY_SNAPSHOT when
+   * another request commits first), "read" keeps it deferred so reads run side by side. Default: by
+   * method, "write" for POST, PUT, PATCH and DELETE, "read" for GET, HEAD, OPTIONS. A function decides
+   * per request (per route). PostgreSQL and MySQL ignore it.
+   */
+  intent?: IntentOption<Context>;
 }
 
 /**
@@ -54,7 +64,7 @@ export function sqlscope(db: SQLScope, options: HonoSQLScopeOptions = {}): Middl
       await next();
       return;
     }
-    const scope = db.createScope();
+    const scope = db.createScope({ intent: requestIntent(options.intent, c, c.req.method) });
     // A Session object takes no connection until its first statement, so this costs one allocation.
     c.set("session", scope.session(db.defaultKey));
     const node = nodeBindings(c);

@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
 import { Hono, type Context } from "hono";
 import { stream } from "hono/streaming";
-import { listen, runAdapterSuite, type RouteResponse, type RouteSpec } from "@sqlscope/test-support";
+import { intentPicker, listen, runAdapterSuite, type RouteResponse, type RouteSpec } from "@sqlscope/test-support";
 import * as adapter from "../src/index.ts";
 
 runAdapterSuite({
@@ -23,6 +23,8 @@ runAdapterSuite({
     }
     if (options.errorMapper === true) app.use(inner.sqlscopeErrors(db));
     const commitOptions: adapter.HonoSQLScopeOptions = lenient ? { onCommitError: (_error, c) => c.text("fine", 200) } : {};
+    const pick = intentPicker(options);
+    if (pick !== undefined) commitOptions.intent = (c) => pick(c.req.path, c.req.method);
     if (options.nested === undefined) {
       app.use(inner.sqlscope(db, commitOptions));
       addRoutes(app, routes);

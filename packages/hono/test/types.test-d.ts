@@ -17,3 +17,6 @@ new Hono().get("/", (c) => {
   expectTypeOf(c.var.session).toEqualTypeOf<Session>();
   return c.text("ok");
 });
+
+// The intent option sees Hono's context.
+new Hono().use(sqlscope(db, { intent: (c) => (c.req.path === "/visits" ? "write" : "read") }));

@@ -1,2 +1,2 @@
-export { sqlscope, type KoaLikeContext, type KoaLikeNext } from "./middleware.ts";
+export { sqlscope, type KoaLikeContext, type KoaLikeNext, type KoaSQLScopeOptions } from "./middleware.ts";
 export { sqlscopeErrors, type KoaLikeErrorContext } from "./errors.ts";

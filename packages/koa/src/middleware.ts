@@ -11,6 +11,8 @@ import {
   type FinishReport,
   type SQLScopeError,
   reportWarning,
+  requestIntent,
+  type IntentOption,
 } from "@sqlscope/core/adapter";
 
 /** The parts of a Koa context the middleware reads; Koa 2 and 3 both have them. */
@@ -21,6 +23,17 @@ export interface KoaLikeContext {
 }
 
 export type KoaLikeNext = () => Promise<unknown>;
+
+export interface KoaSQLScopeOptions<Ctx extends KoaLikeContext = KoaLikeContext> {
+  /**
+   * The transaction intent of a request: "write" makes SQLite take its write lock at the request's
+   * first statement (a read-await-write handler then cannot fail with SQLITE_BUSY_SNAPSHOT when
+   * another request commits first), "read" keeps it deferred so reads run side by side. Default: by
+   * method, "write" for POST, PUT, PATCH and DELETE, "read" for GET, HEAD, OPTIONS. A function decides
+   * per request (per route). PostgreSQL and MySQL ignore it.
+   */
+  intent?: IntentOption<Ctx>;
+}
 
 /**
  * Koa middleware that gives every request its own sqlscope scope. Mount it before the routes that
@@ -35,7 +48,10 @@ export type KoaLikeNext = () => Promise<unknown>;
  * app.use(sqlscope(db));
  * app.use(async (ctx) => { ctx.body = await getSession().select("SELECT * FROM users"); });
  */
-export function sqlscope(db: SQLScope): (ctx: KoaLikeContext, next: KoaLikeNext) => Promise<void> {
+export function sqlscope<Ctx extends KoaLikeContext = KoaLikeContext>(
+  db: SQLScope,
+  options: KoaSQLScopeOptions<Ctx> = {},
+): (ctx: Ctx, next: KoaLikeNext) => Promise<void> {
   const warn = (report: FinishReport): void => {
     if (report.error !== undefined) reportWarning(db, report.error);
   };
@@ -45,7 +61,7 @@ export function sqlscope(db: SQLScope): (ctx: KoaLikeContext, next: KoaLikeNext)
       await next();
       return;
     }
-    const scope = db.createScope();
+    const scope = db.createScope({ intent: requestIntent(options.intent, ctx, ctx.req.method) });
     endWhenClientGone(scope, ctx.req, ctx.res, warn);
     try {
       await scope.run(next);

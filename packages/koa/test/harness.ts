@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import type Koa from "koa";
 import mount from "koa-mount";
 import Router from "@koa/router";
-import { listen, type AdapterHarness, type RouteResponse, type RouteSpec } from "@sqlscope/test-support";
+import { intentPicker, listen, type AdapterHarness, type RouteResponse, type RouteSpec } from "@sqlscope/test-support";
 import * as adapter from "../src/index.ts";
 
 /** The adapter suite's harness for a given Koa major (the class is passed in: koa or koa2). */
@@ -29,7 +29,8 @@ export function koaHarness(name: string, KoaClass: typeof Koa): AdapterHarness {
       }
       if (options.errorMapper === true) app.use(inner.sqlscopeErrors(db));
       if (options.nested === undefined) {
-        app.use(inner.sqlscope(db));
+        const pick = intentPicker(options);
+        app.use(inner.sqlscope<Koa.Context>(db, pick === undefined ? {} : { intent: (ctx) => pick(ctx.path, ctx.method) }));
         app.use(routesRouter(routes).routes());
       } else {
         // A sub-app (koa-mount) that mounts it again, and a router inside that does too.

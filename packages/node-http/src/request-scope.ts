@@ -1,6 +1,6 @@
 import { ServerResponse, type IncomingMessage } from "node:http";
 import type { SQLScope } from "@sqlscope/core";
-import { clientGone, endScope, FAILED, joinedScope, statusForError, type FinishReport, type Scope, reportWarning } from "@sqlscope/core/adapter";
+import { clientGone, endScope, FAILED, joinedScope, requestIntent, statusForError, type FinishReport, type Scope, reportWarning } from "@sqlscope/core/adapter";
 import { defaultResponder, sendPlainError } from "./error-response.ts";
 import { hooks } from "./hooks/hooks.ts";
 import { ResponseGate, type GateHooks, type Verdict } from "./response-gate.ts";
@@ -75,7 +75,7 @@ class ScopedRequest implements RequestScope, GateHooks {
 
   constructor(db: SQLScope, req: IncomingMessage, res: ServerResponse, options: AttachOptions) {
     requireServerResponse(res);
-    this.scope = db.createScope();
+    this.scope = db.createScope({ intent: requestIntent(options.intent, req, req.method) });
     this.db = db;
     this.req = req;
     this.res = res;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IntentOption } from "@sqlscope/core/adapter";
 import type { HookedPrototypes } from "./hooks/protocol.ts";
 
 /** A plain node:http request handler, as `http.createServer` takes it. */
@@ -27,6 +28,14 @@ export interface ScopeOptions {
    * plain-text 503 for a pool timeout, 500 otherwise, and the error goes to the SQLScope's onWarning.
    */
   onError?: ErrorResponder;
+  /**
+   * The transaction intent of a request: "write" makes SQLite take its write lock at the request's
+   * first statement (a read-await-write handler then cannot fail with SQLITE_BUSY_SNAPSHOT when
+   * another request commits first), "read" keeps it deferred so reads run side by side. Default: by
+   * method, "write" for POST, PUT, PATCH and DELETE, "read" for GET, HEAD, OPTIONS. A function decides
+   * per request (per route). PostgreSQL and MySQL ignore it.
+   */
+  intent?: IntentOption<IncomingMessage>;
 }
 
 /** `attachScope` options: the responders, and for framework adapters the prototypes hooked once. */

@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import { listen, runAdapterSuite } from "@sqlscope/test-support";
+import { intentPicker, listen, runAdapterSuite } from "@sqlscope/test-support";
 import * as adapter from "../src/index.ts";
 import { router } from "./routes.ts";
 
@@ -11,6 +11,8 @@ runAdapterSuite({
     const inner = (options.adapter as typeof adapter | undefined) ?? adapter;
     const lenient: adapter.ScopeOptions = options.lenientErrors === true ? { onCommitError: answer200, onError: answer200 } : {};
     if (options.errorMapper === true) lenient.onError = inner.sqlscopeErrors(db);
+    const pick = intentPicker(options);
+    if (pick !== undefined) lenient.intent = (req) => pick(new URL(req.url ?? "/", "http://x").pathname, req.method ?? "GET");
     const handler = router(routes);
     const served = options.nested === undefined ? inner.withScope(db, handler, lenient) : adapter.withScope(db, inner.withScope(options.nested, handler, lenient), lenient);
     return listen(createServer(served));

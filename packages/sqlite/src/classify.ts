@@ -1,6 +1,7 @@
 import type { ConstraintDetails } from "@sqlscope/core";
 import type { ErrorClass } from "@sqlscope/core/driver";
 import { codeOf } from "./busy.ts";
+import { upgradeAdvice } from "./upgrade-error.ts";
 
 const CONSTRAINTS: Readonly<Record<string, ErrorClass["constraint"]>> = {
   SQLITE_CONSTRAINT_UNIQUE: "unique",
@@ -26,7 +27,10 @@ export function classifyError(error: unknown): ErrorClass {
   if (code.startsWith("SQLITE_CONSTRAINT")) {
     return { kind: "constraint", fatal: false, constraint: CONSTRAINTS[code] ?? "other", details: detailsOf(error) };
   }
-  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return { kind: "serialization", fatal: false };
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
+    const advice = upgradeAdvice(error);
+    return advice === undefined ? { kind: "serialization", fatal: false } : { kind: "serialization", fatal: false, advice };
+  }
   return { kind: "other", fatal: FATAL.test(code) };
 }
 

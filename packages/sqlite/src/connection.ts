@@ -1,11 +1,12 @@
 import type { QueryResult, Row } from "@sqlscope/core";
-import type { DriverConnection } from "@sqlscope/core/driver";
+import type { DriverConnection, TransactionIntent } from "@sqlscope/core/driver";
 import { quoteDouble } from "@sqlscope/core/driver";
 import Database from "better-sqlite3";
 import { codeOf, isBusy, retryBusy } from "./busy.ts";
 import type { ResolvedSqliteOptions } from "./options.ts";
 import { resetInPlace, snapshotPragmas, type PragmaSnapshot } from "./session-reset.ts";
 import { StatementCache, type CachedStatement } from "./statement-cache.ts";
+import { upgradeFailed } from "./upgrade-error.ts";
 import { toSqliteParams } from "./values.ts";
 import type { WriteGate } from "./write-gate.ts";
 
@@ -30,6 +31,10 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
   private readonly options: ResolvedSqliteOptions;
   readonly statements: StatementCache;
   private state: TxState = "none";
+  /** The open (or pending) transaction takes the gate at its first statement, a read included. */
+  private immediate = false;
+  /** The intent of the pending transaction's scope: what an upgrade failure tells the user to change. */
+  private intent: TransactionIntent | undefined = undefined;
   private rowidStatement: Stmt | undefined = undefined;
   // db.exec() compiles its SQL on every call: ~1 us each for BEGIN and COMMIT on every request.
   private readonly controls = new Map<Control, Stmt>();
@@ -81,7 +86,7 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
           return undefined;
         }
       }
-      if (this.state === "pending" && !this.beginReadNow()) return undefined;
+      if (this.state === "pending" && !(this.immediate ? this.beginWriteNow() : this.beginReadNow())) return undefined;
       return this.execute(entry, values);
     }
     if (this.state === "write" || (this.state === "pending" && this.beginWriteNow())) return this.execute(entry, values);
@@ -170,15 +175,25 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
 
   // begin() and commit() are not async: their uncontended work is synchronous, and a shared settled
   // promise spares one promise per call (see docs/architecture.md on the hot path).
-  beginNow(): boolean {
-    // Nothing is sent yet: whether this is a read or a write transaction is known only at the first statement.
+  beginNow(intent?: TransactionIntent): boolean {
+    // Nothing is sent yet: the first statement sends BEGIN IMMEDIATE when the scope will write (or
+    // always, or never, by the immediateTransactions option), else BEGIN DEFERRED for a read.
     this.state = "pending";
+    this.intent = intent;
+    const mode = this.options.immediate;
+    this.immediate = mode === "always" || (mode === "intent" && intent === "write");
     return true;
   }
 
-  begin(): Promise<void> {
-    this.beginNow();
+  begin(intent?: TransactionIntent): Promise<void> {
+    this.beginNow(intent);
     return SETTLED;
+  }
+
+  /** Session.connection() hands the handle out: whatever it runs must be inside the transaction, and may write. */
+  async prepareRaw(): Promise<void> {
+    this.dirty = true;
+    if (this.state === "pending") await this.enterWrite();
   }
 
   /** COMMIT now; false (nothing done) when the file is busy and commit() must retry on timers. */
@@ -308,7 +323,7 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
 
   /** beginRead() without a promise when nothing is in the way; false when the caller must await beginRead(). */
   private beginReadNow(): boolean {
-    if (this.options.immediateTransactions || !this.execNow("BEGIN DEFERRED")) return false;
+    if (!this.execNow("BEGIN DEFERRED")) return false;
     this.state = "read";
     return true;
   }
@@ -331,7 +346,7 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
   /** Opens the read transaction begin() promised, if it was not opened yet. */
   private async beginRead(): Promise<void> {
     if (this.state !== "pending") return;
-    if (this.options.immediateTransactions) {
+    if (this.immediate) {
       await this.enterWrite();
       return;
     }
@@ -358,6 +373,7 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
       if (upgrading && (isBusy(error) || codeOf(error) === "SQLITE_BUSY_SNAPSHOT")) {
         this.state = "read";
         this.gate.release(this);
+        throw upgradeFailed(error, this.options.immediate === "never" ? "never" : this.intent);
       }
       throw error;
     }

@@ -15,9 +15,14 @@ export interface SqliteOptions {
   /** Extra pragmas run on every new connection, after the defaults (WAL, synchronous=NORMAL, foreign_keys=ON). */
   pragmas?: Readonly<Record<string, string | number | boolean>>;
   /**
-   * Every transaction takes the write gate at its first statement, reads included (BEGIN IMMEDIATE).
-   * No read-then-write transaction can then fail with a retryable SerializationError, but transactions
-   * of this file run one at a time. Default false: reads run concurrently, writes lock on first write.
+   * When a transaction takes the write gate (BEGIN IMMEDIATE) at its first statement, reads included.
+   * Such a transaction cannot fail later when it writes after another one committed (a deferred one
+   * can: SQLITE_BUSY_SNAPSHOT), but it runs alone among the writers of this file.
+   * - unset (default): when its scope says it will write: the adapters' POST, PUT, PATCH and DELETE
+   *   requests, `runInScope(fn, { intent: "write" })`. GET/HEAD requests and other scopes stay deferred
+   *   (reads run side by side, the gate is taken at the first write).
+   * - `true`: every transaction, whatever its scope says.
+   * - `false`: none; every transaction is deferred (write intent ignored).
    */
   immediateTransactions?: boolean;
   /** Opens the file read-only; every write fails. */
@@ -35,7 +40,8 @@ export interface ResolvedSqliteOptions {
   readonly writeTimeoutMs: number;
   readonly pragmas: readonly string[];
   readonly readonly: boolean;
-  readonly immediateTransactions: boolean;
+  /** always: every transaction; intent: a transaction whose scope has write intent; never. */
+  readonly immediate: "always" | "intent" | "never";
   readonly statementCacheSize: number;
   readonly safeIntegers: boolean;
 }
@@ -61,10 +67,18 @@ export function resolveOptions(options: SqliteOptions): ResolvedSqliteOptions {
     writeTimeoutMs: positive("writeTimeoutMs", options.writeTimeoutMs, 5_000),
     pragmas: pragmaStatements(options.pragmas ?? {}),
     readonly: options.readonly === true,
-    immediateTransactions: options.immediateTransactions === true,
+    immediate: immediateMode(options.immediateTransactions),
     statementCacheSize: positive("statementCacheSize", options.statementCacheSize, 200),
     safeIntegers: options.safeIntegers === true,
   };
+}
+
+function immediateMode(value: boolean | undefined): ResolvedSqliteOptions["immediate"] {
+  if (value === undefined) return "intent";
+  if (typeof value !== "boolean") {
+    throw new ConfigError(`sqlite() option immediateTransactions must be true, false or left out (by the scope's intent), got ${String(value)}.`);
+  }
+  return value ? "always" : "never";
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {

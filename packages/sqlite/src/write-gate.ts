@@ -53,8 +53,12 @@ export class WriteGate {
         reject(
           new SerializationError(
             `A write to ${this.label} waited ${timeoutMs} ms for the in-process write gate, held by another transaction of ` +
-              `this process (${this.waiters.length} more waiting). Keep write transactions short (no network calls or timers ` +
-              "while holding one), or raise the sqlite() option writeTimeoutMs.",
+              `this process (${this.waiters.length} more waiting). A writing request holds the gate from its first statement ` +
+              "until its response (POST, PUT, PATCH and DELETE from the first statement on, others from their first write): " +
+              "keep slow work (network calls, hashing, timers) before the first statement or after the response, or raise " +
+              "the sqlite() option writeTimeoutMs.",
+            undefined,
+            "Nothing of this transaction was saved; it can be re-run (runInScope(fn, { retry }) does this).",
           ),
         );
       }, timeoutMs);

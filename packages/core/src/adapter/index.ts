@@ -7,7 +7,8 @@
  * its status (503 for a pool timeout, by error code), `genericErrorBody` is what a default error
  * response may say, `mappedError` is what an adapter's `sqlscopeErrors()` answers (404, 409, 422,
  * 503, ...), `endWhenClientGone` rolls back when the client leaves, `reportWarning` reports through
- * the SQLScope's onWarning.
+ * the SQLScope's onWarning, `requestIntent` is the transaction intent of a request ("write" for
+ * POST/PUT/PATCH/DELETE, "read" otherwise, or the adapter's `intent` option).
  *
  * @example
  * import { endScope, failedOutcome, joinedScope } from "@sqlscope/core/adapter";
@@ -29,3 +30,5 @@ export { clientGone, endWhenClientGone, type ClientRequestLike, type ClientRespo
 export { keepServerError } from "./server-error.ts";
 export { reportWarning, driverOf } from "./registry-access.ts";
 export { mappedError, type MappedError } from "./error-response.ts";
+export { methodIntent, requestIntent, type IntentOption } from "./intent.ts";
+export type { TransactionIntent } from "../driver.ts";

@@ -12,7 +12,7 @@
  *
  * @module
  */
-export type { Driver, DriverConnection, Dialect, ErrorClass, QueryResult, Row } from "../driver.ts";
+export type { Driver, DriverConnection, Dialect, ErrorClass, QueryResult, Row, TransactionIntent } from "../driver.ts";
 export type { PoolOptions } from "../pool/options.ts";
 export { quoteDouble, quoteBacktick, type SqlDialect } from "../sql.ts";
 export { compileSql, type CompiledSql, type PlaceholderStyle } from "../placeholders.ts";

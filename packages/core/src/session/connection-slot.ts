@@ -163,7 +163,7 @@ export class ConnectionSlot {
     if (this.database.policy.mode !== "manual") {
       let begun: boolean;
       try {
-        begun = !this.database.readOnly && (lease.conn.beginNow?.() ?? false);
+        begun = !this.database.readOnly && (lease.conn.beginNow?.(this.host.intent) ?? false);
       } catch (error) {
         this.phase = "opening";
         this.opening = this.beginFailed(lease, error);
@@ -220,7 +220,7 @@ export class ConnectionSlot {
     }
     let begun: Promise<void>;
     try {
-      begun = this.database.readOnly ? beginReadOnly(lease.conn) : lease.conn.begin();
+      begun = this.database.readOnly ? beginReadOnly(lease.conn) : lease.conn.begin(this.host.intent);
     } catch (error) {
       return this.beginFailed(lease, error);
     }

@@ -12,8 +12,15 @@ export function mapError(database: Database, error: unknown, sql: string): { err
   const cls = database.driver.classifyError(error);
   const key = database.key;
   switch (cls.kind) {
-    case "serialization":
-      return { error: new SerializationError(`"${key}" hit a serialization failure or conflict: ${(error as Error)?.message ?? String(error)}.`, error), fatal: cls.fatal };
+    case "serialization": {
+      const message = (error as Error)?.message ?? String(error);
+      // A driver that knows why (SQLite's failed upgrade) says what to do instead of the generic "re-run it".
+      const mapped =
+        cls.advice === undefined
+          ? new SerializationError(`"${key}" hit a serialization failure or conflict: ${message}.`, error)
+          : new SerializationError(`"${key}": ${message}`, error, cls.advice);
+      return { error: mapped, fatal: cls.fatal };
+    }
     case "connection":
       return { error: new ConnectionError(key, error), fatal: cls.fatal };
     case "constraint":

@@ -1,4 +1,5 @@
 import type { Database } from "../database.ts";
+import type { TransactionIntent } from "../driver.ts";
 import type { Hook } from "../hooks.ts";
 import type { ScopeView } from "../outcome.ts";
 
@@ -10,6 +11,8 @@ import type { ScopeView } from "../outcome.ts";
 export interface SessionHost extends ScopeView {
   /** The adapter's first-work callback is still pending: activate() before the work can yield. */
   readonly activationPending: boolean;
+  /** What the scope means to do (an adapter's guess from the HTTP method, or runInScope's option): a hint for BEGIN. */
+  readonly intent: TransactionIntent | undefined;
   /** Runs the adapter's first-work callback once (it may end the scope: its response already ended). */
   activate(): void;
   /** True when an enclosing scope holds (or is taking) a connection of `database`'s source. */

@@ -195,6 +195,8 @@ export async function rawConnection(slot: ConnectionSlot): Promise<unknown> {
   slot.enter();
   try {
     const conn = slot.lease?.conn ?? (await slot.open());
+    // Raw calls bypass the driver: whatever BEGIN it deferred must be on the connection first.
+    if (conn.prepareRaw !== undefined) await conn.prepareRaw();
     // Raw access can commit anything: a retry must not re-run it unless a transaction contains it.
     if (slot.depth === 0) slot.host.recordDurable();
     return conn.raw;

@@ -15,7 +15,7 @@ export async function begin(slot: ConnectionSlot): Promise<void> {
       throw new TransactionError(`A transaction is already open on "${slot.key}". Use transaction(fn) to nest one (a savepoint).`);
     }
     const conn = slot.lease?.conn ?? (await slot.open());
-    await slot.control(() => conn.begin());
+    await slot.control(() => conn.begin(slot.host.intent));
     slot.depth = 1;
   } finally {
     slot.leave();
@@ -61,7 +61,7 @@ export async function transaction<S, T>(slot: ConnectionSlot, session: S, fn: (s
   try {
     conn = slot.lease?.conn ?? (await slot.open());
     if (slot.depth === 0) {
-      await slot.control(() => conn.begin());
+      await slot.control(() => conn.begin(slot.host.intent));
     } else {
       const { driver } = slot.database;
       if (!driver.dialect.savepoints) {

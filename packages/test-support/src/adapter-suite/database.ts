@@ -13,6 +13,7 @@ const SCHEMA = `
     tag TEXT NOT NULL,
     parent_id INTEGER REFERENCES parents(id)
   );
+  CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS handles (name TEXT NOT NULL UNIQUE, qty INTEGER NOT NULL DEFAULT 0 CHECK (qty >= 0));
 `;
 
@@ -85,6 +86,12 @@ export class SuiteDatabase {
   committedRows(tag: string): number {
     const row = this.observer.prepare("SELECT count(*) AS n FROM items WHERE tag = ?").get(tag) as { n: number };
     return row.n;
+  }
+
+  /** The committed value of counter `name` (0 when it has none), read through the independent handle. */
+  counterValue(name: string): number {
+    const row = this.observer.prepare("SELECT n FROM counters WHERE name = ?").get(name) as { n: number } | undefined;
+    return row?.n ?? 0;
   }
 
   /**

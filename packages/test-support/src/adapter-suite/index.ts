@@ -5,3 +5,4 @@ export { listen } from "./listen.ts";
 export type { AdapterHarness, RouteInput, RouteResponse, RouteSpec, StartedServer, StartOptions } from "./types.ts";
 export { copyPackage, type PackageCopy } from "./isolated.ts";
 export { PLAIN_REQUESTS, type PlainServerModule } from "./plain.ts";
+export { intentPicker } from "./write-intent.ts";

@@ -21,9 +21,22 @@ export function streamChunk(i: number): string {
   return `chunk ${i} ${"x".repeat(64)}\n`;
 }
 
+// What most write handlers do: read, await something real (a password hash, another service), then
+// write what they decided from the read. Two such transactions on SQLite must not interleave.
+async function readAwaitWrite(input: RouteInput): Promise<RouteResponse> {
+  const name = param(input, "tag");
+  const n = (await getSession().selectValue<number | null>("SELECT max(n) FROM counters WHERE name = ?", [name])) ?? 0;
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  await getSession().execute("INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = excluded.n", [name, n + 1]);
+  return { status: 200, body: SAVED_BODY };
+}
+
 /** The routes every adapter mounts, described once for all frameworks. */
 export function suiteRoutes(probe: Probe): RouteSpec[] {
   return [
+    { method: "POST", path: "/read-await-write", handle: readAwaitWrite },
+    // The same handler behind a GET: deferred by default; the suite gives it write intent with the adapter's option.
+    { method: "GET", path: "/visit", handle: readAwaitWrite },
     {
       // Insert, then answer with ?code (3xx carry a Location).
       method: "POST",

@@ -8,6 +8,7 @@ import { exchangeAll, prototypeSnapshot, type PlainServerModule } from "./plain.
 import { Probe } from "./probe.ts";
 import { SAVED_BODY, SECRET, STREAM_CHUNKS, streamChunk, suiteRoutes } from "./routes.ts";
 import type { AdapterHarness, RouteSpec, StartedServer, StartOptions } from "./types.ts";
+import { writeIntentTests } from "./write-intent.ts";
 
 /** The registries the suite starts one server for, each a commit policy to check. */
 const CONFIGS = {
@@ -242,6 +243,15 @@ export function runAdapterSuite(harness: AdapterHarness): void {
         probe.release(tag);
         expect((await held).status).toBe(200);
       });
+    });
+
+    writeIntentTests({
+      probe,
+      file: () => file,
+      url: (path, params) => url("autocommit", path, params),
+      startExtra,
+      extraDb: () => extraDb({ commit: "autocommit" }),
+      newTag,
     });
 
     describe("routes without a database", () => {

@@ -56,6 +56,11 @@ export interface StartOptions {
    * `nested`, only the inner mount uses it.
    */
   readonly adapter?: unknown;
+  /**
+   * Pass the adapter's `intent` option as a function of the request that answers this map's intent
+   * for a request path in it, and `methodIntent(method)` for any other path.
+   */
+  readonly intentByPath?: Readonly<Record<string, "read" | "write">>;
 }
 
 /**
