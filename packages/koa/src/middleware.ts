@@ -18,6 +18,8 @@ import {
 /** The parts of a Koa context the middleware reads; Koa 2 and 3 both have them. */
 export interface KoaLikeContext {
   status: number;
+  readonly method: string;
+  readonly path: string;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
 }
