@@ -26,7 +26,8 @@ export function streamChunk(i: number): string {
 async function readAwaitWrite(input: RouteInput): Promise<RouteResponse> {
   const name = param(input, "tag");
   const n = (await getSession().selectValue<number | null>("SELECT max(n) FROM counters WHERE name = ?", [name])) ?? 0;
-  await new Promise((resolve) => setTimeout(resolve, 5));
+  // Long enough that concurrent requests overlap even on a loaded machine (the GET check needs a conflict).
+  await new Promise((resolve) => setTimeout(resolve, 20));
   await getSession().execute("INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = excluded.n", [name, n + 1]);
   return { status: 200, body: SAVED_BODY };
 }
