@@ -2,7 +2,19 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", "**/.build/**", "bench/.*/**", "bench/results/**", "test/pack/consumer/**", "**/*.js", "**/*.mjs", "**/*.cjs"] },
+  {
+    ignores: [
+      "**/node_modules/**",
+      "**/dist/**",
+      "**/.build/**",
+      "bench/.*/**",
+      "bench/results/**",
+      "test/pack/consumer/**",
+      "**/*.js",
+      "**/*.mjs",
+      "**/*.cjs",
+    ],
+  },
   {
     files: ["**/*.ts"],
     extends: [tseslint.configs.base],
@@ -11,7 +23,10 @@ export default tseslint.config(
     },
     rules: {
       "@typescript-eslint/no-floating-promises": "error",
-      "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: { arguments: false, attributes: false } }],
+      "@typescript-eslint/no-misused-promises": [
+        "error",
+        { checksVoidReturn: { arguments: false, attributes: false } },
+      ],
       "@typescript-eslint/await-thenable": "error",
       "@typescript-eslint/require-await": "off",
     },

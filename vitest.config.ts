@@ -9,11 +9,7 @@ export default defineConfig({
   // packages' extensionless ESM builds that Node cannot load).
   ssr: { resolve: { conditions: [SOURCE, "node", "development|production"], externalConditions: [SOURCE] } },
   test: {
-    include: [
-      "packages/*/test/**/*.test.ts",
-      "examples/*/test/**/*.test.ts",
-      "docs/examples/test/**/*.test.ts",
-    ],
+    include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts", "docs/examples/test/**/*.test.ts"],
     globalSetup: ["./test/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 120_000,

@@ -65,7 +65,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const needsPostgres = wanted.postgres || wanted.pgbouncer || wanted.replica;
   const postgres = provision(POSTGRES, needsPostgres, started, "");
   const onPostgres = (spec: ServerSpec, needed: boolean) =>
-    postgres.then((url) => (url === null ? null : provision(spec, needed, onTop, url)), () => null);
+    postgres.then(
+      (url) => (url === null ? null : provision(spec, needed, onTop, url)),
+      () => null,
+    );
   const results = await Promise.allSettled([
     postgres,
     provision(MARIADB, wanted.mysql, started, ""),
@@ -91,7 +94,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
 }
 
 /** The server's URL, or null when it is not needed or (locally) could not start. Throws in CI. */
-async function provision(spec: ServerSpec, needed: boolean, started: RunningServer[], primary: string): Promise<string | null> {
+async function provision(
+  spec: ServerSpec,
+  needed: boolean,
+  started: RunningServer[],
+  primary: string,
+): Promise<string | null> {
   const fromEnv = process.env[spec.envVar];
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
   if (!needed) return null;
@@ -102,7 +110,10 @@ async function provision(spec: ServerSpec, needed: boolean, started: RunningServ
   } catch (error) {
     const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
     if (inCI) {
-      throw new Error(`${spec.label} could not start, and CI=true forbids skipping its tests: ${why}. Install it: ${spec.install}.`, { cause: error });
+      throw new Error(
+        `${spec.label} could not start, and CI=true forbids skipping its tests: ${why}. Install it: ${spec.install}.`,
+        { cause: error },
+      );
     }
     console.warn(
       `\n!!! [sqlscope] ${spec.label} tests SKIPPED: no server could be started (${why}). ` +
@@ -113,10 +124,13 @@ async function provision(spec: ServerSpec, needed: boolean, started: RunningServ
 }
 
 /** Which servers the selected test files use. When the files cannot be listed, both. */
-async function selectedFilesNeed(project: TestProject): Promise<Record<"postgres" | "mysql" | "pgbouncer" | "replica", boolean>> {
+async function selectedFilesNeed(
+  project: TestProject,
+): Promise<Record<"postgres" | "mysql" | "pgbouncer" | "replica", boolean>> {
   try {
     // The CLI file filters of this run (vitest keeps them on `filenamePattern`, not a public field yet).
-    const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern ?? project.vitest.config.filters;
+    const filters =
+      (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern ?? project.vitest.config.filters;
     const { testFiles } = await project.globTestFiles(filters);
     const texts = await Promise.all(testFiles.map((file) => readFile(file, "utf8").catch(() => "")));
     return {

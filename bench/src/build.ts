@@ -51,7 +51,9 @@ export async function buildBundles(outDir: string): Promise<{ server: string; mi
     // Code splitting is off, so every dynamic import is inlined; the server picks its branch at run time.
     external: ["better-sqlite3", "@duckdb/node-api", "@duckdb/node-bindings", "pg-native", "cpu-features", "ssh2"],
     // CommonJS dependencies (Express, Koa, Fastify) call require() for Node built-ins.
-    banner: { js: 'import { createRequire as __benchRequire } from "node:module"; const require = __benchRequire(import.meta.url);' },
+    banner: {
+      js: 'import { createRequire as __benchRequire } from "node:module"; const require = __benchRequire(import.meta.url);',
+    },
     plugins: [missingPackages],
     logLevel: "error",
   });

@@ -26,7 +26,10 @@ const BENCH_DIR = fileURLToPath(new URL("..", import.meta.url));
 export let nodeBinary: string = process.execPath;
 
 /** That Node's version (v24.22.3) and ABI (process.versions.modules). */
-export let nodeTarget: { readonly version: string; readonly abi: string } = { version: process.version, abi: process.versions.modules };
+export let nodeTarget: { readonly version: string; readonly abi: string } = {
+  version: process.version,
+  abi: process.versions.modules,
+};
 
 /**
  * Where the server and micro-benchmark bundles go. For a Node of this process's ABI: bench/.build/,
@@ -41,12 +44,15 @@ export function useNode(path: string): void {
   const out = spawnSync(path, ["-p", "process.version + ' ' + process.versions.modules"], { encoding: "utf8" });
   const [version, abi] = (out.stdout ?? "").trim().split(" ");
   if (out.status !== 0 || version === undefined || abi === undefined) {
-    throw new Error(`bench: --node=${path} does not run (${out.error?.message ?? (out.stderr || `exit ${String(out.status)}`).trim()})`);
+    throw new Error(
+      `bench: --node=${path} does not run (${out.error?.message ?? (out.stderr || `exit ${String(out.status)}`).trim()})`,
+    );
   }
   // Servers start with bench/ as their working directory: a relative path must not change meaning.
   nodeBinary = path.includes("/") ? resolve(path) : path;
   nodeTarget = { version, abi };
-  if (abi !== process.versions.modules) bundleDir = join(BENCH_DIR, `.node${version.replace(/^v(\d+).*$/, "$1")}`, ".build");
+  if (abi !== process.versions.modules)
+    bundleDir = join(BENCH_DIR, `.node${version.replace(/^v(\d+).*$/, "$1")}`, ".build");
 }
 
 /**
@@ -54,12 +60,15 @@ export function useNode(path: string): void {
  * in-memory database: undefined when that works, otherwise what failed and the command that fixes it.
  */
 export function nativeProblem(): string | undefined {
-  const probe = 'const D = require("node:module").createRequire(process.argv[1])("better-sqlite3"); new D(":memory:").close();';
+  const probe =
+    'const D = require("node:module").createRequire(process.argv[1])("better-sqlite3"); new D(":memory:").close();';
   const out = spawnSync(nodeBinary, ["-e", probe, join(bundleDir, "server.mjs")], { encoding: "utf8" });
   if (out.status === 0) return undefined;
   // The error's message, which may span lines (an ABI mismatch names both NODE_MODULE_VERSIONs), without its stack.
   const text = out.error?.message ?? out.stderr;
-  const why = /(?:^|\n)(\w*Error\b[^]*?)(?=\n\s+at |\n\n|$)/.exec(text)?.[1]?.replace(/\s+/g, " ") ?? `exit ${String(out.status)}`;
+  const why =
+    /(?:^|\n)(\w*Error\b[^]*?)(?=\n\s+at |\n\n|$)/.exec(text)?.[1]?.replace(/\s+/g, " ") ??
+    `exit ${String(out.status)}`;
   return [
     `bench: better-sqlite3 does not load on Node ${nodeTarget.version} (ABI ${nodeTarget.abi}) from ${bundleDir}:`,
     `  ${why}`,

@@ -24,7 +24,9 @@ async function sqliteFiles(dir: string, rows: number): Promise<PreparedDatabase>
       const file = join(dir, `${name}.sqlite`);
       const db = new Database(file);
       db.pragma("journal_mode = WAL");
-      db.exec("DROP TABLE IF EXISTS users; CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, visits INTEGER NOT NULL)");
+      db.exec(
+        "DROP TABLE IF EXISTS users; CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, visits INTEGER NOT NULL)",
+      );
       const insert = db.prepare("INSERT INTO users (id, name, email, visits) VALUES (?, ?, ?, ?)");
       db.transaction(() => {
         for (let id = 1; id <= rows; id++) insert.run(...row(id));
@@ -44,8 +46,12 @@ async function duckdbFiles(dir: string, rows: number): Promise<PreparedDatabase>
       const file = join(dir, `${name}.duckdb`);
       const instance = await DuckDBInstance.create(file);
       const conn = await instance.connect();
-      await conn.run("CREATE OR REPLACE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, email VARCHAR NOT NULL, visits INTEGER NOT NULL)");
-      await conn.run(`INSERT INTO users SELECT i, 'User ' || i, 'user' || i || '@example.test', 0 FROM range(1, ${rows + 1}) t(i)`);
+      await conn.run(
+        "CREATE OR REPLACE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, email VARCHAR NOT NULL, visits INTEGER NOT NULL)",
+      );
+      await conn.run(
+        `INSERT INTO users SELECT i, 'User ' || i, 'user' || i || '@example.test', 0 FROM range(1, ${rows + 1}) t(i)`,
+      );
       conn.closeSync();
       instance.closeSync();
       return { kind: "duckdb", file };
@@ -62,7 +68,9 @@ async function seedNetwork(kind: "postgres" | "mysql", url: string, rows: number
     await client.connect();
     try {
       await client.query("DROP TABLE IF EXISTS users");
-      await client.query("CREATE TABLE users (id integer PRIMARY KEY, name text NOT NULL, email text NOT NULL, visits integer NOT NULL)");
+      await client.query(
+        "CREATE TABLE users (id integer PRIMARY KEY, name text NOT NULL, email text NOT NULL, visits integer NOT NULL)",
+      );
       await client.query(
         "INSERT INTO users SELECT i, 'User ' || i, 'user' || i || '@example.test', 0 FROM generate_series(1, $1::int) i",
         [rows],
@@ -77,7 +85,9 @@ async function seedNetwork(kind: "postgres" | "mysql", url: string, rows: number
   const conn = await mysql.createConnection({ uri: url });
   try {
     await conn.query("DROP TABLE IF EXISTS users");
-    await conn.query("CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(100) NOT NULL, email VARCHAR(100) NOT NULL, visits INT NOT NULL) ENGINE=InnoDB");
+    await conn.query(
+      "CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(100) NOT NULL, email VARCHAR(100) NOT NULL, visits INT NOT NULL) ENGINE=InnoDB",
+    );
     for (let i = 0; i < ids.length; i += 1000) {
       await conn.query("INSERT INTO users (id, name, email, visits) VALUES ?", [ids.slice(i, i + 1000).map(row)]);
     }
@@ -116,4 +126,3 @@ export async function prepareDatabase(driver: DriverName, dir: string, rows: num
     }
   }
 }
-

@@ -27,7 +27,9 @@ export interface LoadOptions {
 /** Fails early with the fix when wrk is missing. */
 export function checkWrk(): void {
   if (spawnSync("wrk", ["--version"]).error !== undefined) {
-    throw new Error("bench: wrk is not installed. Install it (Debian/Ubuntu: apt-get install -y wrk) and run pnpm bench again.");
+    throw new Error(
+      "bench: wrk is not installed. Install it (Debian/Ubuntu: apt-get install -y wrk) and run pnpm bench again.",
+    );
   }
 }
 

@@ -55,7 +55,8 @@ Needs wrk (apt-get install -y wrk). Writes bench/results/latest.md, latest.svg a
 function list<T extends string>(text: string | undefined, all: readonly T[], fallback: readonly T[]): T[] {
   if (text === undefined) return [...fallback];
   const picked = text.split(",").map((s) => s.trim()) as T[];
-  for (const p of picked) if (!all.includes(p)) throw new Error(`bench: unknown name "${p}"; use one of ${all.join(", ")}`);
+  for (const p of picked)
+    if (!all.includes(p)) throw new Error(`bench: unknown name "${p}"; use one of ${all.join(", ")}`);
   return picked;
 }
 
@@ -67,7 +68,8 @@ if (args.node !== undefined) {
     process.exit(1);
   }
 }
-if (!/^[A-Za-z0-9_-]+$/.test(args.out)) throw new Error(`bench: --out takes a plain name (letters, digits, - and _), got "${args.out}"`);
+if (!/^[A-Za-z0-9_-]+$/.test(args.out))
+  throw new Error(`bench: --out takes a plain name (letters, digits, - and _), got "${args.out}"`);
 const OUT = args.out;
 const quick = args.quick;
 const frameworks = list<Framework>(args.frameworks, FRAMEWORKS, quick ? ["node-http", "express"] : FRAMEWORKS);
@@ -97,7 +99,10 @@ function wrkVersion(): string {
 function write(report: RunReport): void {
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, `${OUT}.md`), markdown(report, OUT));
-  writeFileSync(join(RESULTS, `${OUT}.svg`), chart(allCells(report.groups), `sqlscope ${report.mode} benchmark, Node ${report.env.node}`));
+  writeFileSync(
+    join(RESULTS, `${OUT}.svg`),
+    chart(allCells(report.groups), `sqlscope ${report.mode} benchmark, Node ${report.env.node}`),
+  );
 }
 
 async function main(): Promise<void> {
@@ -130,7 +135,9 @@ async function main(): Promise<void> {
         log(`preparing ${driver}`);
         db = await prepareDatabase(driver, join(work, driver), plan.rows);
       } catch (error) {
-        notMeasured.push(`${driver}: the database could not be prepared (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`);
+        notMeasured.push(
+          `${driver}: the database could not be prepared (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`,
+        );
         log(`  ${driver}: skipped`);
         continue;
       }
@@ -152,7 +159,16 @@ async function main(): Promise<void> {
           if (framework !== undefined && (driver === "sqlite" || !quick)) {
             log(`profiling ${framework}/${driver}/read/L`);
             try {
-              profiles.push(await profileServer(framework, "L", await db.target(`profile-${framework}`), "read", quick ? 2 : 5, plan));
+              profiles.push(
+                await profileServer(
+                  framework,
+                  "L",
+                  await db.target(`profile-${framework}`),
+                  "read",
+                  quick ? 2 : 5,
+                  plan,
+                ),
+              );
             } catch (error) {
               log(`  profile failed: ${error instanceof Error ? error.message : String(error)}`);
             }

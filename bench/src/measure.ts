@@ -100,13 +100,22 @@ export async function runGroup(
         return;
       }
       const error: unknown = outcome.reason;
-      const reason = error instanceof Error ? (error.message.split("\n").find((l) => /Error|error/.test(l)) ?? error.message.split("\n")[0] ?? "") : String(error);
+      const reason =
+        error instanceof Error
+          ? (error.message.split("\n").find((l) => /Error|error/.test(l)) ?? error.message.split("\n")[0] ?? "")
+          : String(error);
       skipped.push({ variant, reason: reason.trim().slice(0, 300) });
       log(`  ${framework}/${driver}/${variant}: not measured (${reason.trim().slice(0, 200)})`);
     });
     for (const { variant, server } of servers) {
       log(`  warm-up ${framework}/${driver}/${variant} (${plan.warmSeconds}s, all routes)`);
-      await runLoad({ port: server.port, route: "mix", seconds: plan.warmSeconds, connections: plan.connections, rows: plan.rows });
+      await runLoad({
+        port: server.port,
+        route: "mix",
+        seconds: plan.warmSeconds,
+        connections: plan.connections,
+        rows: plan.rows,
+      });
     }
     const cells: CellResult[] = [];
     for (const route of routes) {

@@ -41,11 +41,19 @@ export async function runMemory(
     const first = await server.stats(true);
     samples.push({ requests: 0, rss: first.rss, heapUsed: first.heapUsed });
     while (served < total) {
-      const load = await runLoad({ port: server.port, route: "mix", seconds: chunkSeconds, connections: options.connections, rows: options.rows });
+      const load = await runLoad({
+        port: server.port,
+        route: "mix",
+        seconds: chunkSeconds,
+        connections: options.connections,
+        rows: options.rows,
+      });
       served += load.requests;
       const stats = await server.stats(true);
       samples.push({ requests: served, rss: stats.rss, heapUsed: stats.heapUsed });
-      log(`  memory ${framework}/${target.kind}/${variant}: ${served} requests, rss ${(stats.rss / 2 ** 20).toFixed(1)} MiB, heap ${(stats.heapUsed / 2 ** 20).toFixed(1)} MiB`);
+      log(
+        `  memory ${framework}/${target.kind}/${variant}: ${served} requests, rss ${(stats.rss / 2 ** 20).toFixed(1)} MiB, heap ${(stats.heapUsed / 2 ** 20).toFixed(1)} MiB`,
+      );
     }
   } finally {
     await server.stop();
@@ -56,7 +64,15 @@ export async function runMemory(
     label: `${framework}/${target.kind}/${variant}`,
     requests: samples.at(-1)?.requests ?? 0,
     samples,
-    rssSlope: slope(xs, steady.map((s) => s.rss)) * 100_000,
-    heapSlope: slope(xs, steady.map((s) => s.heapUsed)) * 100_000,
+    rssSlope:
+      slope(
+        xs,
+        steady.map((s) => s.rss),
+      ) * 100_000,
+    heapSlope:
+      slope(
+        xs,
+        steady.map((s) => s.heapUsed),
+      ) * 100_000,
   };
 }

@@ -68,7 +68,11 @@ function area(url: string, name: string): string {
 }
 
 /** Reads a V8 .cpuprofile and groups self time by area and by function. */
-export function summarize(label: string, profile: CpuProfile, moduleAt: (line: number) => string = () => ""): ProfileSummary {
+export function summarize(
+  label: string,
+  profile: CpuProfile,
+  moduleAt: (line: number) => string = () => "",
+): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   let total = 0;
@@ -96,7 +100,12 @@ export function summarize(label: string, profile: CpuProfile, moduleAt: (line: n
   const rank = (m: Map<string, number>) =>
     [...m.entries()].sort((a, b) => b[1] - a[1]).map(([where, t]) => ({ where, share: t / busy }));
   const top = rank(fns);
-  return { label, byArea: rank(areas), sqlscopeTop: top.filter((h) => h.where.startsWith("@sqlscope/")).slice(0, 12), top: top.slice(0, 15) };
+  return {
+    label,
+    byArea: rank(areas),
+    sqlscopeTop: top.filter((h) => h.where.startsWith("@sqlscope/")).slice(0, 12),
+    top: top.slice(0, 15),
+  };
 }
 
 /**

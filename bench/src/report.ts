@@ -10,7 +10,15 @@ export interface RunReport {
   readonly command: string;
   readonly startedAt: Date;
   readonly seconds: number;
-  readonly env: { node: string; cpu: string; cores: number; pinned: boolean; loadBefore: number[]; loadAfter: number[]; wrk: string };
+  readonly env: {
+    node: string;
+    cpu: string;
+    cores: number;
+    pinned: boolean;
+    loadBefore: number[];
+    loadAfter: number[];
+    wrk: string;
+  };
   readonly plan: RunPlan;
   readonly coverage: string;
   readonly groups: GroupResult[];
@@ -28,7 +36,10 @@ export function throughputTarget(driver: DriverName, route: Route): number {
 
 const P99_BUDGET_US = 200;
 
-const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "-");
+const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : "-";
 const ms = (us: number) => fmt(us / 1000, 2);
 
 function mid(cell: CellResult | undefined, pick: (s: CellResult["samples"][number]) => number): number {
@@ -45,11 +56,18 @@ function verdict(value: number, target: number): string {
 }
 
 function builderTable(groups: readonly GroupResult[]): string[] {
-  const lines = ["| framework | driver | route | LK/P | LK/K | LK/L | LK req/s | P req/s | K req/s |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"];
+  const lines = [
+    "| framework | driver | route | LK/P | LK/K | LK/L | LK req/s | P req/s | K req/s |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ];
   for (const group of groups) {
     if (!group.cells.some((c) => c.variant === "LK")) continue;
     for (const route of [...new Set(group.cells.map((c) => c.route))]) {
-      const rps = (v: Variant) => mid(group.cells.find((c) => c.route === route && c.variant === v), (s) => s.rps);
+      const rps = (v: Variant) =>
+        mid(
+          group.cells.find((c) => c.route === route && c.variant === v),
+          (s) => s.rps,
+        );
       lines.push(
         `| ${group.framework} | ${group.driver} | ${route} | ${ratio(rps("LK"), rps("P"))} | ${ratio(rps("LK"), rps("K"))} | ${ratio(rps("LK"), rps("L"))} | ` +
           `${fmt(rps("LK"))} | ${fmt(rps("P"))} | ${fmt(rps("K"))} |`,
@@ -97,7 +115,10 @@ function cellsTable(groups: readonly GroupResult[]): string[] {
           `${ms(mid(cell, (s) => s.p50Us))} | ${ms(mid(cell, (s) => s.p99Us))} | ${fmt(mid(cell, (s) => s.cpuNsPerRequest))} | ${fmt(sum((s) => s.statusErrors))} | ${fmt(sum((s) => s.otherErrors))} |`,
       );
     }
-    for (const skip of group.skipped) lines.push(`| ${group.framework} | ${group.driver} | all | ${skip.variant} | not measured: ${skip.reason.replace(/\|/g, "/")} | | | | | | |`);
+    for (const skip of group.skipped)
+      lines.push(
+        `| ${group.framework} | ${group.driver} | all | ${skip.variant} | not measured: ${skip.reason.replace(/\|/g, "/")} | | | | | | |`,
+      );
   }
   return lines;
 }
@@ -134,7 +155,10 @@ function microSection(micro: readonly MicroResult[], node: string): string[] {
 
 function memorySection(memory: readonly MemoryResult[]): string[] {
   const mib = (b: number) => fmt(b / 2 ** 20, 1);
-  const lines = ["| server | requests | RSS first -> last (MiB) | heap first -> last (MiB) | RSS slope (KiB / 100k req) | heap slope (KiB / 100k req) |", "| --- | --- | --- | --- | --- | --- |"];
+  const lines = [
+    "| server | requests | RSS first -> last (MiB) | heap first -> last (MiB) | RSS slope (KiB / 100k req) | heap slope (KiB / 100k req) |",
+    "| --- | --- | --- | --- | --- | --- |",
+  ];
   for (const m of memory) {
     const first = m.samples[1] ?? m.samples[0];
     const last = m.samples.at(-1);
@@ -142,7 +166,10 @@ function memorySection(memory: readonly MemoryResult[]): string[] {
       `| ${m.label} | ${fmt(m.requests)} | ${mib(first?.rss ?? NaN)} -> ${mib(last?.rss ?? NaN)} | ${mib(first?.heapUsed ?? NaN)} -> ${mib(last?.heapUsed ?? NaN)} | ${fmt(m.rssSlope / 1024, 1)} | ${fmt(m.heapSlope / 1024, 1)} |`,
     );
   }
-  lines.push("", "Heap is sampled after a forced GC between load chunks; the slope is fitted over the samples after the first quarter (warm-up).");
+  lines.push(
+    "",
+    "Heap is sampled after a forced GC between load chunks; the slope is fitted over the samples after the first quarter (warm-up).",
+  );
   return lines;
 }
 
@@ -153,7 +180,8 @@ function profileSection(profiles: readonly ProfileSummary[]): string[] {
     lines.push("| area | share |", "| --- | --- |");
     for (const a of p.byArea.slice(0, 10)) lines.push(`| ${a.where} | ${fmt(a.share * 100, 1)}% |`);
     lines.push("", "sqlscope's own functions:", "", "| function | share |", "| --- | --- |");
-    for (const h of p.sqlscopeTop.slice(0, 8)) lines.push(`| ${h.where.replace(/\|/g, "/")} | ${fmt(h.share * 100, 1)}% |`);
+    for (const h of p.sqlscopeTop.slice(0, 8))
+      lines.push(`| ${h.where.replace(/\|/g, "/")} | ${fmt(h.share * 100, 1)}% |`);
     lines.push("");
   }
   return lines;
@@ -172,9 +200,13 @@ export function markdown(report: RunReport, name = "latest"): string {
     `- Load: ${env.wrk}, 1 thread, ${plan.connections} keep-alive connections, no pipelining; random ids over ${fmt(plan.rows)} rows; pool size ${plan.poolMax} for every variant.`,
     `- Each cell: ${plan.reps} repetitions of ${plan.measureSeconds} s after a ${plan.warmSeconds} s warm-up per server over all routes; variants interleaved, order rotating per repetition.`,
     `- Load average (1 min) before/after: ${env.loadBefore[0]?.toFixed(2)} / ${env.loadAfter[0]?.toFixed(2)}.` +
-      (loaded ? " **The machine was shared with other work during this run: absolute numbers are low and noisy; compare ratios, and treat differences of a few percent as noise.**" : ""),
+      (loaded
+        ? " **The machine was shared with other work during this run: absolute numbers are low and noisy; compare ratios, and treat differences of a few percent as noise.**"
+        : ""),
     `- Coverage: ${report.coverage}`,
-    ...(plan.lPool === undefined ? [] : [`- L ran with extra pool options ${JSON.stringify(plan.lPool)} (not the defaults).`]),
+    ...(plan.lPool === undefined
+      ? []
+      : [`- L ran with extra pool options ${JSON.stringify(plan.lPool)} (not the defaults).`]),
     ...report.notMeasured.map((n) => `- Not measured: ${n}`),
     "",
     "Variants: **B1** hand-written per-request transaction on the raw driver; **B1a** B1 inside a bare `AsyncLocalStorage.run`; " +
@@ -199,9 +231,16 @@ export function markdown(report: RunReport, name = "latest"): string {
     "The error route answers 500 on purpose (its non-2xx count is every request); any other non-2xx or socket error is a fault.",
     "",
   ];
-  if (report.micro !== undefined) out.push("## Per-request machinery (in process, fake driver, no HTTP)", "", ...microSection(report.micro, report.env.node), "");
+  if (report.micro !== undefined)
+    out.push(
+      "## Per-request machinery (in process, fake driver, no HTTP)",
+      "",
+      ...microSection(report.micro, report.env.node),
+      "",
+    );
   if (report.memory.length > 0) out.push("## Memory", "", ...memorySection(report.memory), "");
-  if (report.profiles.length > 0) out.push("## Where L spends its time (V8 CPU profile of the server)", "", ...profileSection(report.profiles));
+  if (report.profiles.length > 0)
+    out.push("## Where L spends its time (V8 CPU profile of the server)", "", ...profileSection(report.profiles));
   return `${out.join("\n")}\n`;
 }
 

@@ -30,7 +30,10 @@ const ROUNDS = 7;
 const SCOPES = Number(process.env.RESET_COST_SCOPES ?? 1500);
 
 async function measure(variant: Variant): Promise<number> {
-  const db = new SQLScope({ onWarning: () => undefined }).add(variant.driver(), { commit: variant.mode, pool: { max: 1 } });
+  const db = new SQLScope({ onWarning: () => undefined }).add(variant.driver(), {
+    commit: variant.mode,
+    pool: { max: 1 },
+  });
   const scope = () =>
     db.runInScope(async () => {
       for (const statement of variant.statements) await db.getSession().execute(statement);
@@ -60,7 +63,8 @@ async function compare(title: string, variants: readonly Variant[]): Promise<voi
     }
   }
   console.log(`\n${title}`);
-  for (const variant of variants) console.log(`  ${variant.label.padEnd(58)} ${median(results.get(variant.label) ?? []).toFixed(1)} us/scope`);
+  for (const variant of variants)
+    console.log(`  ${variant.label.padEnd(58)} ${median(results.get(variant.label) ?? []).toFixed(1)} us/scope`);
 }
 
 async function serverUrl(kind: "postgres" | "mariadb"): Promise<{ url: string; stop: () => Promise<void> }> {
@@ -71,7 +75,9 @@ async function serverUrl(kind: "postgres" | "mariadb"): Promise<{ url: string; s
   return { url: server.url, stop: () => server.stop() };
 }
 
-const wanted = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["postgres", "mysql", "sqlite", "duckdb"]);
+const wanted = new Set(
+  process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["postgres", "mysql", "sqlite", "duckdb"],
+);
 const SELECT = "SELECT 1 AS one";
 
 if (wanted.has("postgres")) {
@@ -80,8 +86,18 @@ if (wanted.has("postgres")) {
     const on = () => postgres({ connectionString: pg.url });
     const off = () => postgres({ connectionString: pg.url, resetOnRelease: false });
     await compare("PostgreSQL: DISCARD ALL on every release", [
-      { label: "autocommit, BEGIN + SELECT + COMMIT, reset off", driver: off, mode: "autocommit", statements: [SELECT] },
-      { label: "autocommit, BEGIN + SELECT + COMMIT, DISCARD ALL", driver: on, mode: "autocommit", statements: [SELECT] },
+      {
+        label: "autocommit, BEGIN + SELECT + COMMIT, reset off",
+        driver: off,
+        mode: "autocommit",
+        statements: [SELECT],
+      },
+      {
+        label: "autocommit, BEGIN + SELECT + COMMIT, DISCARD ALL",
+        driver: on,
+        mode: "autocommit",
+        statements: [SELECT],
+      },
       { label: "manual, one SELECT, reset off", driver: off, mode: "manual", statements: [SELECT] },
       { label: "manual, one SELECT, DISCARD ALL", driver: on, mode: "manual", statements: [SELECT] },
     ]);
@@ -94,10 +110,30 @@ if (wanted.has("mysql")) {
   const my = await serverUrl("mariadb");
   try {
     await compare("MariaDB: COM_RESET_CONNECTION (+ the session set-up after it)", [
-      { label: 'autocommit, one SELECT, "auto" (nothing to reset)', driver: () => mysql({ uri: my.url }), mode: "autocommit", statements: [SELECT] },
-      { label: "autocommit, one SELECT, reset always", driver: () => mysql({ uri: my.url, resetOnRelease: true }), mode: "autocommit", statements: [SELECT] },
-      { label: 'manual, SET @x = 1, "auto" (reset)', driver: () => mysql({ uri: my.url }), mode: "manual", statements: ["SET @x = 1"] },
-      { label: "manual, SET @x = 1, reset off", driver: () => mysql({ uri: my.url, resetOnRelease: false }), mode: "manual", statements: ["SET @x = 1"] },
+      {
+        label: 'autocommit, one SELECT, "auto" (nothing to reset)',
+        driver: () => mysql({ uri: my.url }),
+        mode: "autocommit",
+        statements: [SELECT],
+      },
+      {
+        label: "autocommit, one SELECT, reset always",
+        driver: () => mysql({ uri: my.url, resetOnRelease: true }),
+        mode: "autocommit",
+        statements: [SELECT],
+      },
+      {
+        label: 'manual, SET @x = 1, "auto" (reset)',
+        driver: () => mysql({ uri: my.url }),
+        mode: "manual",
+        statements: ["SET @x = 1"],
+      },
+      {
+        label: "manual, SET @x = 1, reset off",
+        driver: () => mysql({ uri: my.url, resetOnRelease: false }),
+        mode: "manual",
+        statements: ["SET @x = 1"],
+      },
     ]);
   } finally {
     await my.stop();
@@ -111,9 +147,19 @@ if (wanted.has("sqlite")) {
     const memory = () => sqlite({ filename: ":memory:" });
     await compare("SQLite: a connection that ran more than DML is reopened (a file) or cleaned in place (:memory:)", [
       { label: "file, manual, one SELECT (kept)", driver: file, mode: "manual", statements: [SELECT] },
-      { label: "file, manual, PRAGMA + SELECT (reopened)", driver: file, mode: "manual", statements: ["PRAGMA cache_size = 100", SELECT] },
+      {
+        label: "file, manual, PRAGMA + SELECT (reopened)",
+        driver: file,
+        mode: "manual",
+        statements: ["PRAGMA cache_size = 100", SELECT],
+      },
       { label: ":memory:, manual, one SELECT (kept)", driver: memory, mode: "manual", statements: [SELECT] },
-      { label: ":memory:, manual, PRAGMA + SELECT (cleaned in place)", driver: memory, mode: "manual", statements: ["PRAGMA cache_size = 100", SELECT] },
+      {
+        label: ":memory:, manual, PRAGMA + SELECT (cleaned in place)",
+        driver: memory,
+        mode: "manual",
+        statements: ["PRAGMA cache_size = 100", SELECT],
+      },
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -124,10 +170,18 @@ if (wanted.has("duckdb")) {
   const dir = mkdtempSync(join(tmpdir(), "sqlscope-reset-cost-"));
   try {
     const file = () => duckdb({ path: join(dir, "reset.duckdb") });
-    await compare("DuckDB: a connection that ran anything but DML is replaced (a new connection on the same instance)", [
-      { label: "manual, one SELECT (kept)", driver: file, mode: "manual", statements: [SELECT] },
-      { label: "manual, SET VARIABLE + SELECT (replaced)", driver: file, mode: "manual", statements: ["SET VARIABLE x = 1", SELECT] },
-    ]);
+    await compare(
+      "DuckDB: a connection that ran anything but DML is replaced (a new connection on the same instance)",
+      [
+        { label: "manual, one SELECT (kept)", driver: file, mode: "manual", statements: [SELECT] },
+        {
+          label: "manual, SET VARIABLE + SELECT (replaced)",
+          driver: file,
+          mode: "manual",
+          statements: ["SET VARIABLE x = 1", SELECT],
+        },
+      ],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -36,7 +36,8 @@ export async function startServer(config: ServerConfig): Promise<RunningBenchSer
     stderr = (stderr + chunk).slice(-4000);
   });
   return await new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`server ${describe(config)} exited (${String(code)}) before listening:\n${stderr}`));
+    const onExit = (code: number | null) =>
+      reject(new Error(`server ${describe(config)} exited (${String(code)}) before listening:\n${stderr}`));
     child.once("exit", onExit);
     child.once("error", reject);
     child.on("message", function onMessage(message: ServerMessage) {
@@ -62,7 +63,11 @@ function ask<T extends ServerMessage["type"]>(
   return new Promise((resolve, reject) => {
     // A server that already died (a native crash under load) answers nothing and emits no second exit.
     if (child.exitCode !== null || child.signalCode !== null) {
-      reject(new Error(`server ${describe(config)} has exited (${String(child.signalCode ?? child.exitCode)}):\n${stderr()}`));
+      reject(
+        new Error(
+          `server ${describe(config)} has exited (${String(child.signalCode ?? child.exitCode)}):\n${stderr()}`,
+        ),
+      );
       return;
     }
     const onExit = () => reject(new Error(`server ${describe(config)} exited:\n${stderr()}`));

@@ -2,7 +2,14 @@ import type { CellResult } from "./measure.ts";
 import type { Variant } from "./server/config.ts";
 import { max, median, min } from "./stats.ts";
 
-const COLORS: Record<Variant, string> = { B1: "#7f8c8d", B1a: "#2980b9", L: "#27ae60", P: "#c0392b", LK: "#8e44ad", K: "#d35400" };
+const COLORS: Record<Variant, string> = {
+  B1: "#7f8c8d",
+  B1a: "#2980b9",
+  L: "#27ae60",
+  P: "#c0392b",
+  LK: "#8e44ad",
+  K: "#d35400",
+};
 const LABEL_WIDTH = 230;
 const BAR_WIDTH = 520;
 const BAR = 11;
@@ -47,7 +54,10 @@ export function chart(cells: readonly CellResult[], title: string): string {
   const height = y + 10;
   const width = LABEL_WIDTH + BAR_WIDTH + 90;
   const legend = (Object.keys(COLORS) as Variant[])
-    .map((v, i) => `<rect x="${LABEL_WIDTH + i * 90}" y="28" width="10" height="10" fill="${COLORS[v]}"/><text x="${LABEL_WIDTH + i * 90 + 14}" y="37" class="n">${v}</text>`)
+    .map(
+      (v, i) =>
+        `<rect x="${LABEL_WIDTH + i * 90}" y="28" width="10" height="10" fill="${COLORS[v]}"/><text x="${LABEL_WIDTH + i * 90 + 14}" y="37" class="n">${v}</text>`,
+    )
     .join("");
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,

@@ -24,7 +24,9 @@ export function postRoutes(app: Express): void {
   });
   app.post("/posts", async (req, res) => {
     const title = String(req.query["title"]);
-    const { rows } = await getSession().execute<{ id: number }>("INSERT INTO posts (title) VALUES (?) RETURNING id", [title]);
+    const { rows } = await getSession().execute<{ id: number }>("INSERT INTO posts (title) VALUES (?) RETURNING id", [
+      title,
+    ]);
     // This scope used the primary, so its reads stay there: it sees its own row whatever the replica's lag.
     res.status(201).json(await getReadSession().selectOne("SELECT id, title FROM posts WHERE id = ?", [rows[0]?.id]));
   });

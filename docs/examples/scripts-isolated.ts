@@ -10,7 +10,10 @@ import { afterRollback, getSession, type SQLScope } from "@sqlscope/core";
  */
 export function recordRefusal(db: SQLScope, account: number, reason: string): void {
   afterRollback(() =>
-    db.runInScope(() => getSession().execute("INSERT INTO refusals (account, reason) VALUES (?, ?)", [account, reason]), { isolated: true }),
+    db.runInScope(
+      () => getSession().execute("INSERT INTO refusals (account, reason) VALUES (?, ?)", [account, reason]),
+      { isolated: true },
+    ),
   );
 }
 // docs:end

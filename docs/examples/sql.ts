@@ -42,8 +42,10 @@ export interface UserFilter {
 export async function findUsers(filter: UserFilter): Promise<User[]> {
   const conditions: Sql[] = [];
   if (filter.org !== undefined) conditions.push(sql`org = ${filter.org}`);
-  if (filter.emailContains !== undefined) conditions.push(sql`email LIKE ${`%${escapeLike(filter.emailContains)}%`} ESCAPE '!'`);
-  if (filter.ids !== undefined) conditions.push(filter.ids.length === 0 ? sql`1 = 0` : sql`id IN (${sql.join(filter.ids)})`);
+  if (filter.emailContains !== undefined)
+    conditions.push(sql`email LIKE ${`%${escapeLike(filter.emailContains)}%`} ESCAPE '!'`);
+  if (filter.ids !== undefined)
+    conditions.push(filter.ids.length === 0 ? sql`1 = 0` : sql`id IN (${sql.join(filter.ids)})`);
   const where = conditions.length === 0 ? sql.empty : sql`WHERE ${sql.join(conditions, sql` AND `)}`;
   return getSession().select<User>(sql`SELECT * FROM users ${where} ORDER BY id`);
 }
@@ -68,7 +70,9 @@ export async function sortedUsers(by: string): Promise<User[]> {
 export async function addUsers(users: readonly User[]): Promise<number> {
   if (users.length === 0) return 0;
   const rows = users.map((u) => sql`(${u.id}, ${u.email}, ${u.name}, ${u.org})`);
-  const { rowsAffected } = await getSession().execute(sql`INSERT INTO users (id, email, name, org) VALUES ${sql.join(rows)}`);
+  const { rowsAffected } = await getSession().execute(
+    sql`INSERT INTO users (id, email, name, org) VALUES ${sql.join(rows)}`,
+  );
   return rowsAffected;
 }
 // docs:end
@@ -99,7 +103,9 @@ export async function usersByIdsPostgres(ids: readonly number[]): Promise<User[]
 // docs:start long-list-sqlite
 // SQLite: the list as one JSON text parameter, unpacked by json_each.
 export async function usersByIdsSqlite(ids: readonly number[]): Promise<User[]> {
-  return getSession().select<User>(sql`SELECT * FROM users WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)})) ORDER BY id`);
+  return getSession().select<User>(
+    sql`SELECT * FROM users WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)})) ORDER BY id`,
+  );
 }
 // docs:end
 

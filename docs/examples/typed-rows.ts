@@ -17,7 +17,10 @@ export async function listUsers(): Promise<User[]> {
 
 /** Any Standard Schema library works the same way; here valibot, with the sql tag. */
 export async function findEmail(id: number): Promise<string | null> {
-  const row = await getSession().selectOneOrNull(v.object({ email: v.string() }), sql`SELECT email FROM users WHERE id = ${id}`);
+  const row = await getSession().selectOneOrNull(
+    v.object({ email: v.string() }),
+    sql`SELECT email FROM users WHERE id = ${id}`,
+  );
   return row?.email ?? null;
 }
 

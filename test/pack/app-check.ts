@@ -6,7 +6,12 @@ export async function appRoundTrip(project: string, argv: [string, ...string[]],
   const [script, ...args] = argv;
   const env = { ...process.env };
   delete env.NODE_OPTIONS; // installed packages resolve as users see them, never to src/
-  const app = fork(join(project, script), args, { cwd: project, env, execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const app = fork(join(project, script), args, {
+    cwd: project,
+    env,
+    execArgv: [],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${script} did not start within 30 s`)), 30_000);
@@ -18,12 +23,18 @@ export async function appRoundTrip(project: string, argv: [string, ...string[]],
     });
     const base = `http://127.0.0.1:${port}`;
     const email = `ada-${process.pid}-${label.length}@example.com`;
-    const created = await fetch(`${base}/users`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email }) });
+    const created = await fetch(`${base}/users`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email }),
+    });
     const body = (await created.json()) as { id?: number; email?: string };
-    if (created.status !== 201 || body.email !== email) throw new Error(`${label}: POST answered ${created.status} ${JSON.stringify(body)}`);
+    if (created.status !== 201 || body.email !== email)
+      throw new Error(`${label}: POST answered ${created.status} ${JSON.stringify(body)}`);
     const read = await fetch(`${base}/users/${body.id}`);
     const row = (await read.json()) as { email?: string };
-    if (read.status !== 200 || row.email !== email) throw new Error(`${label}: GET answered ${read.status} ${JSON.stringify(row)}`);
+    if (read.status !== 200 || row.email !== email)
+      throw new Error(`${label}: GET answered ${read.status} ${JSON.stringify(row)}`);
     console.log(`  ok  ${label}: 201 committed, GET read it back`);
   } finally {
     if (app.connected) app.disconnect();

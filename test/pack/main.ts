@@ -63,9 +63,15 @@ async function main(): Promise<void> {
     const project = join(work, "app");
     mkdirSync(project);
     cpSync(CONSUMER, project, { recursive: true });
-    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "sqlscope-consumer", private: true, type: "module" }, null, 2));
+    writeFileSync(
+      join(project, "package.json"),
+      JSON.stringify({ name: "sqlscope-consumer", private: true, type: "module" }, null, 2),
+    );
     const files = readdirSync(tarballs).map((f) => join(tarballs, f));
-    run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...files, ...THIRD_PARTY], { cwd: project, env: npmEnv() });
+    run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...files, ...THIRD_PARTY], {
+      cwd: project,
+      env: npmEnv(),
+    });
 
     step("importing every entry point with plain node (ESM)");
     const specifiers = packages.flatMap((pkg) => pkg.entryPoints);
@@ -92,7 +98,10 @@ async function main(): Promise<void> {
     step("publint and attw on every tarball");
     for (const file of files) {
       run("npx", ["--no-install", "publint", "run", file, "--strict"], { cwd: ROOT, quiet: true });
-      run("npx", ["--no-install", "attw", file, "--profile", "esm-only", "--format", "table-flipped"], { cwd: ROOT, quiet: true });
+      run("npx", ["--no-install", "attw", file, "--profile", "esm-only", "--format", "table-flipped"], {
+        cwd: ROOT,
+        quiet: true,
+      });
     }
     step(`all checks passed for ${packages.length} packages`);
   } finally {
@@ -108,7 +117,10 @@ async function main(): Promise<void> {
 async function twoCopies(project: string): Promise<void> {
   const lib = join(project, "node_modules", "acme-repo");
   mkdirSync(join(lib, "node_modules", "@sqlscope"), { recursive: true });
-  writeFileSync(join(lib, "package.json"), JSON.stringify({ name: "acme-repo", type: "module", exports: "./index.mjs" }));
+  writeFileSync(
+    join(lib, "package.json"),
+    JSON.stringify({ name: "acme-repo", type: "module", exports: "./index.mjs" }),
+  );
   cpSync(join(project, "acme-repo.mjs"), join(lib, "index.mjs"));
   const copy = join(lib, "node_modules", "@sqlscope", "core");
   cpSync(join(project, "node_modules", "@sqlscope", "core"), copy, { recursive: true, dereference: true });
@@ -118,9 +130,18 @@ async function twoCopies(project: string): Promise<void> {
   const text = readFileSync(store, "utf8");
   if (!/const PROTOCOL = \d+;/.test(text)) throw new Error(`${store} has no PROTOCOL constant to change`);
   writeFileSync(store, text.replace(/const PROTOCOL = \d+;/, "const PROTOCOL = 999;"));
-  const out = node(project, ["--input-type=module", "-e", 'import "@sqlscope/core"; await import("acme-repo");'], { expectFailure: true });
-  for (const needle of ["ERR_SQLSCOPE_CONFIG", "Two incompatible copies of @sqlscope/core", join("acme-repo", "node_modules")]) {
-    if (!out.includes(needle)) throw new Error(`an incompatible second copy should fail naming both copies; output lacked ${JSON.stringify(needle)}:\n${out}`);
+  const out = node(project, ["--input-type=module", "-e", 'import "@sqlscope/core"; await import("acme-repo");'], {
+    expectFailure: true,
+  });
+  for (const needle of [
+    "ERR_SQLSCOPE_CONFIG",
+    "Two incompatible copies of @sqlscope/core",
+    join("acme-repo", "node_modules"),
+  ]) {
+    if (!out.includes(needle))
+      throw new Error(
+        `an incompatible second copy should fail naming both copies; output lacked ${JSON.stringify(needle)}:\n${out}`,
+      );
   }
   console.log("  ok  an incompatible copy refuses to load and names both paths");
 }

@@ -29,8 +29,12 @@ export function publicPackages(root: string): PublicPackage[] {
     out.push({
       name: manifest.name,
       dir,
-      entryPoints: entries.map(([subpath]) => (subpath === "." ? manifest.name : `${manifest.name}/${subpath.slice(2)}`)),
-      distFiles: entries.flatMap(([, target]) => (typeof target === "string" ? [target] : [target.types, target.default])).filter((f): f is string => f !== undefined),
+      entryPoints: entries.map(([subpath]) =>
+        subpath === "." ? manifest.name : `${manifest.name}/${subpath.slice(2)}`,
+      ),
+      distFiles: entries
+        .flatMap(([, target]) => (typeof target === "string" ? [target] : [target.types, target.default]))
+        .filter((f): f is string => f !== undefined),
     });
   }
   return out;
@@ -41,12 +45,15 @@ export function checkTarball(pkg: PublicPackage, tarballs: string): void {
   const file = tarballFor(pkg, tarballs);
   const listing = execFileSync("tar", ["-tzf", file], { encoding: "utf8" }).split("\n").filter(Boolean);
   const has = new Set(listing.map((p) => p.replace(/^package\//, "")));
-  const missing = ["package.json", "README.md", "LICENSE", ...pkg.distFiles.map((f) => f.replace(/^\.\//, ""))].filter((f) => !has.has(f));
+  const missing = ["package.json", "README.md", "LICENSE", ...pkg.distFiles.map((f) => f.replace(/^\.\//, ""))].filter(
+    (f) => !has.has(f),
+  );
   if (missing.length > 0) throw new Error(`${pkg.name}: the tarball lacks ${missing.join(", ")}`);
   const forbidden = [...has].filter((p) => /(^|\/)test\/|\.test\.|fake-driver|\.tsbuildinfo$/.test(p));
   if (forbidden.length > 0) throw new Error(`${pkg.name}: the tarball ships test files: ${forbidden.join(", ")}`);
   const manifest = execFileSync("tar", ["-xzOf", file, "package/package.json"], { encoding: "utf8" });
-  if (manifest.includes("workspace:")) throw new Error(`${pkg.name}: the packed package.json still has a workspace: range`);
+  if (manifest.includes("workspace:"))
+    throw new Error(`${pkg.name}: the packed package.json still has a workspace: range`);
   console.log(`  ok  ${pkg.name}: ${listing.length} files, entry points ${pkg.entryPoints.join(", ")}`);
 }
 

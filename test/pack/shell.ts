@@ -15,18 +15,29 @@ export function npmEnv(): NodeJS.ProcessEnv {
 
 export function node(cwd: string, args: string[], options: { expectFailure?: boolean } = {}): string {
   try {
-    const out = execFileSync(process.execPath, args, { cwd, env: npmEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+    const out = execFileSync(process.execPath, args, {
+      cwd,
+      env: npmEnv(),
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 60_000,
+    });
     if (options.expectFailure === true) throw new Error(`expected node ${args.join(" ")} to fail, it printed:\n${out}`);
     process.stdout.write(out);
     return out;
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; status?: number };
-    if (options.expectFailure === true && e.status !== undefined && e.status !== 0) return `${e.stdout ?? ""}${e.stderr ?? ""}`;
+    if (options.expectFailure === true && e.status !== undefined && e.status !== 0)
+      return `${e.stdout ?? ""}${e.stderr ?? ""}`;
     throw error;
   }
 }
 
-export function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; quiet?: boolean }): string {
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; quiet?: boolean },
+): string {
   try {
     return execFileSync(command, args, {
       cwd: options.cwd,
@@ -37,6 +48,8 @@ export function run(command: string, args: string[], options: { cwd: string; env
     });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
-    throw new Error(`${command} ${args.join(" ")} failed in ${options.cwd}:\n${e.stdout ?? ""}${e.stderr ?? ""}`, { cause: error });
+    throw new Error(`${command} ${args.join(" ")} failed in ${options.cwd}:\n${e.stdout ?? ""}${e.stderr ?? ""}`, {
+      cause: error,
+    });
   }
 }

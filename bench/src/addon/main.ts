@@ -20,7 +20,9 @@ const ids = Array.from({ length: 4096 }, (_, i) => ((i * 7919) % ROWS) + 1);
 const raw = new Database(file);
 raw.pragma("journal_mode = WAL");
 raw.pragma("synchronous = NORMAL");
-raw.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT NOT NULL, score INTEGER NOT NULL)");
+raw.exec(
+  "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT NOT NULL, score INTEGER NOT NULL)",
+);
 raw.exec("CREATE TABLE events (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, kind TEXT NOT NULL)");
 const insertUser = raw.prepare("INSERT INTO users (id, email, name, score) VALUES (?, ?, ?, ?)");
 raw.transaction(() => {
@@ -76,7 +78,8 @@ const result: Record<string, number | string> = {
   betterSqlite3: (createRequire(import.meta.url)("better-sqlite3/package.json") as { version: string }).version,
   node: process.version,
 };
-for (const [name, fn] of Object.entries(cases)) result[name] = time(fn, Math.round((name === "prepare()" ? 50_000 : 200_000) * scale));
+for (const [name, fn] of Object.entries(cases))
+  result[name] = time(fn, Math.round((name === "prepare()" ? 50_000 : 200_000) * scale));
 
 // One request's worth of sqlscope on the same file: a scope, a read transaction, one row, COMMIT.
 const db = new SQLScope().add(sqlite({ filename: file }), { commit: "autocommit" });
@@ -85,7 +88,10 @@ result["sqlscope runInScope + selectOne"] = await timeAsync(
   Math.round(100_000 * scale),
 );
 result["sqlscope runInScope + execute (write)"] = await timeAsync(
-  (i) => db.runInScope(() => getSession().execute("INSERT INTO events (user_id, kind) VALUES (?, ?)", [ids[i & 4095], "view"])),
+  (i) =>
+    db.runInScope(() =>
+      getSession().execute("INSERT INTO events (user_id, kind) VALUES (?, ?)", [ids[i & 4095], "view"]),
+    ),
   Math.round(50_000 * scale),
 );
 await db.close();

@@ -5,7 +5,6 @@ import { getSession, SQLScope } from "@sqlscope/core";
 import { NoopConnection, noopDriver, SyncNoopConnection, syncNoopDriver } from "./noop-driver.ts";
 import { MICRO_VARIANTS, type MicroVariant } from "./variants.ts";
 
-
 const SQL = "SELECT id FROM users WHERE id = ?";
 const PARAMS = [1];
 const OK = { status: 200 } as const;

@@ -64,4 +64,8 @@ export class SyncNoopConnection extends NoopConnection {
 }
 
 /** The synchronous variant of noopDriver. */
-export const syncNoopDriver: Driver<null> = { ...noopDriver, name: "noop-sync", connect: async () => new SyncNoopConnection() };
+export const syncNoopDriver: Driver<null> = {
+  ...noopDriver,
+  name: "noop-sync",
+  connect: async () => new SyncNoopConnection(),
+};

@@ -20,7 +20,8 @@ function runOne(file: string, variant: MicroVariant, iterations: number, rounds:
     child.once("error", reject);
     child.once("close", (code) => {
       const line = out.split("\n").find((l) => l.startsWith("MICRO_JSON "));
-      if (code !== 0 || line === undefined) reject(new Error(`micro-benchmark ${variant} failed (exit ${String(code)})`));
+      if (code !== 0 || line === undefined)
+        reject(new Error(`micro-benchmark ${variant} failed (exit ${String(code)})`));
       else resolve((JSON.parse(line.slice(11)) as { perIterationNs: number[] }).perIterationNs);
     });
   });

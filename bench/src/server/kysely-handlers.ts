@@ -20,5 +20,8 @@ export async function kyselyAlone(db: DbTarget, poolMax: number): Promise<Handle
   const dialect = await kyselyDialect(db, poolMax);
   if (dialect === undefined) throw new Error(`Kysely has no ${db.kind} dialect`);
   const kysely = new Kysely<Schema>({ dialect });
-  return kyselyRoutes(() => kysely, () => kysely.destroy());
+  return kyselyRoutes(
+    () => kysely,
+    () => kysely.destroy(),
+  );
 }

@@ -55,7 +55,11 @@ export async function kyselyDialect(db: DbTarget, poolMax: number): Promise<Dial
 /** The routes in Kysely, on whatever `q()` gives: the request's transaction (P), or the Kysely itself (K, LK). */
 export function kyselyRoutes(q: () => Kysely<Schema> | Trx, close: () => Promise<void>): Handlers {
   const readRow = async (id: number): Promise<Reply> => {
-    const row = await q().selectFrom("users").select(["id", "name", "email", "visits"]).where("id", "=", id).executeTakeFirst();
+    const row = await q()
+      .selectFrom("users")
+      .select(["id", "name", "email", "visits"])
+      .where("id", "=", id)
+      .executeTakeFirst();
     return row === undefined ? { status: 404, body: { error: "not found" } } : { status: 200, body: row };
   };
   const bump = (id: number) =>

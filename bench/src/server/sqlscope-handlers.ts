@@ -28,9 +28,17 @@ export async function sqlscopeDriver(db: DbTarget): Promise<Driver> {
 }
 
 /** L: the registry every request's scope comes from, in autocommit mode (commit on 2xx, else roll back). */
-export async function sqlscopeRegistry(db: DbTarget, poolMax: number, extraPool: Readonly<Record<string, number>> = {}): Promise<SQLScope> {
+export async function sqlscopeRegistry(
+  db: DbTarget,
+  poolMax: number,
+  extraPool: Readonly<Record<string, number>> = {},
+): Promise<SQLScope> {
   // Default pool options (only max is set, as for every variant): what a user gets without tuning.
-  return new SQLScope().add(await sqlscopeDriver(db), { key: "db", commit: "autocommit", pool: { ...extraPool, max: poolMax } });
+  return new SQLScope().add(await sqlscopeDriver(db), {
+    key: "db",
+    commit: "autocommit",
+    pool: { ...extraPool, max: poolMax },
+  });
 }
 
 /** L's routes: plain getSession() calls; the adapter commits or rolls back by the status. */

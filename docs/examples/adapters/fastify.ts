@@ -10,6 +10,8 @@ app.setErrorHandler(sqlscopeErrors(db)); // sqlscope's errors as 404, 409, 422, 
 app.get("/users", async () => getSession().select("SELECT * FROM users"));
 app.post("/users", async (request, reply) => {
   const { lastInsertId } = await getSession().execute(
-    "INSERT INTO users (email, name) VALUES (:email, :name)", request.body as object);
+    "INSERT INTO users (email, name) VALUES (:email, :name)",
+    request.body as object,
+  );
   return reply.code(201).send({ id: lastInsertId }); // a taken email: 409
 });

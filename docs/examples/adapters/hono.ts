@@ -10,6 +10,7 @@ app.use(sqlscope(db));
 
 app.get("/users", async (c) => c.json(await c.var.session.select("SELECT * FROM users")));
 app.get("/users/:id", async (c) =>
-  c.json(await getSession().selectOne("SELECT * FROM users WHERE id = ?", [c.req.param("id")]))); // none: 404
+  c.json(await getSession().selectOne("SELECT * FROM users WHERE id = ?", [c.req.param("id")])),
+); // none: 404
 
 export const server = serve({ fetch: app.fetch, port: Number(process.env.PORT ?? 3000) });

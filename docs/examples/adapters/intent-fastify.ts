@@ -7,8 +7,13 @@ import { countVisit } from "./visits.ts";
 export async function visitsApp(db: SQLScope): Promise<FastifyInstance> {
   const app = Fastify();
   // docs:start intent
-  await app.register(sqlscope, { db, intent: (request) => (request.routeOptions.url === "/articles/:slug" ? "write" : methodIntent(request.method)) });
+  await app.register(sqlscope, {
+    db,
+    intent: (request) => (request.routeOptions.url === "/articles/:slug" ? "write" : methodIntent(request.method)),
+  });
   // docs:end
-  app.get<{ Params: { slug: string } }>("/articles/:slug", async (request) => String(await countVisit(request.params.slug)));
+  app.get<{ Params: { slug: string } }>("/articles/:slug", async (request) =>
+    String(await countVisit(request.params.slug)),
+  );
   return app;
 }

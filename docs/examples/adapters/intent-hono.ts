@@ -7,7 +7,9 @@ import { countVisit } from "./visits.ts";
 export function visitsApp(db: SQLScope): Hono {
   const app = new Hono();
   // docs:start intent
-  app.use(sqlscope(db, { intent: (c) => (c.req.path.startsWith("/articles/") ? "write" : methodIntent(c.req.method)) }));
+  app.use(
+    sqlscope(db, { intent: (c) => (c.req.path.startsWith("/articles/") ? "write" : methodIntent(c.req.method)) }),
+  );
   // docs:end
   app.get("/articles/:slug", async (c) => c.text(String(await countVisit(c.req.param("slug")))));
   return app;

@@ -7,11 +7,13 @@ import { getSession, type SQLScope } from "@sqlscope/core";
 export function streamEvents(db: SQLScope): Middleware {
   return async (ctx) => {
     // docs:start stream
-    const rows = await getSession().select("SELECT * FROM events");          // inside the request's scope
-    ctx.body = Readable.from((async function* () {
-      for (const row of rows) yield JSON.stringify(row) + "\n";
-      yield String(await db.runInScope(() => db.getSession().selectValue("SELECT count(*) FROM events")));
-    })());
+    const rows = await getSession().select("SELECT * FROM events"); // inside the request's scope
+    ctx.body = Readable.from(
+      (async function* () {
+        for (const row of rows) yield JSON.stringify(row) + "\n";
+        yield String(await db.runInScope(() => db.getSession().selectValue("SELECT count(*) FROM events")));
+      })(),
+    );
     // docs:end
   };
 }

@@ -15,7 +15,9 @@ export const notes = sqliteTable("notes", {
   body: text("body").notNull(),
 });
 export const usersRelations = relations(users, ({ many }) => ({ notes: many(notes) }));
-export const notesRelations = relations(notes, ({ one }) => ({ user: one(users, { fields: [notes.userId], references: [users.id] }) }));
+export const notesRelations = relations(notes, ({ one }) => ({
+  user: one(users, { fields: [notes.userId], references: [users.id] }),
+}));
 // docs:end
 
 // docs:start setup

@@ -14,8 +14,8 @@ export function createApp(connectionString: string): { app: express.Express; db:
   app.use(sqlscope(db));
 
   app.post("/orders", async (req, res) => {
-    await createOrder(req.body);                  // helpers call getSession() themselves
-    res.status(201).end();                        // sent only after COMMIT succeeded
+    await createOrder(req.body); // helpers call getSession() themselves
+    res.status(201).end(); // sent only after COMMIT succeeded
   });
 
   async function createOrder(input: OrderInput) {

@@ -16,7 +16,7 @@ export function createApp(pool: pg.Pool): express.Express {
     const client = await pool.connect();
     try {
       await client.query("BEGIN");
-      await createOrder(client, req.body);        // every helper takes `client`
+      await createOrder(client, req.body); // every helper takes `client`
       await client.query("COMMIT");
       res.status(201).end();
     } catch (e) {

@@ -12,10 +12,15 @@ app.use("/signups", users);
 
 // docs:start two-keys
 app.post("/users", async (req, res) => {
-  const user = await getSession().selectOne<User>(              // "db": SQLite
-    "INSERT INTO users (email, name) VALUES (:email, :name) RETURNING *", req.body);
-  await getSession("events").execute(                            // "events": DuckDB
-    "INSERT INTO events (type, subject) VALUES (?, ?)", ["user.created", user.email]);
+  const user = await getSession().selectOne<User>( // "db": SQLite
+    "INSERT INTO users (email, name) VALUES (:email, :name) RETURNING *",
+    req.body,
+  );
+  await getSession("events").execute(
+    // "events": DuckDB
+    "INSERT INTO events (type, subject) VALUES (?, ?)",
+    ["user.created", user.email],
+  );
   res.status(201).json(user); // leaves only after both committed
 });
 // docs:end

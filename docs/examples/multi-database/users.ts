@@ -39,7 +39,10 @@ users.post("/", async (req, res) => {
     res.status(400).json({ error: error.message });
     return;
   }
-  const user = await getSession().selectOne<User>("INSERT INTO users (email, name) VALUES (:email, :name) RETURNING *", input);
+  const user = await getSession().selectOne<User>(
+    "INSERT INTO users (email, name) VALUES (:email, :name) RETURNING *",
+    input,
+  );
   await recordEvent("user.created", user.email);
   res.status(201).json(user);
 });

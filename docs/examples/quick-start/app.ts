@@ -14,7 +14,9 @@ app.get("/users/:id", async (req, res) => {
 
 app.post("/users", async (req, res) => {
   const { lastInsertId } = await getSession().execute(
-    "INSERT INTO users (email, name) VALUES (:email, :name)", req.body);
+    "INSERT INTO users (email, name) VALUES (:email, :name)",
+    req.body,
+  );
   res.status(201).json({ id: lastInsertId });
 });
 

@@ -10,7 +10,7 @@ export function createApp(db: SQLScope) {
   app.use(express.json());
   app.use(sqlscope(db));
   app.use("/users", users);
-  app.use(errorHandler);        // a unique email: 409 saying which field
-  app.use(sqlscopeErrors(db));  // the rest of sqlscope's errors: 404, 409, 422, 503, 500
+  app.use(errorHandler); // a unique email: 409 saying which field
+  app.use(sqlscopeErrors(db)); // the rest of sqlscope's errors: 404, 409, 422, 503, 500
   return app;
 }

@@ -12,12 +12,15 @@ const TAKEN = { email: "This email is already registered.", username: "This user
  */
 function takenField(error: ConstraintError): keyof typeof TAKEN | undefined {
   const names = [...(error.columns ?? []), error.constraintName ?? ""];
-  return (Object.keys(TAKEN) as (keyof typeof TAKEN)[]).find((field) => names.some((name) => name === field || name.includes(field)));
+  return (Object.keys(TAKEN) as (keyof typeof TAKEN)[]).find((field) =>
+    names.some((name) => name === field || name.includes(field)),
+  );
 }
 
 export const errorHandler: ErrorRequestHandler = (error, _req, res, next) => {
   const field = error instanceof ConstraintError && error.constraint === "unique" ? takenField(error) : undefined;
-  if (field === undefined) next(error); // sqlscopeErrors(db), mounted next, answers the rest
+  if (field === undefined)
+    next(error); // sqlscopeErrors(db), mounted next, answers the rest
   else res.status(409).json({ field, error: TAKEN[field] });
 };
 // docs:end

@@ -15,9 +15,13 @@ export async function smoke(tmpFile: string): Promise<{ statuses: number[]; rows
   await once(server, "listening");
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const post = (email: string) =>
-    fetch(`${url}/users`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email }) });
+    fetch(`${url}/users`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email }),
+    });
   const statuses = [(await post("a@x")).status, (await post("a@x")).status];
-  const rows = await fetch(`${url}/users`).then((r) => r.json()) as unknown[];
+  const rows = (await fetch(`${url}/users`).then((r) => r.json())) as unknown[];
   server.close();
   await db.close();
   // docs:end

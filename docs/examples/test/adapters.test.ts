@@ -34,7 +34,9 @@ const text = (url: string) => fetch(url).then(async (r) => [r.status, await r.te
 
 it("koa.md: before the table exists sqlscopeErrors answers a plain 500; then the users list, and 404 for a user that is not there", async () => {
   expect(await text(koa.url)).toEqual([500, "Internal Server Error: the request's changes were not saved.\n"]);
-  await db.runInScope(() => getSession().execute("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT)"));
+  await db.runInScope(() =>
+    getSession().execute("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT)"),
+  );
   expect(await json(koa.url)).toEqual([200, []]);
   expect(await text(`${koa.url}/users/1`)).toEqual([404, "404 Not Found\n"]);
 });

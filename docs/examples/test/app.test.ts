@@ -39,11 +39,15 @@ describe("configuration.ts", () => {
         }),
       );
       try {
-        for (const status of [201, 299, 409, 400]) expect((await fetch(`${server.url}/${status}`, { method: "POST" })).status).toBe(status);
+        for (const status of [201, 299, 409, 400])
+          expect((await fetch(`${server.url}/${status}`, { method: "POST" })).status).toBe(status);
       } finally {
         await server.close();
       }
-      expect(await db.runInScope(() => getSession().select("SELECT status FROM t ORDER BY status"))).toEqual([{ status: 201 }, { status: 409 }]);
+      expect(await db.runInScope(() => getSession().select("SELECT status FROM t ORDER BY status"))).toEqual([
+        { status: 201 },
+        { status: 409 },
+      ]);
       expect(() => new SQLScope({ default: true })).toThrow(ConfigError); // "At most one"
       expect(warnings).toEqual([]);
     } finally {
@@ -54,16 +58,22 @@ describe("configuration.ts", () => {
 
 describe("commit-modes.ts", () => {
   it("transaction(fn) is a savepoint in the scope's transaction: a failing unit leaves the rest", async () => {
-    real = await sqliteDb("CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0)); INSERT INTO accounts VALUES (1, 100), (2, 0);");
+    real = await sqliteDb(
+      "CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0)); INSERT INTO accounts VALUES (1, 100), (2, 0);",
+    );
     await real.db.runInScope(async () => {
       await move(1, 2, 30);
       await expect(move(1, 2, 500)).rejects.toMatchObject({ code: "ERR_SQLSCOPE_CONSTRAINT" });
     });
-    expect(await real.db.runInScope(() => getSession().select("SELECT balance FROM accounts ORDER BY id"))).toEqual([{ balance: 70 }, { balance: 30 }]);
+    expect(await real.db.runInScope(() => getSession().select("SELECT balance FROM accounts ORDER BY id"))).toEqual([
+      { balance: 70 },
+      { balance: 30 },
+    ]);
   });
 
   it("manual mode: begin/commit by hand, rollback on error; the autocommit modes refuse begin()", async () => {
-    const schema = "CREATE TABLE audit (event TEXT); CREATE TABLE counters (name TEXT PRIMARY KEY, n INTEGER CHECK (n <= 1)); INSERT INTO counters VALUES ('audit', 0);";
+    const schema =
+      "CREATE TABLE audit (event TEXT); CREATE TABLE counters (name TEXT PRIMARY KEY, n INTEGER CHECK (n <= 1)); INSERT INTO counters VALUES ('audit', 0);";
     real = await sqliteDb(schema, { commit: "manual" });
     await real.db.runInScope(async () => {
       await audit("kept");
@@ -100,13 +110,23 @@ describe("errors.ts", () => {
       app.use(sqlscopeErrors(db));
     });
     const post = (email: string, username: string) =>
-      fetch(`${server.url}/users`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, username }) });
+      fetch(`${server.url}/users`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email, username }),
+      });
     try {
       expect((await post("a@x", "ada")).status).toBe(201);
       const email = await post("a@x", "other");
-      expect([email.status, await email.json()]).toEqual([409, { field: "email", error: "This email is already registered." }]);
+      expect([email.status, await email.json()]).toEqual([
+        409,
+        { field: "email", error: "This email is already registered." },
+      ]);
       const username = await post("b@x", "ada");
-      expect([username.status, await username.json()]).toEqual([409, { field: "username", error: "This username is taken." }]);
+      expect([username.status, await username.json()]).toEqual([
+        409,
+        { field: "username", error: "This username is taken." },
+      ]);
       const missing = await fetch(`${server.url}/users/nobody`);
       expect([missing.status, await missing.text()]).toEqual([404, "404 Not Found\n"]);
       expect((await fetch(`${server.url}/boom`)).status).toBe(500);
@@ -123,7 +143,13 @@ describe("errors.ts", () => {
   const on = async (db: SQLScope, id: string, before: string[] = []) => {
     try {
       await db.runInScope(async () => {
-        for (const statement of [...before, "DROP TABLE IF EXISTS docs_errors_users", "DROP TABLE IF EXISTS docs_errors_log", ...schema(id)]) await getSession().execute(statement);
+        for (const statement of [
+          ...before,
+          "DROP TABLE IF EXISTS docs_errors_users",
+          "DROP TABLE IF EXISTS docs_errors_log",
+          ...schema(id),
+        ])
+          await getSession().execute(statement);
       });
       await check(db);
     } finally {
@@ -132,20 +158,34 @@ describe("errors.ts", () => {
   };
 
   it("sqlite: a taken email or username is a 409 that says which; not found 404; anything else 500; each rolled back", async () => {
-    await on(new SQLScope().add(sqlite({ filename: join(cwd, "errors.db") }), { commit: "autocommit" }), "INTEGER PRIMARY KEY");
+    await on(
+      new SQLScope().add(sqlite({ filename: join(cwd, "errors.db") }), { commit: "autocommit" }),
+      "INTEGER PRIMARY KEY",
+    );
   });
   it("duckdb: the same", async () => {
-    await on(new SQLScope().add(duckdb({ path: join(cwd, "errors.duckdb") }), { commit: "autocommit" }), "INTEGER PRIMARY KEY DEFAULT nextval('users_id')", [
-      "CREATE SEQUENCE IF NOT EXISTS users_id",
-    ]);
+    await on(
+      new SQLScope().add(duckdb({ path: join(cwd, "errors.duckdb") }), { commit: "autocommit" }),
+      "INTEGER PRIMARY KEY DEFAULT nextval('users_id')",
+      ["CREATE SEQUENCE IF NOT EXISTS users_id"],
+    );
   });
   const pgUrl = postgresTestUrl();
-  it.skipIf(pgUrl === undefined)("postgres: the same (its unique keys are named docs_errors_users_email_key, ...)", async () => {
-    await on(new SQLScope().add(postgres({ connectionString: pgUrl ?? "" }), { commit: "autocommit" }), "SERIAL PRIMARY KEY");
-  });
+  it.skipIf(pgUrl === undefined)(
+    "postgres: the same (its unique keys are named docs_errors_users_email_key, ...)",
+    async () => {
+      await on(
+        new SQLScope().add(postgres({ connectionString: pgUrl ?? "" }), { commit: "autocommit" }),
+        "SERIAL PRIMARY KEY",
+      );
+    },
+  );
   const myUrl = mysqlTestUrl();
   it.skipIf(myUrl === undefined)("mysql: the same (it names the key, not the columns)", async () => {
-    await on(new SQLScope().add(mysql({ uri: myUrl ?? "" }), { commit: "autocommit" }), "INTEGER AUTO_INCREMENT PRIMARY KEY");
+    await on(
+      new SQLScope().add(mysql({ uri: myUrl ?? "" }), { commit: "autocommit" }),
+      "INTEGER AUTO_INCREMENT PRIMARY KEY",
+    );
   });
 });
 
@@ -153,7 +193,8 @@ describe("commit-handler.ts (commit-modes.md: the handler is the transaction)", 
   it("reads, awaits a hash, writes: 204 commits, 403 and 409 roll back, no account is a 404", async () => {
     const salt = "5a17";
     const pinHash = scryptSync("1234", salt, 32, { N: 1024 }).toString("hex");
-    real = await sqliteDb(`CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL, salt TEXT NOT NULL, pin_hash TEXT NOT NULL);
+    real =
+      await sqliteDb(`CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL, salt TEXT NOT NULL, pin_hash TEXT NOT NULL);
       INSERT INTO accounts VALUES (1, 100, '${salt}', '${pinHash}');`);
     const db = real.db;
     const server = await expressServer(db, (app) => {
@@ -161,7 +202,11 @@ describe("commit-handler.ts (commit-modes.md: the handler is the transaction)", 
       app.use(sqlscopeErrors(db));
     });
     const withdraw = (id: number, amount: number, pin: string) =>
-      fetch(`${server.url}/accounts/${id}/withdraw`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ amount, pin }) });
+      fetch(`${server.url}/accounts/${id}/withdraw`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ amount, pin }),
+      });
     const balance = () => db.runInScope(() => getSession().selectValue("SELECT balance FROM accounts WHERE id = 1"));
     try {
       expect((await withdraw(1, 30, "0000")).status).toBe(403);
@@ -190,7 +235,9 @@ describe("scripts-isolated.ts (scripts.md: isolated scopes on SQLite)", () => {
         throw new Error("declined");
       }),
     ).rejects.toThrow("declined");
-    expect(await db.runInScope(() => getSession().select("SELECT * FROM refusals"))).toEqual([{ account: 7, reason: "card declined" }]);
+    expect(await db.runInScope(() => getSession().select("SELECT * FROM refusals"))).toEqual([
+      { account: 7, reason: "card declined" },
+    ]);
     expect(await db.runInScope(() => getSession().select("SELECT * FROM payments"))).toEqual([]);
   });
 
@@ -198,12 +245,17 @@ describe("scripts-isolated.ts (scripts.md: isolated scopes on SQLite)", () => {
   // holds and fails with a SerializationError; it may become an immediate error: either way it fails.
   it("an isolated scope that writes under a scope that wrote cannot get the write gate", async () => {
     const { dir, remove } = tempDir();
-    const db = new SQLScope({ onWarning: () => undefined }).add(sqlite({ filename: join(dir, "a.db"), writeTimeoutMs: 200 }), { commit: "autocommit" });
+    const db = new SQLScope({ onWarning: () => undefined }).add(
+      sqlite({ filename: join(dir, "a.db"), writeTimeoutMs: 200 }),
+      { commit: "autocommit" },
+    );
     try {
       await db.runInScope(() => getSession().executeScript(schema));
       const nested = db.runInScope(async () => {
         await getSession().execute("INSERT INTO payments VALUES (1)");
-        await db.runInScope(() => getSession().execute("INSERT INTO refusals VALUES (1, 'nested')"), { isolated: true });
+        await db.runInScope(() => getSession().execute("INSERT INTO refusals VALUES (1, 'nested')"), {
+          isolated: true,
+        });
       });
       await expect(nested).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_SQLSCOPE_/) });
       expect(await db.runInScope(() => getSession().selectValue("SELECT count(*) FROM refusals"))).toBe(0);

@@ -20,7 +20,16 @@ afterAll(async () => {
 });
 
 const count = (table: "users" | "notes") =>
-  db.runInScope(async () => Number((await kysely.selectFrom(table).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n));
+  db.runInScope(async () =>
+    Number(
+      (
+        await kysely
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as("n"))
+          .executeTakeFirstOrThrow()
+      ).n,
+    ),
+  );
 
 it("a 201 is committed when the client sees it; a 422 rolls the insert back", async () => {
   const created = await post(`${server.url}/users`, { email: "a@x" });
@@ -40,7 +49,11 @@ it("a failed db.transaction() is a savepoint: it undoes only its own note", asyn
 it("the hand-written middleware it replaces commits a 422 (and would commit after a 201 was sent)", async () => {
   const { createApp } = await import("../builders/kysely-before.ts");
   const before = createApp(join(dir, "before.db"));
-  await before.kysely.schema.createTable("users").addColumn("id", "integer", (c) => c.primaryKey()).addColumn("email", "text").execute();
+  await before.kysely.schema
+    .createTable("users")
+    .addColumn("id", "integer", (c) => c.primaryKey())
+    .addColumn("email", "text")
+    .execute();
   const running = await listen(createServer(before.app));
   try {
     expect((await post(`${running.url}/users`, { email: "nope" })).status).toBe(422);

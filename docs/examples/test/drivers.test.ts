@@ -44,9 +44,13 @@ describe("drivers.md", () => {
   it("sqlite", async () => expect(await roundTrip(await sample("sqlite"))).toEqual([{ n: 1 }]));
   it("duckdb", async () => expect(await roundTrip(await sample("duckdb"), "events")).toEqual([{ n: 1 }]));
   const pgUrl = postgresTestUrl();
-  it.skipIf(pgUrl === undefined)("postgres", async () => expect(await roundTrip(await sample("postgres", pgUrl))).toEqual([{ n: 1 }]));
+  it.skipIf(pgUrl === undefined)("postgres", async () =>
+    expect(await roundTrip(await sample("postgres", pgUrl))).toEqual([{ n: 1 }]),
+  );
   const myUrl = mysqlTestUrl();
-  it.skipIf(myUrl === undefined)("mysql", async () => expect(await roundTrip(await sample("mysql", myUrl))).toEqual([{ n: 1 }]));
+  it.skipIf(myUrl === undefined)("mysql", async () =>
+    expect(await roundTrip(await sample("mysql", myUrl))).toEqual([{ n: 1 }]),
+  );
 });
 
 describe("drivers.md, values: the other mappings", () => {
@@ -65,16 +69,23 @@ describe("drivers.md, values: the other mappings", () => {
   }
 
   it("sqlite: safeIntegers", async () => {
-    expect(await on(values.sqliteBigints(), (s) => s.selectOne("SELECT count(*) AS n, 9007199254740993 AS big"))).toEqual({ n: 1n, big: 9007199254740993n });
+    expect(
+      await on(values.sqliteBigints(), (s) => s.selectOne("SELECT count(*) AS n, 9007199254740993 AS big")),
+    ).toEqual({ n: 1n, big: 9007199254740993n });
   });
 
   it("duckdb: integers: bigint", async () => {
-    expect(await on(values.duckdbBigints(), (s) => s.selectOne("SELECT count(*) AS n, 7::BIGINT AS b"))).toEqual({ n: 1n, b: 7n });
+    expect(await on(values.duckdbBigints(), (s) => s.selectOne("SELECT count(*) AS n, 7::BIGINT AS b"))).toEqual({
+      n: 1n,
+      b: 7n,
+    });
   });
 
   const pgUrl = postgresTestUrl();
   it.skipIf(pgUrl === undefined)("postgres: types", async () => {
-    const row = await on(values.postgresTypes(pgUrl ?? ""), (s) => s.selectOne("SELECT count(*) AS n, DATE '2024-01-02' AS d FROM generate_series(1, 3)"));
+    const row = await on(values.postgresTypes(pgUrl ?? ""), (s) =>
+      s.selectOne("SELECT count(*) AS n, DATE '2024-01-02' AS d FROM generate_series(1, 3)"),
+    );
     expect(row).toStrictEqual({ n: 3n, d: "2024-01-02" });
   });
 
@@ -82,10 +93,20 @@ describe("drivers.md, values: the other mappings", () => {
   it.skipIf(myUrl === undefined)("mysql: time_zone, timezone, bigNumberStrings, dateStrings", async () => {
     const row = await on(values.mysqlOptions(myUrl ?? ""), async (s) => {
       await s.execute("CREATE TEMPORARY TABLE docs_values (b BIGINT, d DATE, dt DATETIME(3), ts TIMESTAMP(3))");
-      await s.execute("INSERT INTO docs_values VALUES (7, '2024-01-02', '2024-01-02 03:04:05.678', '2024-01-02 03:04:05.678')");
-      return s.selectOne<Record<string, unknown>>("SELECT b, d, dt, ts, (SELECT sum(b) FROM docs_values) AS total FROM docs_values");
+      await s.execute(
+        "INSERT INTO docs_values VALUES (7, '2024-01-02', '2024-01-02 03:04:05.678', '2024-01-02 03:04:05.678')",
+      );
+      return s.selectOne<Record<string, unknown>>(
+        "SELECT b, d, dt, ts, (SELECT sum(b) FROM docs_values) AS total FROM docs_values",
+      );
     });
-    expect(row).toStrictEqual({ b: "7", d: "2024-01-02", dt: new Date("2024-01-02T03:04:05.678Z"), ts: new Date("2024-01-02T03:04:05.678Z"), total: "7" });
+    expect(row).toStrictEqual({
+      b: "7",
+      d: "2024-01-02",
+      dt: new Date("2024-01-02T03:04:05.678Z"),
+      ts: new Date("2024-01-02T03:04:05.678Z"),
+      total: "7",
+    });
   });
 });
 
@@ -96,8 +117,13 @@ describe.skipIf(postgresTestUrl() === undefined)("migration.md, on PostgreSQL", 
 
   for (const version of ["before", "after"] as const) {
     it(`${version}: a 201 order is saved, a failing one is not`, async () => {
-      await pool.query("DROP TABLE IF EXISTS orders; CREATE TABLE orders (customer TEXT NOT NULL, total INTEGER NOT NULL CHECK (total > 0))");
-      const built = version === "before" ? { app: (await import("../migration/before.ts")).createApp(pool) } : (await import("../migration/after.ts")).createApp(url);
+      await pool.query(
+        "DROP TABLE IF EXISTS orders; CREATE TABLE orders (customer TEXT NOT NULL, total INTEGER NOT NULL CHECK (total > 0))",
+      );
+      const built =
+        version === "before"
+          ? { app: (await import("../migration/before.ts")).createApp(pool) }
+          : (await import("../migration/after.ts")).createApp(url);
       const server = await listen(createServer(built.app));
       try {
         expect((await post(`${server.url}/orders`, { customer: "ada", total: 5 })).status).toBe(201);

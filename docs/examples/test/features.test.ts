@@ -18,10 +18,17 @@ describe("the samples work", () => {
     const mails: string[] = [];
     const files = new Map<string, string>();
     const mailer: Mailer = { sendWelcome: async (email) => void mails.push(email) };
-    const uploads: Uploads = { put: async (name, data) => void files.set(name, data), delete: async (name) => void files.delete(name) };
+    const uploads: Uploads = {
+      put: async (name, data) => void files.set(name, data),
+      delete: async (name) => void files.delete(name),
+    };
     const server = await expressServer(real.db, (app) => signupRoutes(app, mailer, uploads));
     const signup = (email: string, avatar: string) =>
-      fetch(`${server.url}/signup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, avatar }) });
+      fetch(`${server.url}/signup`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email, avatar }),
+      });
     try {
       expect((await signup("a@x", "png-a")).status).toBe(201);
       expect(mails).toEqual(["a@x"]); // awaited before the 201 left
@@ -36,13 +43,19 @@ describe("the samples work", () => {
   });
 
   it("retries.ts: concurrent conflicting transfers all land exactly once", async () => {
-    real = await sqliteDb("CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL); INSERT INTO accounts VALUES (1, 1000), (2, 0);");
+    real = await sqliteDb(
+      "CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL); INSERT INTO accounts VALUES (1, 1000), (2, 0);",
+    );
     await Promise.all(Array.from({ length: 10 }, () => transfer(real.db, 1, 2, 10)));
     const balances = () => real.db.runInScope(() => getSession().select("SELECT balance FROM accounts ORDER BY id"));
     expect(await balances()).toEqual([{ balance: 900 }, { balance: 100 }]);
     const server = await expressServer(real.db, (app) => transferRoutes(app, real.db));
     try {
-      const statuses = await Promise.all(Array.from({ length: 10 }, () => fetch(`${server.url}/transfer/2/1/5`, { method: "POST" }).then((r) => r.status)));
+      const statuses = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          fetch(`${server.url}/transfer/2/1/5`, { method: "POST" }).then((r) => r.status),
+        ),
+      );
       expect(statuses).toEqual(Array.from({ length: 10 }, () => 204));
     } finally {
       await server.close();
@@ -51,7 +64,9 @@ describe("the samples work", () => {
   });
 
   it("typed-rows.ts: zod and valibot rows, coerced and typed", async () => {
-    real = await sqliteDb("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, created_at TEXT); INSERT INTO users VALUES (1, 'a@example.com', '2024-05-06T07:08:09Z');");
+    real = await sqliteDb(
+      "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, created_at TEXT); INSERT INTO users VALUES (1, 'a@example.com', '2024-05-06T07:08:09Z');",
+    );
     await real.db.runInScope(async () => {
       const users = await listUsers();
       expect(users[0]?.created_at.toISOString()).toBe("2024-05-06T07:08:09.000Z");

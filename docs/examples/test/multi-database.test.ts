@@ -8,7 +8,9 @@ inTempCwd();
 const { db } = await import("../multi-database/db.ts");
 const { app } = await import("../multi-database/app.ts");
 await db.runInScope(async () => {
-  await getSession().execute("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL)");
+  await getSession().execute(
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL)",
+  );
   await getSession("events").execute("CREATE TABLE events (type TEXT, subject TEXT)");
 });
 const server = await listen(createServer(app));

@@ -7,7 +7,9 @@ import { inTempCwd, listen, post } from "./real.ts";
 inTempCwd();
 const { db } = await import("../quick-start/db.ts");
 const { app } = await import("../quick-start/app.ts");
-await db.runInScope(() => getSession().execute("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT)"));
+await db.runInScope(() =>
+  getSession().execute("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT)"),
+);
 const server = await listen(createServer(app));
 afterAll(async () => {
   await server.close();

@@ -30,7 +30,9 @@ describe("scaling.md: shutdown", () => {
     const report = await shutdown(server, real.db, 5_000);
     expect((await inFlight).status).toBe(201);
     expect(report).toMatchObject({ inFlight: 1, finished: 1, abandoned: 0, destroyed: 0 });
-    expect(await real.db.runInScope(() => getSession().selectValue("SELECT count(*) FROM hits")).catch((e: unknown) => e)).toMatchObject({
+    expect(
+      await real.db.runInScope(() => getSession().selectValue("SELECT count(*) FROM hits")).catch((e: unknown) => e),
+    ).toMatchObject({
       code: "ERR_SQLSCOPE_SHUTTING_DOWN",
     });
     const file = new Database(real.file, { readonly: true });
@@ -61,11 +63,13 @@ describe.skipIf(primary === undefined || replica === undefined)("scaling.md: a r
     await schema.end();
     const db = registry(at(primary as string), at(replica as string));
     // The new database reaches the standby once replayed.
-    for (let ready = false; !ready; ) {
-      ready = await db.runInScope(() => getSession("replica").select("SELECT 1 FROM posts")).then(
-        () => true,
-        () => new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 50)),
-      );
+    for (let ready = false; !ready;) {
+      ready = await db
+        .runInScope(() => getSession("replica").select("SELECT 1 FROM posts"))
+        .then(
+          () => true,
+          () => new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 50)),
+        );
     }
     const server = await expressServer(db, postRoutes);
     try {
@@ -91,7 +95,9 @@ describe.skipIf(bouncer === undefined)("scaling.md: PgBouncer", () => {
   it("the timeout holds in each transaction through PgBouncer", async () => {
     const db = throughPgBouncer(bouncer as string);
     try {
-      expect(await db.runInScope(() => getSession().selectValue("SELECT current_setting('statement_timeout')"))).toBe("5s");
+      expect(await db.runInScope(() => getSession().selectValue("SELECT current_setting('statement_timeout')"))).toBe(
+        "5s",
+      );
     } finally {
       await db.close();
     }

@@ -26,6 +26,8 @@ describe.skipIf(url === undefined)("security.md", () => {
   it("the events key reads no files", async () => {
     const csv = join(dir, "secret.csv");
     writeFileSync(csv, "a\n1\n");
-    await expect(db.runInScope(() => getSession("events").select(`SELECT * FROM read_csv('${csv}')`))).rejects.toBeInstanceOf(QueryError);
+    await expect(
+      db.runInScope(() => getSession("events").select(`SELECT * FROM read_csv('${csv}')`)),
+    ).rejects.toBeInstanceOf(QueryError);
   });
 });

@@ -19,7 +19,8 @@ const isMarker = (line: string) => START.test(line) || END.test(line);
 export function sampleFiles(dir = EXAMPLES): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === "node_modules" || path === join(EXAMPLES, "test") ? [] : sampleFiles(path);
+    if (entry.isDirectory())
+      return entry.name === "node_modules" || path === join(EXAMPLES, "test") ? [] : sampleFiles(path);
     return entry.name.endsWith(".ts") ? [path] : [];
   });
 }
@@ -35,8 +36,12 @@ export function snippetsOf(file: string): Snippet[] {
     if (start?.[1] !== undefined) open.push({ region: start[1], from: i + 1 });
     else if (END.test(line)) {
       const region = open.pop();
-      if (region === undefined) throw new Error(`${name}:${i + 1}: "// docs:end" without a "// docs:start <name>" before it`);
-      out.push({ source: `${name}#${region.region}`, text: dedent(lines.slice(region.from, i).filter((l) => !isMarker(l))) + "\n" });
+      if (region === undefined)
+        throw new Error(`${name}:${i + 1}: "// docs:end" without a "// docs:start <name>" before it`);
+      out.push({
+        source: `${name}#${region.region}`,
+        text: dedent(lines.slice(region.from, i).filter((l) => !isMarker(l))) + "\n",
+      });
     }
   });
   if (open.length > 0) throw new Error(`${name}: region "${open[0]?.region}" has no "// docs:end"`);
@@ -70,7 +75,14 @@ export function tsBlocks(markdown: string): Array<{ line: number; text: string }
     const from = i + 1;
     let end = from;
     while (end < lines.length && !/^\s*```\s*$/.test(lines[end] ?? "")) end++;
-    blocks.push({ line: i + 1, text: lines.slice(from, end).map((l) => l.slice(indent)).join("\n") + "\n" });
+    blocks.push({
+      line: i + 1,
+      text:
+        lines
+          .slice(from, end)
+          .map((l) => l.slice(indent))
+          .join("\n") + "\n",
+    });
     i = end;
   }
   return blocks;

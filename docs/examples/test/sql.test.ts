@@ -57,9 +57,20 @@ const databases: [string, Target | undefined][] = [
     "postgres",
     pgUrl === undefined
       ? undefined
-      : { driver: async () => postgres({ connectionString: await ownDatabase(pgAdmin, pgUrl) }), drop: () => onServer(pgAdmin, `DROP DATABASE ${own} WITH (FORCE)`) },
+      : {
+          driver: async () => postgres({ connectionString: await ownDatabase(pgAdmin, pgUrl) }),
+          drop: () => onServer(pgAdmin, `DROP DATABASE ${own} WITH (FORCE)`),
+        },
   ],
-  ["mysql", myUrl === undefined ? undefined : { driver: async () => mysql({ uri: await ownDatabase(myAdmin, myUrl) }), drop: () => onServer(myAdmin, `DROP DATABASE ${own}`) }],
+  [
+    "mysql",
+    myUrl === undefined
+      ? undefined
+      : {
+          driver: async () => mysql({ uri: await ownDatabase(myAdmin, myUrl) }),
+          drop: () => onServer(myAdmin, `DROP DATABASE ${own}`),
+        },
+  ],
 ];
 
 for (const [name, target] of databases) {
@@ -71,7 +82,9 @@ for (const [name, target] of databases) {
       db = new SQLScope().add(await (target as Target).driver(), { commit: "autocommit" });
       await run(async () => {
         await getSession().execute("DROP TABLE IF EXISTS users");
-        await getSession().execute("CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(100) NOT NULL UNIQUE, name VARCHAR(100), org VARCHAR(100) NOT NULL)");
+        await getSession().execute(
+          "CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(100) NOT NULL UNIQUE, name VARCHAR(100), org VARCHAR(100) NOT NULL)",
+        );
         expect(await samples.addUsers(USERS)).toBe(4);
         expect(await samples.addUsers([])).toBe(0);
       });
@@ -96,7 +109,9 @@ for (const [name, target] of databases) {
       expect(ids(await run(() => samples.usersByIds([4, 1])))).toEqual([1, 4]);
       expect(await run(() => samples.usersByIds([]))).toEqual([]);
       const none: number[] = [];
-      const error = await run(() => getSession().select(sql`SELECT * FROM users WHERE id IN (${sql.join(none)})`)).catch((e: unknown) => e);
+      const error = await run(() =>
+        getSession().select(sql`SELECT * FROM users WHERE id IN (${sql.join(none)})`),
+      ).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ParameterError);
       expect((error as Error).message).toMatch(/empty list inside IN/);
     });
@@ -111,7 +126,9 @@ for (const [name, target] of databases) {
 
     it("a column name as a value is not a column: ORDER BY ${value} sorts by a constant, or is refused (DuckDB)", async () => {
       const column = "name";
-      const outcome = await run(() => getSession().select<{ id: number }>(sql`SELECT id, name FROM users ORDER BY ${column}`)).then(ids, (e: unknown) => e);
+      const outcome = await run(() =>
+        getSession().select<{ id: number }>(sql`SELECT id, name FROM users ORDER BY ${column}`),
+      ).then(ids, (e: unknown) => e);
       if (name === "duckdb") expect(outcome).toBeInstanceOf(QueryError);
       else expect(outcome).toEqual([1, 2, 3, 4]); // the table's order: by name it would start with 3 (NULL) or 1 (Ada), then 4 (Bob)
     });

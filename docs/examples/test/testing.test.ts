@@ -47,7 +47,11 @@ it("by-hand.ts: work is visible inside, gone after rollback()", async () => {
 
 it("users.node-test.ts passes under node --test", async () => {
   const file = fileURLToPath(new URL("../testing/users.node-test.ts", import.meta.url));
-  const { stdout } = await promisify(execFile)(process.execPath, ["--conditions=@sqlscope/source", "--import", import.meta.resolve("tsx"), "--test", "--test-reporter=tap", file], { cwd });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ["--conditions=@sqlscope/source", "--import", import.meta.resolve("tsx"), "--test", "--test-reporter=tap", file],
+    { cwd },
+  );
   expect(stdout).toMatch(/^# pass 2$/m);
   expect(stdout).toMatch(/^# fail 0$/m);
 });

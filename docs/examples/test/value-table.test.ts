@@ -29,7 +29,12 @@ function tableAfterMarker(page: string): string[][] {
       if (rows.length > 0) break;
       continue;
     }
-    rows.push(line.slice(1, -1).split(" | ").map((cell) => cell.trim()));
+    rows.push(
+      line
+        .slice(1, -1)
+        .split(" | ")
+        .map((cell) => cell.trim()),
+    );
   }
   return rows;
 }
@@ -45,7 +50,9 @@ function written(value: unknown): string {
 }
 
 describe("drivers.md: the SQL type -> JS value table", () => {
-  const [header, separator, ...body] = tableAfterMarker(readFileSync(new URL("../../drivers.md", import.meta.url), "utf8"));
+  const [header, separator, ...body] = tableAfterMarker(
+    readFileSync(new URL("../../drivers.md", import.meta.url), "utf8"),
+  );
 
   it("has one column per driver and one row per checked SQL type, in the suite's order", () => {
     expect(header?.slice(1)).toEqual(COLUMNS.map(([name]) => name));

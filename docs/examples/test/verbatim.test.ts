@@ -12,8 +12,13 @@ describe("every TypeScript block in docs/ is a checked sample", () => {
     const blocks = tsBlocks(readFileSync(page, "utf8"));
     if (blocks.length === 0) continue;
     it(relative(DOCS, page), () => {
-      const strays = blocks.filter((b) => !snippets.some((s) => s.text === b.text)).map((b) => `line ${b.line}:\n${b.text}`);
-      expect(strays, "put each block in docs/examples/ (whole file, or a // docs:start <name> region) and paste it verbatim").toEqual([]);
+      const strays = blocks
+        .filter((b) => !snippets.some((s) => s.text === b.text))
+        .map((b) => `line ${b.line}:\n${b.text}`);
+      expect(
+        strays,
+        "put each block in docs/examples/ (whole file, or a // docs:start <name> region) and paste it verbatim",
+      ).toEqual([]);
     });
   }
 });

@@ -6,15 +6,15 @@ import { useRollbackPerTest } from "@sqlscope/testing/vitest";
 export function register(db: SQLScope, form: "value" | "getter" | "handle") {
   if (form === "value") {
     // docs:start value
-    useRollbackPerTest(db);             // isolates in beforeEach, rolls back in afterEach
+    useRollbackPerTest(db); // isolates in beforeEach, rolls back in afterEach
     // docs:end
   } else if (form === "getter") {
     // docs:start getter
-    useRollbackPerTest(() => db);       // when db is created in a beforeAll hook
+    useRollbackPerTest(() => db); // when db is created in a beforeAll hook
     // docs:end
   } else {
     // docs:start handle
-    const t = useRollbackPerTest(db);   // t.current is the running test's Isolation (t.current.stats())
+    const t = useRollbackPerTest(db); // t.current is the running test's Isolation (t.current.stats())
     // docs:end
     return t;
   }

@@ -16,11 +16,18 @@ before(async () => {
   await once(app, "listening");
   url = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
 });
-after(async () => { app.close(); await db.close(); });
-useRollbackPerTest(db);             // test.beforeEach / test.afterEach of node:test
+after(async () => {
+  app.close();
+  await db.close();
+});
+useRollbackPerTest(db); // test.beforeEach / test.afterEach of node:test
 
 void test("creates a user", async () => {
-  const res = await fetch(`${url}/users`, { method: "POST", body: JSON.stringify({ email: "a@x" }), headers: { "content-type": "application/json" } });
+  const res = await fetch(`${url}/users`, {
+    method: "POST",
+    body: JSON.stringify({ email: "a@x" }),
+    headers: { "content-type": "application/json" },
+  });
   assert.equal(res.status, 201);
 });
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { beforeAll, expect, it } from "vitest";
 import { getSession } from "@sqlscope/core";
 import { useRollbackPerTest } from "@sqlscope/testing/vitest";
-import { db, schema } from "../src/db.ts";            // your app's SQLScope
+import { db, schema } from "../src/db.ts"; // your app's SQLScope
 import { createApp } from "../src/app.ts";
 
 const headers = { "content-type": "application/json" };
@@ -24,10 +24,10 @@ useRollbackPerTest(db);
 it("creates a user", async () => {
   const res = await fetch(`${url}/users`, { method: "POST", body: JSON.stringify({ email: "a@x" }), headers });
   expect(res.status).toBe(201);
-  expect(await fetch(`${url}/users`).then((r) => r.json())).toHaveLength(1);             // later requests see it
+  expect(await fetch(`${url}/users`).then((r) => r.json())).toHaveLength(1); // later requests see it
   expect(await db.runInScope(() => getSession().selectValue("SELECT count(*) FROM users"))).toBe(1); // so does the test
 });
 
 it("starts clean", async () => {
-  expect(await fetch(`${url}/users`).then((r) => r.json())).toEqual([]);                // rolled back
+  expect(await fetch(`${url}/users`).then((r) => r.json())).toEqual([]); // rolled back
 });

@@ -20,9 +20,11 @@ export function createApp(db: SQLScope, kysely: Kysely<Database>): express.Expre
 const errors: ErrorRequestHandler = (error, _req, res, _next) => {
   if (error instanceof BadRequest) res.status(400).json({ error: error.message });
   else if (error instanceof NoResultError) res.status(404).json({ error: "not found" });
-  else if (error instanceof ConstraintError && error.constraint === "unique") res.status(409).json({ error: "email already registered" });
+  else if (error instanceof ConstraintError && error.constraint === "unique")
+    res.status(409).json({ error: "email already registered" });
   else if (error instanceof PoolTimeoutError) res.status(503).json({ error: "busy, retry" });
-  else if ((error as { type?: string }).type === "entity.parse.failed") res.status(400).json({ error: "body is not valid JSON" });
+  else if ((error as { type?: string }).type === "entity.parse.failed")
+    res.status(400).json({ error: "body is not valid JSON" });
   else {
     console.error(error);
     res.status(500).json({ error: "internal error" });

@@ -9,7 +9,9 @@ export interface Database {
 }
 
 /** The app's database and its Kysely: every Kysely query runs in the request's transaction. */
-export function createDatabase(filename = process.env.SQLSCOPE_DB ?? fileURLToPath(new URL("../users.db", import.meta.url))): {
+export function createDatabase(
+  filename = process.env.SQLSCOPE_DB ?? fileURLToPath(new URL("../users.db", import.meta.url)),
+): {
   db: SQLScope;
   kysely: Kysely<Database>;
 } {

@@ -15,7 +15,8 @@ function parseId(req: Request): number {
 
 function parseNewUser(body: unknown): { email: string; name: string } {
   const { email, name } = (body ?? {}) as Record<string, unknown>;
-  if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+$/.test(email)) throw new BadRequest("email must be an email address");
+  if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+$/.test(email))
+    throw new BadRequest("email must be an email address");
   if (typeof name !== "string" || name.trim() === "") throw new BadRequest("name must be a non-empty string");
   return { email, name: name.trim() };
 }
@@ -34,13 +35,20 @@ export function users(kysely: Kysely<Database>): Router {
   });
 
   router.post("/", async (req, res) => {
-    const user = await kysely.insertInto("users").values(parseNewUser(req.body)).returningAll().executeTakeFirstOrThrow();
+    const user = await kysely
+      .insertInto("users")
+      .values(parseNewUser(req.body))
+      .returningAll()
+      .executeTakeFirstOrThrow();
     // The 201 leaves only after the INSERT committed.
     res.status(201).location(`/users/${user.id}`).json(user);
   });
 
   router.delete("/:id", async (req, res) => {
-    const { numDeletedRows } = await kysely.deleteFrom("users").where("id", "=", parseId(req)).executeTakeFirstOrThrow();
+    const { numDeletedRows } = await kysely
+      .deleteFrom("users")
+      .where("id", "=", parseId(req))
+      .executeTakeFirstOrThrow();
     res.status(numDeletedRows === 1n ? 204 : 404).end();
   });
 

@@ -24,7 +24,8 @@ const errors: ErrorRequestHandler = (error, _req, res, next) => {
   else if (error instanceof NotFoundError) res.status(404).json({ error: "not found" });
   else if (error instanceof ConstraintError && error.constraint === "unique" && error.columns?.includes("email")) {
     res.status(409).json({ error: "email already registered" });
-  } else if ((error as { type?: string }).type === "entity.parse.failed") res.status(400).json({ error: "body is not valid JSON" });
+  } else if ((error as { type?: string }).type === "entity.parse.failed")
+    res.status(400).json({ error: "body is not valid JSON" });
   else next(error);
 };
 

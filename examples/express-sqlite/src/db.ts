@@ -6,7 +6,9 @@ import { sqlite } from "@sqlscope/sqlite";
  * The app's databases. One key, "db", in autocommit mode: every request that touches it runs in one
  * transaction that commits before a 2xx leaves and rolls back on anything else.
  */
-export function createDatabase(filename = process.env.SQLSCOPE_DB ?? fileURLToPath(new URL("../users.db", import.meta.url))): SQLScope {
+export function createDatabase(
+  filename = process.env.SQLSCOPE_DB ?? fileURLToPath(new URL("../users.db", import.meta.url)),
+): SQLScope {
   return new SQLScope().add(sqlite({ filename }), { key: "db", commit: "autocommit" });
 }
 

@@ -13,7 +13,9 @@ const LENGTH = 32;
 
 function derive(password: string, salt: string): Promise<Buffer> {
   // scrypt runs on libuv's threadpool: the event loop serves other requests meanwhile.
-  return new Promise((resolve, reject) => scrypt(password, salt, LENGTH, COST, (error, key) => (error === null ? resolve(key) : reject(error))));
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, LENGTH, COST, (error, key) => (error === null ? resolve(key) : reject(error))),
+  );
 }
 
 export async function hashPassword(password: string): Promise<StoredPassword> {

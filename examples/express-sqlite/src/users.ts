@@ -27,14 +27,16 @@ function parseId(req: Request): number {
 
 function parseNewUser(body: unknown): { email: string; name: string } {
   const { email, name } = (body ?? {}) as Record<string, unknown>;
-  if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+$/.test(email)) throw new BadRequest("email must be an email address");
+  if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+$/.test(email))
+    throw new BadRequest("email must be an email address");
   if (typeof name !== "string" || name.trim() === "") throw new BadRequest("name must be a non-empty string");
   return { email, name: name.trim() };
 }
 
 function parsePasswordChange(body: unknown): { current: string | undefined; password: string } {
   const { current, password } = (body ?? {}) as Record<string, unknown>;
-  if (typeof password !== "string" || password.length < 8) throw new BadRequest("password must be at least 8 characters");
+  if (typeof password !== "string" || password.length < 8)
+    throw new BadRequest("password must be at least 8 characters");
   if (current !== undefined && typeof current !== "string") throw new BadRequest("current must be a string");
   return { current, password };
 }
@@ -72,7 +74,8 @@ users.put("/:id/password", async (req, res) => {
   const s = getSession();
   await s.selectOne("SELECT id FROM users WHERE id = ?", [id]); // no such user: NotFoundError, a 404
   const stored = await s.selectOneOrNull<StoredPassword>("SELECT salt, hash FROM credentials WHERE user_id = ?", [id]);
-  if (stored !== null && !(await verifyPassword(change.current ?? "", stored))) throw new Forbidden("the current password is wrong");
+  if (stored !== null && !(await verifyPassword(change.current ?? "", stored)))
+    throw new Forbidden("the current password is wrong");
   const next = await hashPassword(change.password);
   await s.execute(
     "INSERT INTO credentials (user_id, salt, hash) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET salt = excluded.salt, hash = excluded.hash",

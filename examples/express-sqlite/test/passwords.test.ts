@@ -54,7 +54,11 @@ describe("examples/express-sqlite: PUT /users/:id/password (read, await a hash, 
   async function storedPassword(id: number): Promise<StoredPassword | null> {
     const observer = new SQLScope().add(sqlite({ filename: join(dir, "users.db") }));
     try {
-      return await observer.runInScope(() => observer.getSession().selectOneOrNull<StoredPassword>("SELECT salt, hash FROM credentials WHERE user_id = ?", [id]));
+      return await observer.runInScope(() =>
+        observer
+          .getSession()
+          .selectOneOrNull<StoredPassword>("SELECT salt, hash FROM credentials WHERE user_id = ?", [id]),
+      );
     } finally {
       await observer.close();
     }
@@ -63,8 +67,12 @@ describe("examples/express-sqlite: PUT /users/:id/password (read, await a hash, 
   it("sets a password, then changes it only with the current one; 404 for no such user, 400 for a short one", async () => {
     const [id] = await newUsers(1, "single");
     expect((await send("PUT", `/users/${id}/password`, { password: "first password" })).status).toBe(204);
-    expect((await send("PUT", `/users/${id}/password`, { current: "wrong guess", password: "second password" })).status).toBe(403);
-    expect((await send("PUT", `/users/${id}/password`, { current: "first password", password: "second password" })).status).toBe(204);
+    expect(
+      (await send("PUT", `/users/${id}/password`, { current: "wrong guess", password: "second password" })).status,
+    ).toBe(403);
+    expect(
+      (await send("PUT", `/users/${id}/password`, { current: "first password", password: "second password" })).status,
+    ).toBe(204);
     expect(await verifyPassword("second password", (await storedPassword(id as number)) as StoredPassword)).toBe(true);
     expect((await send("PUT", "/users/999999/password", { password: "whatever it is" })).status).toBe(404);
     expect((await send("PUT", `/users/${id}/password`, { password: "short" })).status).toBe(400);
@@ -77,11 +85,18 @@ describe("examples/express-sqlite: PUT /users/:id/password (read, await a hash, 
   // new default must pass. Do not skip it.
   it(`${CONCURRENT} concurrent read-await-write requests all commit, on SQLite's defaults`, async () => {
     const ids = await newUsers(CONCURRENT, "concurrent");
-    const first = await Promise.all(ids.map((id) => send("PUT", `/users/${id}/password`, { password: `first of ${id}` })));
+    const first = await Promise.all(
+      ids.map((id) => send("PUT", `/users/${id}/password`, { password: `first of ${id}` })),
+    );
     expect(first.map((r) => r.status)).toEqual(ids.map(() => 204));
     // A change checks the current password first: two hashes between the read and the write.
-    const changed = await Promise.all(ids.map((id) => send("PUT", `/users/${id}/password`, { current: `first of ${id}`, password: `second of ${id}` })));
+    const changed = await Promise.all(
+      ids.map((id) => send("PUT", `/users/${id}/password`, { current: `first of ${id}`, password: `second of ${id}` })),
+    );
     expect(changed.map((r) => r.status)).toEqual(ids.map(() => 204));
-    for (const id of ids) expect(await verifyPassword(`second of ${id}`, (await storedPassword(id)) as StoredPassword), `user ${id}`).toBe(true);
+    for (const id of ids)
+      expect(await verifyPassword(`second of ${id}`, (await storedPassword(id)) as StoredPassword), `user ${id}`).toBe(
+        true,
+      );
   });
 });

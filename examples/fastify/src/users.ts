@@ -19,7 +19,8 @@ function parseId(raw: string): number {
 
 function parseNewUser(body: unknown): { email: string; name: string } {
   const { email, name } = (body ?? {}) as Record<string, unknown>;
-  if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+$/.test(email)) throw new BadRequest("email must be an email address");
+  if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+$/.test(email))
+    throw new BadRequest("email must be an email address");
   if (typeof name !== "string" || name.trim() === "") throw new BadRequest("name must be a non-empty string");
   return { email, name: name.trim() };
 }
@@ -35,7 +36,10 @@ export async function users(app: FastifyInstance): Promise<void> {
 
   app.post("/", async (request, reply) => {
     const input = parseNewUser(request.body);
-    const user = await getSession().selectOne<User>("INSERT INTO users (email, name) VALUES (:email, :name) RETURNING *", input);
+    const user = await getSession().selectOne<User>(
+      "INSERT INTO users (email, name) VALUES (:email, :name) RETURNING *",
+      input,
+    );
     // The 201 leaves only after the INSERT committed (the plugin settles in onSend).
     return reply.code(201).header("location", `/users/${user.id}`).send(user);
   });

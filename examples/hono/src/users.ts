@@ -25,7 +25,8 @@ async function parseNewUser(read: () => Promise<unknown>): Promise<{ email: stri
     throw new BadRequest("body is not valid JSON");
   }
   const { email, name } = (body ?? {}) as Record<string, unknown>;
-  if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+$/.test(email)) throw new BadRequest("email must be an email address");
+  if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+$/.test(email))
+    throw new BadRequest("email must be an email address");
   if (typeof name !== "string" || name.trim() === "") throw new BadRequest("name must be a non-empty string");
   return { email, name: name.trim() };
 }
@@ -42,7 +43,10 @@ users.get("/:id", async (c) =>
 
 users.post("/", async (c) => {
   const input = await parseNewUser(() => c.req.json());
-  const user = await c.var.session.selectOne<User>("INSERT INTO users (email, name) VALUES (:email, :name) RETURNING *", input);
+  const user = await c.var.session.selectOne<User>(
+    "INSERT INTO users (email, name) VALUES (:email, :name) RETURNING *",
+    input,
+  );
   // The 201 leaves only after the INSERT committed.
   c.header("location", `/users/${user.id}`);
   return c.json(user, 201);

@@ -9,7 +9,10 @@ import { postgres } from "@sqlscope/postgres";
  * const db = createDatabase("postgres://app@127.0.0.1:5432/app");
  */
 export function createDatabase(connectionString: string): SQLScope {
-  return new SQLScope().add(postgres({ connectionString, statementTimeoutMs: 5_000 }), { key: "db", commit: "autocommit" });
+  return new SQLScope().add(postgres({ connectionString, statementTimeoutMs: 5_000 }), {
+    key: "db",
+    commit: "autocommit",
+  });
 }
 
 const HOW =

@@ -15,8 +15,12 @@ describe("examples/koa-postgres start-up", () => {
     const env = { ...process.env };
     delete env.DATABASE_URL;
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(process.execPath, ["--conditions=@sqlscope/source", "--import", "tsx", "src/main.ts"], { cwd: exampleDir, env, timeout: 20_000 }, (error, _stdout, stderr) =>
-        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stderr }),
+      execFile(
+        process.execPath,
+        ["--conditions=@sqlscope/source", "--import", "tsx", "src/main.ts"],
+        { cwd: exampleDir, env, timeout: 20_000 },
+        (error, _stdout, stderr) =>
+          resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stderr }),
       );
     });
     expect(result.code).toBe(1);
@@ -57,7 +61,11 @@ describe.skipIf(serverUrl === undefined)("examples/koa-postgres users API on a r
   });
 
   const post = (body: unknown) =>
-    fetch(`${url}/users`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    fetch(`${url}/users`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
 
   /** What another client sees: its own connection, outside the server's pool. */
   async function committedNames(email: string): Promise<unknown[]> {
@@ -95,7 +103,11 @@ describe.skipIf(serverUrl === undefined)("examples/koa-postgres users API on a r
     expect((await post({ email: "not-an-email", name: "X" })).status).toBe(400);
     expect((await fetch(`${url}/users/abc`)).status).toBe(400);
     expect((await fetch(`${url}/users/99999999999`)).status).toBe(400);
-    const bad = await fetch(`${url}/users`, { method: "POST", headers: { "content-type": "application/json" }, body: "{" });
+    const bad = await fetch(`${url}/users`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{",
+    });
     expect(bad.status).toBe(400);
 
     expect((await post({ email: "grace@example.com", name: "Grace" })).status).toBe(201);

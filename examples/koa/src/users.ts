@@ -19,7 +19,8 @@ function parseId(raw: string | undefined): number {
 
 function parseNewUser(body: unknown): { email: string; name: string } {
   const { email, name } = (body ?? {}) as Record<string, unknown>;
-  if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+$/.test(email)) throw new BadRequest("email must be an email address");
+  if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+$/.test(email))
+    throw new BadRequest("email must be an email address");
   if (typeof name !== "string" || name.trim() === "") throw new BadRequest("name must be a non-empty string");
   return { email, name: name.trim() };
 }
@@ -38,7 +39,10 @@ users.get("/:id", async (ctx) => {
 
 users.post("/", async (ctx) => {
   const input = parseNewUser(ctx.request.body);
-  const user = await getSession().selectOne<User>("INSERT INTO users (email, name) VALUES (:email, :name) RETURNING *", input);
+  const user = await getSession().selectOne<User>(
+    "INSERT INTO users (email, name) VALUES (:email, :name) RETURNING *",
+    input,
+  );
   // The 201 leaves only after the INSERT committed.
   ctx.status = 201;
   ctx.set("location", `/users/${user.id}`);

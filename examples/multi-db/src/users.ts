@@ -21,7 +21,8 @@ export class BadRequest extends Error {
 /** Checks a sign-up body; throws BadRequest with what is wrong. */
 export function parseNewUser(body: unknown): NewUser {
   const { email, name } = (body ?? {}) as Record<string, unknown>;
-  if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+$/.test(email)) throw new BadRequest("email must be an email address");
+  if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+$/.test(email))
+    throw new BadRequest("email must be an email address");
   if (typeof name !== "string" || name.trim() === "") throw new BadRequest("name must be a non-empty string");
   return { email, name: name.trim() };
 }
@@ -34,7 +35,10 @@ export function parseNewUser(body: unknown): NewUser {
  * const user = await createUser({ email: "ada@example.com", name: "Ada" });
  */
 export async function createUser(input: NewUser): Promise<User> {
-  const user = await getSession().selectOne<User>("INSERT INTO users (email, name) VALUES (:email, :name) RETURNING *", input);
+  const user = await getSession().selectOne<User>(
+    "INSERT INTO users (email, name) VALUES (:email, :name) RETURNING *",
+    input,
+  );
   await recordEvent("user.created", user.email);
   return user;
 }

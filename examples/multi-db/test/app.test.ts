@@ -6,7 +6,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import express from "express";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CHANNELS, CommitFailedError, ConstraintError, getSession, type ScopeFinishMessage, type SQLScope } from "@sqlscope/core";
+import {
+  CHANNELS,
+  CommitFailedError,
+  ConstraintError,
+  getSession,
+  type ScopeFinishMessage,
+  type SQLScope,
+} from "@sqlscope/core";
 import { sqlscope } from "@sqlscope/express";
 import { createApp } from "../src/app.ts";
 import { createDatabases, createSchemas } from "../src/db.ts";
@@ -66,7 +73,8 @@ function probeApp(): express.Express {
         .execute("INSERT INTO events (id, type) VALUES (?, 'duplicate id')", [id])
         .catch((error: unknown) => expect(error).toBeInstanceOf(ConstraintError));
     };
-    const writeUser = () => getSession().execute("INSERT INTO users (email, name) VALUES (?, 'Order')", [`${req.params.order}@example.com`]);
+    const writeUser = () =>
+      getSession().execute("INSERT INTO users (email, name) VALUES (?, 'Order')", [`${req.params.order}@example.com`]);
     if (req.params.order === "events-first") {
       await failEvents();
       await writeUser();
@@ -82,7 +90,10 @@ function probeApp(): express.Express {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "sqlscope-multi-db-"));
   // Failed commits are reported here (the settlement-order test makes two) instead of as process warnings.
-  db = createDatabases({ users: join(dir, "users.db"), events: join(dir, "events.duckdb") }, { onWarning: (w) => warnings.push(w) });
+  db = createDatabases(
+    { users: join(dir, "users.db"), events: join(dir, "events.duckdb") },
+    { onWarning: (w) => warnings.push(w) },
+  );
   await createSchemas(db);
   url = await listen(createApp(db));
   probe = await listen(probeApp());
@@ -105,13 +116,19 @@ beforeEach(() => {
 });
 
 const post = (base: string, path: string, body?: unknown) =>
-  fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body ?? {}) });
+  fetch(`${base}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body ?? {}),
+  });
 
 /** What is committed, read in a scope of its own (a fresh connection per database). */
 const committed = () =>
   db.runInScope(async () => ({
     emails: (await getSession().select<{ email: string }>("SELECT email FROM users ORDER BY id")).map((u) => u.email),
-    events: await getSession("events").select<{ type: string; subject: string | null }>("SELECT type, subject FROM events ORDER BY id"),
+    events: await getSession("events").select<{ type: string; subject: string | null }>(
+      "SELECT type, subject FROM events ORDER BY id",
+    ),
   }));
 
 describe("examples/multi-db: users in SQLite, events in DuckDB, one request", () => {

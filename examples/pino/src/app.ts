@@ -25,7 +25,10 @@ export function createApp(db: SQLScope, logger: Logger): Express {
       return;
     }
     try {
-      const { lastInsertId } = await getSession().execute("INSERT INTO notes (title, body) VALUES (?, ?)", [title, body]);
+      const { lastInsertId } = await getSession().execute("INSERT INTO notes (title, body) VALUES (?, ?)", [
+        title,
+        body,
+      ]);
       res.status(201).json({ id: Number(lastInsertId), title, body });
     } catch (error) {
       if (error instanceof ConstraintError && error.constraint === "unique") {

@@ -49,7 +49,11 @@ afterAll(async () => {
 });
 
 const post = (title: string) =>
-  fetch(`${url}/notes`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title }) });
+  fetch(`${url}/notes`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ title }),
+  });
 
 /** Runs one request and returns its status with its log line ('close' may fire just after the client got the body). */
 async function logged(request: () => Promise<Response>): Promise<{ status: number; line: Line }> {

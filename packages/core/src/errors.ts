@@ -103,13 +103,21 @@ export class MultipleRowsError extends SQLScopeError {
 
 /** No connection could be had within the pool's acquire deadline. */
 export class PoolTimeoutError extends SQLScopeError {
-  constructor(key: string, timeoutMs: number, stats: { borrowed: number; max: number; pending: number }, cause?: unknown) {
+  constructor(
+    key: string,
+    timeoutMs: number,
+    stats: { borrowed: number; max: number; pending: number },
+    cause?: unknown,
+  ) {
     const why =
       cause !== undefined
         ? `the last attempt to connect failed: ${messageOf(cause)}. Check that the database is reachable.`
         : `all ${stats.max} connections are borrowed and ${stats.pending} requests are waiting. ` +
           "Raise pool.max, shorten transactions, or look for a leak (pool.leakDetectionMs reports the stack that took a connection).";
-    super("ERR_SQLSCOPE_POOL_TIMEOUT", `No connection for "${key}" within ${timeoutMs} ms: ${why}`, { cause, retryable: true });
+    super("ERR_SQLSCOPE_POOL_TIMEOUT", `No connection for "${key}" within ${timeoutMs} ms: ${why}`, {
+      cause,
+      retryable: true,
+    });
   }
   /** Express's and Koa's default error handlers read these: an exhausted pool is a 503, not a 500. */
   readonly status = 503;
@@ -142,7 +150,11 @@ export class CommitFailedError extends SQLScopeError {
 
 /** A serialization failure, deadlock, write-write conflict or busy snapshot: re-run the whole unit of work. */
 export class SerializationError extends SQLScopeError {
-  constructor(message: string, cause?: unknown, advice = "Re-run the whole transaction (runInScope(fn, { retry }) does this).") {
+  constructor(
+    message: string,
+    cause?: unknown,
+    advice = "Re-run the whole transaction (runInScope(fn, { retry }) does this).",
+  ) {
     super("ERR_SQLSCOPE_SERIALIZATION", `${message} ${advice}`, {
       cause,
       retryable: true,
@@ -335,7 +347,11 @@ export class ReadOnlyError extends SQLScopeError {
       replicaOf !== undefined
         ? `"${key}" is a read replica of "${replicaOf}"; run writes on getSession("${replicaOf}") (getReadSession() is for reads only)`
         : `"${key}" is read-only (readOnly: true); run writes on a key that is not`;
-    super("ERR_SQLSCOPE_READ_ONLY", `A statement tried to write in a read-only transaction: ${messageOf(cause)}. ${where}.`, { cause });
+    super(
+      "ERR_SQLSCOPE_READ_ONLY",
+      `A statement tried to write in a read-only transaction: ${messageOf(cause)}. ${where}.`,
+      { cause },
+    );
     this.key = key;
   }
 }

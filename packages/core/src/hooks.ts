@@ -47,7 +47,10 @@ export async function runHooks(
       warn(
         error instanceof HookError
           ? error
-          : new HookError(`An ${name} hook failed: ${messageOf(error)}. The scope's outcome stands; the remaining hooks ran.`, error),
+          : new HookError(
+              `An ${name} hook failed: ${messageOf(error)}. The scope's outcome stands; the remaining hooks ran.`,
+              error,
+            ),
       );
     }
   }

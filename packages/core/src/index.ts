@@ -14,7 +14,15 @@
 export { SQLScope, type SQLScopeOptions, type AddOptions, type RunInScopeOptions } from "./sqlscope.ts";
 export type { TransactionIntent } from "./driver.ts";
 export { methodIntent } from "./adapter/intent.ts";
-export { getSession, getReadSession, tryGetSession, runInScope, afterCommit, afterRollback, currentScopeView as currentScope } from "./context.ts";
+export {
+  getSession,
+  getReadSession,
+  tryGetSession,
+  runInScope,
+  afterCommit,
+  afterRollback,
+  currentScopeView as currentScope,
+} from "./context.ts";
 export type { Session } from "./session/session.ts";
 export type { Query } from "./session/shape.ts";
 export type { Params } from "./placeholders.ts";

@@ -1,5 +1,14 @@
 import { ParameterError } from "./errors.ts";
-import { isDigit, isIdentPart, isIdentStart, MYSQL_RULES, NESTED_COMMENT_RULES, skipNonCode, STANDARD_RULES, type LexRules } from "./sql-lexer.ts";
+import {
+  isDigit,
+  isIdentPart,
+  isIdentStart,
+  MYSQL_RULES,
+  NESTED_COMMENT_RULES,
+  skipNonCode,
+  STANDARD_RULES,
+  type LexRules,
+} from "./sql-lexer.ts";
 
 /** How a driver writes bind parameters natively: `?` (SQLite, MySQL, DuckDB) or `$1, $2` (PostgreSQL). */
 export type PlaceholderStyle = "?" | "$";
@@ -53,7 +62,11 @@ const caches = new Map<string, Cache>();
  */
 export function compileSql(sql: string, options: ParseOptions): CompiledSql {
   const rules = lexRules(options);
-  const cacheKey = rules.mysql ? `${options.style}\\` : rules.nestedComments === true ? `${options.style}*` : options.style;
+  const cacheKey = rules.mysql
+    ? `${options.style}\\`
+    : rules.nestedComments === true
+      ? `${options.style}*`
+      : options.style;
   let cache = caches.get(cacheKey);
   if (cache === undefined) {
     cache = { entries: new Map(), chars: 0 };
@@ -173,7 +186,9 @@ function parse(sql: string, options: ParseOptions): CompiledSql {
     );
   }
   if (native && (positional > 0 || names.length > 0)) {
-    throw new ParameterError(`The SQL mixes native "$1" parameters with "?" or ":name" placeholders; use one style: ${sql.slice(0, 120)}`);
+    throw new ParameterError(
+      `The SQL mixes native "$1" parameters with "?" or ":name" placeholders; use one style: ${sql.slice(0, 120)}`,
+    );
   }
   out.push(sql.slice(last));
   return {
@@ -233,7 +248,9 @@ export function bindParams(compiled: CompiledSql, params: Params | undefined, sq
   }
   if (params === undefined) {
     if (compiled.positional > 0) {
-      throw new ParameterError(`The SQL has ${compiled.positional} "?" placeholder(s) but no parameters were given: ${sql.slice(0, 120)}`);
+      throw new ParameterError(
+        `The SQL has ${compiled.positional} "?" placeholder(s) but no parameters were given: ${sql.slice(0, 120)}`,
+      );
     }
     return EMPTY;
   }

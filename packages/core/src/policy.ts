@@ -71,7 +71,9 @@ function statusSet(key: string, name: string, input: Iterable<number> | undefine
   if (input === undefined) return set;
   for (const status of input) {
     if (!Number.isInteger(status) || status < 100 || status > 599) {
-      throw new ConfigError(`${name} of "${key}" holds ${String(status)}, which is not an HTTP status (an integer from 100 to 599).`);
+      throw new ConfigError(
+        `${name} of "${key}" holds ${String(status)}, which is not an HTTP status (an integer from 100 to 599).`,
+      );
     }
     set.add(status);
   }

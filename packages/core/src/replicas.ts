@@ -42,25 +42,36 @@ export function checkReplicaOptions(
   replicated: (primary: string) => boolean,
 ): boolean {
   const { readOnly, replicaOf, fallback, probeIntervalMs } = options;
-  if (readOnly !== undefined && typeof readOnly !== "boolean") throw new ConfigError(`readOnly of "${key}" must be true or false.`);
+  if (readOnly !== undefined && typeof readOnly !== "boolean")
+    throw new ConfigError(`readOnly of "${key}" must be true or false.`);
   if (replicaOf === undefined) {
     if (fallback !== undefined || probeIntervalMs !== undefined) {
-      throw new ConfigError(`fallback and probeIntervalMs of "${key}" are for replicas; add { replicaOf: "<primary key>" } or drop them.`);
+      throw new ConfigError(
+        `fallback and probeIntervalMs of "${key}" are for replicas; add { replicaOf: "<primary key>" } or drop them.`,
+      );
     }
     if (readOnly !== true) return false;
   } else {
     if (typeof replicaOf !== "string" || !has(replicaOf)) {
-      throw new ConfigError(`"${key}" is declared a replica of "${String(replicaOf)}", which is not registered: add the primary first, then its replica.`);
+      throw new ConfigError(
+        `"${key}" is declared a replica of "${String(replicaOf)}", which is not registered: add the primary first, then its replica.`,
+      );
     }
-    if (replicated(replicaOf)) throw new ConfigError(`"${replicaOf}" already has a replica; one replica per primary key (put several behind one address).`);
+    if (replicated(replicaOf))
+      throw new ConfigError(
+        `"${replicaOf}" already has a replica; one replica per primary key (put several behind one address).`,
+      );
     if (readOnly === false) throw new ConfigError(`"${key}" is a replica, so it is read-only; drop readOnly: false.`);
-    if (fallback !== undefined && typeof fallback !== "boolean") throw new ConfigError(`fallback of "${key}" must be true or false.`);
+    if (fallback !== undefined && typeof fallback !== "boolean")
+      throw new ConfigError(`fallback of "${key}" must be true or false.`);
     if (probeIntervalMs !== undefined && !(typeof probeIntervalMs === "number" && probeIntervalMs > 0)) {
       throw new ConfigError(`probeIntervalMs of "${key}" must be a number of ms > 0.`);
     }
   }
   if (driver.dialect.readOnlyTransactions !== true) {
-    throw new ConfigError(`The ${driver.name} driver cannot begin read-only transactions, so "${key}" cannot be read-only or a replica.`);
+    throw new ConfigError(
+      `The ${driver.name} driver cannot begin read-only transactions, so "${key}" cannot be read-only or a replica.`,
+    );
   }
   if (options.commit === "manual") {
     throw new ConfigError(

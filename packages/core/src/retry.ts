@@ -21,9 +21,15 @@ export interface RetryPolicy {
 /** A number is the attempt count. Every mistake is a ConfigError naming the fix. */
 export function retryPolicy(retry: number | RetryOptions): RetryPolicy {
   const options = typeof retry === "number" ? { attempts: retry } : retry;
-  const policy = { attempts: options.attempts ?? 3, backoffMs: options.backoffMs ?? 20, maxBackoffMs: options.maxBackoffMs ?? 1000 };
+  const policy = {
+    attempts: options.attempts ?? 3,
+    backoffMs: options.backoffMs ?? 20,
+    maxBackoffMs: options.maxBackoffMs ?? 1000,
+  };
   if (!Number.isInteger(policy.attempts) || policy.attempts < 1) {
-    throw new ConfigError(`retry.attempts must be a whole number >= 1 (the runs in total, the first included), got ${String(policy.attempts)}.`);
+    throw new ConfigError(
+      `retry.attempts must be a whole number >= 1 (the runs in total, the first included), got ${String(policy.attempts)}.`,
+    );
   }
   for (const name of ["backoffMs", "maxBackoffMs"] as const) {
     const value = policy[name];
@@ -67,7 +73,8 @@ export async function withRetry<T>(
     } catch (error) {
       if (n >= policy.attempts || !canRetry(error)) throw error;
       const delayMs = backoffDelay(policy, n);
-      if (channels.retry.hasSubscribers) channels.retry.publish({ attempt: n, delayMs, error: publishedError(error, errorMessages) });
+      if (channels.retry.hasSubscribers)
+        channels.retry.publish({ attempt: n, delayMs, error: publishedError(error, errorMessages) });
       await new Promise<void>((resolve) => setTimeout(resolve, delayMs));
     }
   }

@@ -7,8 +7,7 @@ import { RowValidationError, type ValidationIssue } from "./errors.ts";
 
 /** The result a Standard Schema validator returns: the parsed value, or the issues. */
 export type StandardResult<Output> =
-  | { readonly value: Output; readonly issues?: undefined }
-  | { readonly issues: ReadonlyArray<ValidationIssue> };
+  { readonly value: Output; readonly issues?: undefined } | { readonly issues: ReadonlyArray<ValidationIssue> };
 
 /** What a Standard Schema v1 validator carries under its "~standard" key. */
 export interface StandardSchemaProps<Input = unknown, Output = Input> {
@@ -35,7 +34,11 @@ export function isSchema(value: unknown): value is StandardSchema {
  * Validates rows one by one and returns the schema's outputs (coerced, defaulted, stripped, as the
  * schema does). The first row that fails throws RowValidationError with its index and issues.
  */
-export async function validateRows<S extends StandardSchema>(schema: S, rows: readonly Row[], sql: string): Promise<InferOutput<S>[]> {
+export async function validateRows<S extends StandardSchema>(
+  schema: S,
+  rows: readonly Row[],
+  sql: string,
+): Promise<InferOutput<S>[]> {
   const validate = schema["~standard"].validate;
   const out = new Array<InferOutput<S>>(rows.length);
   for (let i = 0; i < rows.length; i++) {
@@ -49,7 +52,12 @@ export async function validateRows<S extends StandardSchema>(schema: S, rows: re
 }
 
 /** Validates one value (a row of selectOne, the value of selectValue). */
-export async function validateOne<S extends StandardSchema>(schema: S, value: unknown, sql: string, index = 0): Promise<InferOutput<S>> {
+export async function validateOne<S extends StandardSchema>(
+  schema: S,
+  value: unknown,
+  sql: string,
+  index = 0,
+): Promise<InferOutput<S>> {
   let result = schema["~standard"].validate(value);
   if (result instanceof Promise) result = await result;
   if (result.issues !== undefined) throw new RowValidationError(sql, index, result.issues);

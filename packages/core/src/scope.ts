@@ -3,7 +3,16 @@ import type { Database } from "./database.ts";
 import type { TransactionIntent } from "./driver.ts";
 import { ConfigError, HookError, SessionClosedError, TransactionError, type SQLScopeError } from "./errors.ts";
 import { hookKindFor, runHooks, type Hook, type HookKind, type RegisteredHook } from "./hooks.ts";
-import { scopeResult, type Decision, type FinishReport, type Outcome, type ScopeFigures, type ScopeResult, type ScopeState, type SessionResult } from "./outcome.ts";
+import {
+  scopeResult,
+  type Decision,
+  type FinishReport,
+  type Outcome,
+  type ScopeFigures,
+  type ScopeResult,
+  type ScopeState,
+  type SessionResult,
+} from "./outcome.ts";
 import { decide } from "./policy.ts";
 import { publishedError } from "./redact.ts";
 import { INTERNALS, type Registry, type RegistryInternals, type ScopeSessions } from "./registry.ts";
@@ -77,7 +86,9 @@ export class Scope implements SessionHost, ScopeSessions {
   constructor(registry: Registry, parent: Scope | undefined, intent?: TransactionIntent) {
     this.registry = registry;
     if (intent !== undefined && intent !== "write" && intent !== "read") {
-      throw new ConfigError(`A scope's intent is "read" or "write", got ${JSON.stringify(intent)}; check the adapter's intent option.`);
+      throw new ConfigError(
+        `A scope's intent is "read" or "write", got ${JSON.stringify(intent)}; check the adapter's intent option.`,
+      );
     }
     this.intent = intent;
     this.internals = registry[INTERNALS];
@@ -106,7 +117,9 @@ export class Scope implements SessionHost, ScopeSessions {
     // Before the state check: activating may end the scope (its response already ended).
     if (this.onActive !== undefined) this.activate();
     if (typeof fn !== "function") {
-      throw new TypeError(`${kind === "commit" ? "afterCommit" : "afterRollback"}() needs a function, got ${String(fn)}.`);
+      throw new TypeError(
+        `${kind === "commit" ? "afterCommit" : "afterRollback"}() needs a function, got ${String(fn)}.`,
+      );
     }
     if (this._state !== "open") {
       throw new HookError(
@@ -259,7 +272,8 @@ export class Scope implements SessionHost, ScopeSessions {
       this.report = NOTHING_TO_SETTLE;
       return NOTHING_TO_SETTLE;
     }
-    const only = this.sessions?.size === 1 && this.hooks === undefined ? this.sessions.values().next().value?.slot : undefined;
+    const only =
+      this.sessions?.size === 1 && this.hooks === undefined ? this.sessions.values().next().value?.slot : undefined;
     if (only === undefined) {
       this.finishing = this.settleAll(outcome);
       return this.finishing;
@@ -273,7 +287,9 @@ export class Scope implements SessionHost, ScopeSessions {
       this.report = this.settledOnly(only, decision, outcome, now);
       return this.report;
     }
-    this.finishing = (now ?? only.settle(decision, this.internals.finishTimeoutMs)).then((result) => this.settledOnly(only, decision, outcome, result));
+    this.finishing = (now ?? only.settle(decision, this.internals.finishTimeoutMs)).then((result) =>
+      this.settledOnly(only, decision, outcome, result),
+    );
     return this.finishing;
   }
 
@@ -287,7 +303,12 @@ export class Scope implements SessionHost, ScopeSessions {
   }
 
   // Runs inside settleAll's own async body, so a scope without hooks adds no promise to the request.
-  private async afterSettled(outcome: Outcome, ok: boolean, error: SQLScopeError | undefined, sessions: SessionResult[]): Promise<FinishReport> {
+  private async afterSettled(
+    outcome: Outcome,
+    ok: boolean,
+    error: SQLScopeError | undefined,
+    sessions: SessionResult[],
+  ): Promise<FinishReport> {
     this.result = scopeResult(ok, sessions);
     this.ok = ok;
     const hooks = this.hooks;
@@ -295,13 +316,24 @@ export class Scope implements SessionHost, ScopeSessions {
       this.hooks = undefined;
       const policy = this.internals.database(this.registry.defaultKey).policy;
       const kind = hookKindFor(this.result, outcome, policy);
-      await runHooks(hooks, kind, this.internals.finishTimeoutMs, (w) => this.internals.warn(w), (fn) => this.runOutside(fn));
+      await runHooks(
+        hooks,
+        kind,
+        this.internals.finishTimeoutMs,
+        (w) => this.internals.warn(w),
+        (fn) => this.runOutside(fn),
+      );
       this.releasedAt = undefined; // the hooks ran after the last release: the end is now
     }
     return this.finished(outcome, ok, error, sessions);
   }
 
-  private finished(outcome: Outcome, ok: boolean, error: SQLScopeError | undefined, sessions: SessionResult[]): FinishReport {
+  private finished(
+    outcome: Outcome,
+    ok: boolean,
+    error: SQLScopeError | undefined,
+    sessions: SessionResult[],
+  ): FinishReport {
     this._state = "finished";
     this.internals.tracker.ended();
     this.endedAt = this.releasedAt ?? performance.now();

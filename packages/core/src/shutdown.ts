@@ -52,7 +52,12 @@ export class ScopeTracker {
    * Refuses new scopes from now on, waits up to `timeoutMs` for the open ones to end, runs
    * `beforeDrain`, then destroys what is still borrowed from `pools` and closes them with `closeDrivers`.
    */
-  async close(pools: readonly ConnectionPool[], beforeDrain: () => Promise<unknown>, closeDrivers: () => Promise<void>, timeoutMs: number): Promise<CloseReport> {
+  async close(
+    pools: readonly ConnectionPool[],
+    beforeDrain: () => Promise<unknown>,
+    closeDrivers: () => Promise<void>,
+    timeoutMs: number,
+  ): Promise<CloseReport> {
     const started = performance.now();
     this.closing = true;
     const inFlight = this.open;

@@ -25,14 +25,20 @@ export const MYSQL_RULES: LexRules = { mysql: true, backslashEscapes: true };
 export function skipNonCode(sql: string, i: number, rules: LexRules): number {
   const c = sql.charCodeAt(i);
   if (c === 39 /* ' */ || c === 34 /* " */) {
-    const backslash = rules.mysql ? rules.backslashEscapes && !(c === 34 && rules.ansiQuotes === true) : c === 39 && isEscapeString(sql, i);
+    const backslash = rules.mysql
+      ? rules.backslashEscapes && !(c === 34 && rules.ansiQuotes === true)
+      : c === 39 && isEscapeString(sql, i);
     return skipQuoted(sql, i, c, backslash);
   }
   if (c === 96 /* ` */) return skipQuoted(sql, i, c, false);
   const next = sql.charCodeAt(i + 1);
   if (c === 45 /* - */ && next === 45) {
     // MySQL reads "--" as a comment only before whitespace, a control character or the end: 1--1 is 1 - -1.
-    if (rules.mysql && !(Number.isNaN(sql.charCodeAt(i + 2)) || sql.charCodeAt(i + 2) <= 32 || sql.charCodeAt(i + 2) === 127)) return -1;
+    if (
+      rules.mysql &&
+      !(Number.isNaN(sql.charCodeAt(i + 2)) || sql.charCodeAt(i + 2) <= 32 || sql.charCodeAt(i + 2) === 127)
+    )
+      return -1;
     return lineEnd(sql, i + 2);
   }
   if (c === 35 /* # */ && rules.mysql) return lineEnd(sql, i + 1);
@@ -58,7 +64,12 @@ export function skipNonCode(sql: string, i: number, rules: LexRules): number {
  * @example
  * forEachCode("SELECT '?', ? # ?", MYSQL_RULES, (i) => marks.push(i)); // only the second ? is code
  */
-export function forEachCode(sql: string, rules: LexRules, onCode: (i: number) => void, onLiteral?: (start: number, end: number) => void): void {
+export function forEachCode(
+  sql: string,
+  rules: LexRules,
+  onCode: (i: number) => void,
+  onLiteral?: (start: number, end: number) => void,
+): void {
   const n = sql.length;
   let i = 0;
   while (i < n) {
@@ -121,7 +132,8 @@ function skipQuoted(sql: string, start: number, quote: number, backslash: boolea
     if (backslash && c === 92 /* \ */) {
       i += 2;
     } else if (c === quote) {
-      if (sql.charCodeAt(i + 1) === quote) i += 2; // doubled quote is an escaped quote
+      if (sql.charCodeAt(i + 1) === quote)
+        i += 2; // doubled quote is an escaped quote
       else return i + 1;
     } else {
       i++;

@@ -25,7 +25,6 @@ export interface SqlTag {
   readonly empty: Sql;
 }
 
-
 /** What sql.join([]) returns: nothing, but compileFragment refuses it between `IN (` and `)`. */
 const EMPTY_LIST: Sql = fragment([""], []);
 
@@ -66,7 +65,6 @@ export const sql: SqlTag = Object.assign(
   },
 );
 
-
 function isIdentifier(value: unknown): value is SqlIdentifier {
   return typeof value === "object" && value !== null && IDENTIFIER in value;
 }
@@ -88,14 +86,17 @@ export function compileFragment(root: Sql, dialect: SqlDialect): { text: string;
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
       if (isSql(value)) {
-        if (nativeValues(value) !== undefined) throw new ParameterError("A nativeSql() statement cannot be nested in a sql`` fragment; run it on its own.");
-        if (value === EMPTY_LIST && /\bIN\s*\(\s*$/i.test(text) && /^\s*\)/.test(strings[i + 1] ?? "")) throw emptyInList();
+        if (nativeValues(value) !== undefined)
+          throw new ParameterError("A nativeSql() statement cannot be nested in a sql`` fragment; run it on its own.");
+        if (value === EMPTY_LIST && /\bIN\s*\(\s*$/i.test(text) && /^\s*\)/.test(strings[i + 1] ?? ""))
+          throw emptyInList();
         visit(value);
-      }
-      else if (isIdentifier(value)) text += value.parts.map((p) => dialect.quoteIdentifier(p)).join(".");
+      } else if (isIdentifier(value)) text += value.parts.map((p) => dialect.quoteIdentifier(p)).join(".");
       else {
         if (value === undefined) {
-          throw new ParameterError(`Value ${params.length + 1} of the sql\`\` template is undefined; pass null for SQL NULL.`);
+          throw new ParameterError(
+            `Value ${params.length + 1} of the sql\`\` template is undefined; pass null for SQL NULL.`,
+          );
         }
         const type = typeof value;
         // The template text is joined only for the error: joined per value, sql.join of n values cost n^2.

@@ -1,11 +1,24 @@
 import type { PoolStats } from "./connection-source.ts";
 import type { Database } from "./database.ts";
 import type { Driver, TransactionIntent } from "./driver.ts";
-import { AlreadyRegisteredError, ConfigError, DuplicateKeyError, NoScopeError, ShutdownError, UnknownKeyError } from "./errors.ts";
+import {
+  AlreadyRegisteredError,
+  ConfigError,
+  DuplicateKeyError,
+  NoScopeError,
+  ShutdownError,
+  UnknownKeyError,
+} from "./errors.ts";
 import { makePolicy, type PolicyOptions } from "./policy.ts";
 import type { PoolOptions } from "./pool/options.ts";
 import { ConnectionPool } from "./pool/pool.ts";
-import { INTERNALS, type Registry, type RegistryInternals, type RunInScopeOptions, type ScopeSessions } from "./registry.ts";
+import {
+  INTERNALS,
+  type Registry,
+  type RegistryInternals,
+  type RunInScopeOptions,
+  type ScopeSessions,
+} from "./registry.ts";
 import { checkReplicaOptions, ReplicaRoute, type ReplicaOptions } from "./replicas.ts";
 import { isRetryableFailure, retryPolicy, withRetry } from "./retry.ts";
 import { currentScope, Scope } from "./scope.ts";
@@ -70,7 +83,9 @@ export class SQLScope implements Registry {
     if (this.isDefault) {
       for (const other of live) {
         if (other.isDefault) {
-          throw new ConfigError("Two SQLScope instances are marked { default: true }; mark only one (or close the other first).");
+          throw new ConfigError(
+            "Two SQLScope instances are marked { default: true }; mark only one (or close the other first).",
+          );
         }
       }
     }
@@ -92,13 +107,25 @@ export class SQLScope implements Registry {
   add(driver: Driver, options: AddOptions = {}): this {
     const key = options.key ?? "db";
     if (typeof driver !== "object" || driver === null || typeof driver.connect !== "function") {
-      throw new ConfigError(`db.add() for "${key}" needs a driver such as sqlite({ filename }) or postgres({ ... }), got ${String(driver)}.`);
+      throw new ConfigError(
+        `db.add() for "${key}" needs a driver such as sqlite({ filename }) or postgres({ ... }), got ${String(driver)}.`,
+      );
     }
-    if (typeof key !== "string" || key.length === 0) throw new ConfigError("A database key must be a non-empty string.");
+    if (typeof key !== "string" || key.length === 0)
+      throw new ConfigError("A database key must be a non-empty string.");
     if (this.entries.has(key)) throw new DuplicateKeyError(key);
     if (this.closed) throw new ConfigError("This SQLScope was closed; create a new one.");
-    const readOnly = checkReplicaOptions(key, options, driver, (k) => this.entries.has(k), (k) => this.replicas.has(k));
-    const policy = makePolicy(key, readOnly && options.commit === undefined ? { ...options, commit: "autocommit" } : options);
+    const readOnly = checkReplicaOptions(
+      key,
+      options,
+      driver,
+      (k) => this.entries.has(k),
+      (k) => this.replicas.has(k),
+    );
+    const policy = makePolicy(
+      key,
+      readOnly && options.commit === undefined ? { ...options, commit: "autocommit" } : options,
+    );
     const pool = new ConnectionPool(key, driver, options.pool ?? {}, this.onWarning);
     this.entries.set(key, {
       key,
@@ -115,7 +142,8 @@ export class SQLScope implements Registry {
       readOnly,
       replicaOf: options.replicaOf,
     });
-    if (options.replicaOf !== undefined) this.replicas.set(options.replicaOf, new ReplicaRoute(key, pool, driver, options));
+    if (options.replicaOf !== undefined)
+      this.replicas.set(options.replicaOf, new ReplicaRoute(key, pool, driver, options));
     this.firstKey ??= key;
     return this;
   }
@@ -306,7 +334,9 @@ export class SQLScope implements Registry {
     if (this.closing !== undefined) return this.closing;
     const timeoutMs = options.timeoutMs ?? 10_000;
     if (typeof timeoutMs !== "number" || !(timeoutMs >= 0)) {
-      return Promise.reject(new ConfigError(`db.close({ timeoutMs }) must be a number of ms >= 0, got ${String(timeoutMs)}.`));
+      return Promise.reject(
+        new ConfigError(`db.close({ timeoutMs }) must be a number of ms >= 0, got ${String(timeoutMs)}.`),
+      );
     }
     this.closed = true;
     for (const route of this.replicas.values()) route.close();

@@ -40,7 +40,12 @@ function sharedStore(): SharedStore {
   const here = import.meta.url;
   const existing = holder[KEY];
   if (existing === undefined) {
-    const store: SharedStore = { protocol: PROTOCOL, storage: new AsyncLocalStorage<StoredScope>(), live: new Set(), copies: [here] };
+    const store: SharedStore = {
+      protocol: PROTOCOL,
+      storage: new AsyncLocalStorage<StoredScope>(),
+      live: new Set(),
+      copies: [here],
+    };
     Object.defineProperty(globalThis, KEY, { value: store, enumerable: false, writable: false, configurable: false });
     return store;
   }

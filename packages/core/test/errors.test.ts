@@ -1,5 +1,26 @@
 import { describe, expect, it } from "vitest";
-import { AlreadyRegisteredError, CommitFailedError, ConfigError, ConnectionError, ConstraintError, DuplicateKeyError, LeakWarning, MultipleRowsError, NoScopeError, NotFoundError, ParameterError, PoolTimeoutError, QueryError, SecondConnectionError, SerializationError, SessionClosedError, SQLScopeError, TransactionError, UnknownKeyError, UnsupportedError } from "../src/index.ts";
+import {
+  AlreadyRegisteredError,
+  CommitFailedError,
+  ConfigError,
+  ConnectionError,
+  ConstraintError,
+  DuplicateKeyError,
+  LeakWarning,
+  MultipleRowsError,
+  NoScopeError,
+  NotFoundError,
+  ParameterError,
+  PoolTimeoutError,
+  QueryError,
+  SecondConnectionError,
+  SerializationError,
+  SessionClosedError,
+  SQLScopeError,
+  TransactionError,
+  UnknownKeyError,
+  UnsupportedError,
+} from "../src/index.ts";
 import { isRetryable } from "../src/errors.ts";
 
 const cause = Object.assign(new Error("deadlock detected"), { code: "40P01" });
@@ -29,18 +50,21 @@ const cases: [SQLScopeError, string, boolean, boolean][] = [
 ];
 
 describe("errors", () => {
-  it.each(cases.map((c) => [c[0].constructor.name, ...c] as const))("%s has a stable code, name, cause and retryable", (name, error, code, retryable, hasCause) => {
-    expect(error).toBeInstanceOf(SQLScopeError);
-    expect(error).toBeInstanceOf(Error);
-    expect(error.name).toBe(name);
-    expect(error.code).toBe(code);
-    expect(error.retryable).toBe(retryable);
-    expect(isRetryable(error)).toBe(retryable);
-    if (hasCause) expect(error.cause).toBe(cause);
-    else expect("cause" in error).toBe(false);
-    expect(error.message.length).toBeGreaterThan(10);
-    expect(error.stack).toContain(name);
-  });
+  it.each(cases.map((c) => [c[0].constructor.name, ...c] as const))(
+    "%s has a stable code, name, cause and retryable",
+    (name, error, code, retryable, hasCause) => {
+      expect(error).toBeInstanceOf(SQLScopeError);
+      expect(error).toBeInstanceOf(Error);
+      expect(error.name).toBe(name);
+      expect(error.code).toBe(code);
+      expect(error.retryable).toBe(retryable);
+      expect(isRetryable(error)).toBe(retryable);
+      if (hasCause) expect(error.cause).toBe(cause);
+      else expect("cause" in error).toBe(false);
+      expect(error.message.length).toBeGreaterThan(10);
+      expect(error.stack).toContain(name);
+    },
+  );
 
   it("every code is distinct", () => {
     const codes = cases.map((c) => c[1]);
@@ -59,7 +83,11 @@ describe("errors", () => {
   });
 
   it("QueryError keeps the driver code and the SQL", () => {
-    const e = new ConstraintError("INSERT INTO users VALUES (1)", Object.assign(new Error("dup"), { code: 1062 }), "unique");
+    const e = new ConstraintError(
+      "INSERT INTO users VALUES (1)",
+      Object.assign(new Error("dup"), { code: 1062 }),
+      "unique",
+    );
     expect(e).toBeInstanceOf(QueryError);
     expect(e).toMatchObject({ driverCode: "1062", sql: "INSERT INTO users VALUES (1)", constraint: "unique" });
     expect(new QueryError("x", "plain string").driverCode).toBeUndefined();
@@ -67,7 +95,9 @@ describe("errors", () => {
   });
 
   it("PoolTimeoutError says why: exhausted pool or unreachable database", () => {
-    expect(new PoolTimeoutError("db", 100, stats).message).toMatch(/all 3 connections are borrowed and 2 requests are waiting.*pool\.max/);
+    expect(new PoolTimeoutError("db", 100, stats).message).toMatch(
+      /all 3 connections are borrowed and 2 requests are waiting.*pool\.max/,
+    );
     expect(new PoolTimeoutError("db", 100, stats, cause).message).toMatch(/deadlock detected.*reachable/);
   });
 
@@ -89,6 +119,8 @@ describe("errors", () => {
 describe("messages embedding a cause", () => {
   it("do not double the cause's final period", () => {
     expect(new CommitFailedError("db", new Error("deferred constraint failed.")).message).not.toMatch(/\.\./);
-    expect(new CommitFailedError("db", new Error("deferred constraint failed.")).message).toMatch(/deferred constraint failed\. The client/);
+    expect(new CommitFailedError("db", new Error("deferred constraint failed.")).message).toMatch(
+      /deferred constraint failed\. The client/,
+    );
   });
 });

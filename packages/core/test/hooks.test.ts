@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { afterCommit, afterRollback, CommitFailedError, getSession, HookError, NoScopeError, tryGetSession } from "../src/index.ts";
+import {
+  afterCommit,
+  afterRollback,
+  CommitFailedError,
+  getSession,
+  HookError,
+  NoScopeError,
+  tryGetSession,
+} from "../src/index.ts";
 import { currentScope } from "../src/scope.ts";
 import { FakeDbError } from "./support/fake-driver.ts";
 import { closeAll, makeDb, rejection, sleep } from "./helpers.ts";
@@ -55,7 +63,10 @@ describe("afterCommit / afterRollback (fake driver: the rules)", () => {
   });
 
   it("per scope: one key rolling back makes the whole scope a rollback", async () => {
-    const { db } = makeDb({ db: { commit: "autocommit" }, other: { commit: "autocommit", extraRollbackStatuses: [201] } });
+    const { db } = makeDb({
+      db: { commit: "autocommit" },
+      other: { commit: "autocommit", extraRollbackStatuses: [201] },
+    });
     const scope = db.createScope();
     const log: string[] = [];
     await scope.run(async () => {

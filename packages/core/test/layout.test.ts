@@ -21,7 +21,9 @@ function importGraph(files: readonly string[]): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of files) {
     const text = readFileSync(file, "utf8");
-    const targets = [...text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+"(\.{1,2}\/[^"]+)"/gms)].map((m) => resolve(dirname(file), m[1] as string));
+    const targets = [...text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+"(\.{1,2}\/[^"]+)"/gms)].map((m) =>
+      resolve(dirname(file), m[1] as string),
+    );
     graph.set(file, targets);
   }
   return graph;
@@ -54,7 +56,9 @@ describe("packages/core/src layout", () => {
   });
 
   it(`has no file over ${MAX_LINES} lines`, () => {
-    const long = files.map((file) => ({ file: name(file), lines: readFileSync(file, "utf8").split("\n").length })).filter((f) => f.lines > MAX_LINES);
+    const long = files
+      .map((file) => ({ file: name(file), lines: readFileSync(file, "utf8").split("\n").length }))
+      .filter((f) => f.lines > MAX_LINES);
     expect(long).toEqual([]);
   });
 

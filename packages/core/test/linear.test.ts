@@ -44,7 +44,9 @@ describe("named parameters", () => {
   it("read own properties only, never the prototype chain", () => {
     const compiled = compileSql("SELECT :__proto__ AS a", { style: "?" });
     expect(() => bindParams(compiled, {}, "")).toThrow(ParameterError);
-    expect(() => bindParams(compileSql("SELECT :toString AS a", { style: "?" }), {}, "")).toThrow(/Missing value for :toString/);
+    expect(() => bindParams(compileSql("SELECT :toString AS a", { style: "?" }), {}, "")).toThrow(
+      /Missing value for :toString/,
+    );
     // An own "__proto__" key (JSON.parse makes one) is a value like any other.
     expect(bindParams(compiled, JSON.parse('{"__proto__": "x"}') as object, "")).toEqual(["x"]);
   });
@@ -53,7 +55,9 @@ describe("named parameters", () => {
     const proto = Object.prototype as Record<string, unknown>;
     proto.role = "admin";
     try {
-      expect(() => bindParams(compileSql("SELECT * FROM users WHERE role = :role", { style: "?" }), {}, "")).toThrow(/Missing value for :role/);
+      expect(() => bindParams(compileSql("SELECT * FROM users WHERE role = :role", { style: "?" }), {}, "")).toThrow(
+        /Missing value for :role/,
+      );
     } finally {
       delete proto.role;
     }

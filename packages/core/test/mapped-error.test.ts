@@ -1,8 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { mappedError } from "../src/adapter/index.ts";
-import { CommitFailedError, ConstraintError, MultipleRowsError, NotFoundError, ParameterError, PoolTimeoutError, QueryError, SerializationError } from "../src/index.ts";
+import {
+  CommitFailedError,
+  ConstraintError,
+  MultipleRowsError,
+  NotFoundError,
+  ParameterError,
+  PoolTimeoutError,
+  QueryError,
+  SerializationError,
+} from "../src/index.ts";
 
-const dbError = Object.assign(new Error("UNIQUE constraint failed: users.email ('a@secret.example')"), { code: "SQLITE_CONSTRAINT_UNIQUE" });
+const dbError = Object.assign(new Error("UNIQUE constraint failed: users.email ('a@secret.example')"), {
+  code: "SQLITE_CONSTRAINT_UNIQUE",
+});
 
 describe("mappedError: what the adapters' sqlscopeErrors() answer", () => {
   it.each([
@@ -16,7 +27,11 @@ describe("mappedError: what the adapters' sqlscopeErrors() answer", () => {
     ["MultipleRowsError", new MultipleRowsError("SELECT", 2), 500],
     ["SerializationError", new SerializationError("conflict", dbError), 500],
     ["QueryError", new QueryError("SELECT nope", dbError), 500],
-    ["a failed commit, even of a constraint", new CommitFailedError("db", new ConstraintError("COMMIT", dbError, "foreign_key")), 500],
+    [
+      "a failed commit, even of a constraint",
+      new CommitFailedError("db", new ConstraintError("COMMIT", dbError, "foreign_key")),
+      500,
+    ],
   ])("%s: %i, a body with nothing of the database", (_what, error, status) => {
     const mapped = mappedError(error);
     expect(mapped?.status).toBe(status);

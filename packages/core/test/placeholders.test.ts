@@ -30,7 +30,10 @@ describe("compileSql: translation", () => {
 
   it("nested block comments are one comment where the dialect nests them (PostgreSQL, DuckDB), not elsewhere", () => {
     const text = "SELECT /* a /* b */ ? */ ?";
-    expect(compileSql(text, { style: "$", nestedComments: true })).toMatchObject({ text: "SELECT /* a /* b */ ? */ $1", positional: 1 });
+    expect(compileSql(text, { style: "$", nestedComments: true })).toMatchObject({
+      text: "SELECT /* a /* b */ ? */ $1",
+      positional: 1,
+    });
     expect(compileSql(text, { style: "?", nestedComments: true }).positional).toBe(1);
     // SQLite ends a comment at the first */, as does MySQL.
     expect(compileSql(text, q).positional).toBe(2);
@@ -38,7 +41,9 @@ describe("compileSql: translation", () => {
   });
 
   it("never touches string literals, quoted identifiers or backticks", () => {
-    expect(text(`SELECT 'a:b ?', "quoted ?", \`tick :x ?\`, ? FROM t`)).toBe(`SELECT 'a:b ?', "quoted ?", \`tick :x ?\`, $1 FROM t`);
+    expect(text(`SELECT 'a:b ?', "quoted ?", \`tick :x ?\`, ? FROM t`)).toBe(
+      `SELECT 'a:b ?', "quoted ?", \`tick :x ?\`, $1 FROM t`,
+    );
     expect(text(`SELECT 'it''s ?', "a""b ?", ?`)).toBe(`SELECT 'it''s ?', "a""b ?", $1`);
     expect(compileSql(`SELECT 'a:b ?'`, pg).names).toBeNull();
   });
@@ -54,7 +59,11 @@ describe("compileSql: translation", () => {
   });
 
   it("reads PostgreSQL E'...' strings with backslash escapes", () => {
-    expect(compileSql(`SELECT E'it\\'s :x ?', ?`, pg)).toMatchObject({ text: `SELECT E'it\\'s :x ?', $1`, positional: 1, names: null });
+    expect(compileSql(`SELECT E'it\\'s :x ?', ?`, pg)).toMatchObject({
+      text: `SELECT E'it\\'s :x ?', $1`,
+      positional: 1,
+      names: null,
+    });
     expect(compileSql(`SELECT e'\\\\', ?`, pg).positional).toBe(1);
     // An identifier ending in E before a quote is not an E-string.
     expect(compileSql(`SELECT some'a\\', ?`, pg).positional).toBe(1);
@@ -83,7 +92,12 @@ describe("compileSql: translation", () => {
 
   it("passes native $1 parameters through", () => {
     const c = compileSql("SELECT * FROM t WHERE a = $1 AND b = $2", pg);
-    expect(c).toMatchObject({ text: "SELECT * FROM t WHERE a = $1 AND b = $2", native: true, names: null, positional: 0 });
+    expect(c).toMatchObject({
+      text: "SELECT * FROM t WHERE a = $1 AND b = $2",
+      native: true,
+      names: null,
+      positional: 0,
+    });
     expect(bindParams(c, [1, 2], "")).toEqual([1, 2]);
   });
 

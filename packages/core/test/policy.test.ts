@@ -3,7 +3,12 @@ import { ConfigError, type CommitMode } from "../src/index.ts";
 import { COMMIT_MODES, decide, makePolicy, type CommitPolicy } from "../src/policy.ts";
 
 // An independent statement of the contract in DESIGN.md, written differently from decide() on purpose.
-function expected(mode: CommitMode, status: number, extraCommit: number[], extraRollback: number[]): "commit" | "rollback" {
+function expected(
+  mode: CommitMode,
+  status: number,
+  extraCommit: number[],
+  extraRollback: number[],
+): "commit" | "rollback" {
   if (mode === "manual") return "rollback";
   if (extraCommit.includes(status)) return "commit";
   if (extraRollback.includes(status)) return "rollback";
@@ -26,7 +31,11 @@ describe("decide()", () => {
     for (const mode of COMMIT_MODES) {
       for (const extra of extraSets) {
         if (mode === "manual" && (extra.commit.length > 0 || extra.rollback.length > 0)) continue; // a ConfigError, below
-        const policy = makePolicy("db", { commit: mode, extraCommitStatuses: extra.commit, extraRollbackStatuses: extra.rollback });
+        const policy = makePolicy("db", {
+          commit: mode,
+          extraCommitStatuses: extra.commit,
+          extraRollbackStatuses: extra.rollback,
+        });
         for (let status = 100; status <= 599; status++) {
           const got = decide(policy, { status });
           if (got !== expected(mode, status, extra.commit, extra.rollback)) {
@@ -43,7 +52,11 @@ describe("decide()", () => {
 
   it("checks extra commit statuses before extra rollback statuses", () => {
     // makePolicy refuses overlap, so build the policy by hand to pin the order decide() checks in.
-    const both: CommitPolicy = { mode: "autocommit", extraCommitStatuses: new Set([200, 500]), extraRollbackStatuses: new Set([200, 500]) };
+    const both: CommitPolicy = {
+      mode: "autocommit",
+      extraCommitStatuses: new Set([200, 500]),
+      extraRollbackStatuses: new Set([200, 500]),
+    };
     expect(decide(both, { status: 500 })).toBe("commit");
     expect(decide(both, { status: 200 })).toBe("commit");
   });
@@ -63,18 +76,22 @@ describe("makePolicy()", () => {
   });
 
   it("rejects a status in both sets and names it", () => {
-    expect(() => makePolicy("db", { commit: "autocommit", extraCommitStatuses: [409, 202], extraRollbackStatuses: [409] })).toThrow(
-      expect.objectContaining({ code: "ERR_SQLSCOPE_CONFIG", message: expect.stringMatching(/409.*both/) }),
-    );
+    expect(() =>
+      makePolicy("db", { commit: "autocommit", extraCommitStatuses: [409, 202], extraRollbackStatuses: [409] }),
+    ).toThrow(expect.objectContaining({ code: "ERR_SQLSCOPE_CONFIG", message: expect.stringMatching(/409.*both/) }));
   });
 
   it.each([99, 600, 200.5, Number.NaN, -1, 1000])("rejects non-HTTP status %s", (status) => {
     expect(() => makePolicy("db", { commit: "autocommit", extraCommitStatuses: [status] })).toThrow(ConfigError);
-    expect(() => makePolicy("db", { commit: "autocommit", extraRollbackStatuses: [status] })).toThrow(/not an HTTP status/);
+    expect(() => makePolicy("db", { commit: "autocommit", extraRollbackStatuses: [status] })).toThrow(
+      /not an HTTP status/,
+    );
   });
 
   it("rejects an unknown mode and lists the valid ones", () => {
-    expect(() => makePolicy("db", { commit: "always" as CommitMode })).toThrow(/Unknown commit mode "always".*"autocommit"/);
+    expect(() => makePolicy("db", { commit: "always" as CommitMode })).toThrow(
+      /Unknown commit mode "always".*"autocommit"/,
+    );
   });
 
   it("rejects extra statuses with manual mode (explicit or default)", () => {

@@ -2,14 +2,22 @@ import { describe, expect, it } from "vitest";
 import { publishedError } from "../src/redact.ts";
 import { CommitFailedError, ConstraintError, QueryError, SessionClosedError } from "../src/index.ts";
 
-const dbError = Object.assign(new Error("Duplicate entry 'a@secret.example' for key 'email'"), { code: "ER_DUP_ENTRY", errno: 1062 });
+const dbError = Object.assign(new Error("Duplicate entry 'a@secret.example' for key 'email'"), {
+  code: "ER_DUP_ENTRY",
+  errno: 1062,
+});
 
 describe("publishedError: what diagnostics events carry for an error", () => {
   it("withholds a database message, keeping the class, code, driver code and the safe fields", () => {
     const error = new ConstraintError("INSERT INTO users (email) VALUES (?)", dbError, "unique");
     const published = publishedError(error, false);
     expect(published).toBeInstanceOf(ConstraintError);
-    expect(published).toMatchObject({ name: "ConstraintError", code: "ERR_SQLSCOPE_CONSTRAINT", driverCode: "ER_DUP_ENTRY", constraint: "unique" });
+    expect(published).toMatchObject({
+      name: "ConstraintError",
+      code: "ERR_SQLSCOPE_CONSTRAINT",
+      driverCode: "ER_DUP_ENTRY",
+      constraint: "unique",
+    });
     // The cause chain stays, redacted the same way: its codes, not its message.
     expect(published.cause).toMatchObject({ code: "ER_DUP_ENTRY", errno: 1062 });
     expect((published.cause as Error).message).not.toContain("secret");
@@ -21,7 +29,9 @@ describe("publishedError: what diagnostics events carry for an error", () => {
   });
 
   it("withholds what wraps a database error at any depth, and whatever is not ours", () => {
-    expect(publishedError(new CommitFailedError("db", new QueryError("COMMIT", dbError)), false).message).not.toContain("secret");
+    expect(publishedError(new CommitFailedError("db", new QueryError("COMMIT", dbError)), false).message).not.toContain(
+      "secret",
+    );
     expect(publishedError(dbError, false).message).not.toContain("secret");
     expect(publishedError("a string thrown", false)).toBeInstanceOf(Error);
   });

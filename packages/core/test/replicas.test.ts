@@ -14,14 +14,24 @@ const replicaDriver = () => new FakeDriver({ readOnlyTransactions: true });
 function primaryAndReplica(replica: Record<string, unknown> = {}) {
   return makeDb({
     db: { commit: "autocommit", fake: { readOnlyTransactions: true } },
-    replica: { replicaOf: "db", probeIntervalMs: 20, pool: { acquireTimeoutMs: 200, createBackoffMs: 1 }, fake: { readOnlyTransactions: true }, ...replica },
+    replica: {
+      replicaOf: "db",
+      probeIntervalMs: 20,
+      pool: { acquireTimeoutMs: 200, createBackoffMs: 1 },
+      fake: { readOnlyTransactions: true },
+      ...replica,
+    },
   });
 }
 
 describe("add() with readOnly / replicaOf", () => {
   it("a replica is read-only, autocommit by default, and its sessions begin READ ONLY", async () => {
     const { db, driver } = primaryAndReplica();
-    expect(db[INTERNALS].database("replica")).toMatchObject({ readOnly: true, replicaOf: "db", policy: { mode: "autocommit" } });
+    expect(db[INTERNALS].database("replica")).toMatchObject({
+      readOnly: true,
+      replicaOf: "db",
+      policy: { mode: "autocommit" },
+    });
     await db.runInScope(() => getSession("replica").select("SELECT 1"));
     expect(driver("replica").connections[0]?.ops()).toEqual(["beginReadOnly", "query", "commit"]);
     // The primary is untouched by it.
@@ -32,7 +42,11 @@ describe("add() with readOnly / replicaOf", () => {
     const driver = new FakeDriver({ readOnlyTransactions: true });
     const db = new SQLScope({ onWarning: () => undefined }).add(driver, { key: "ro", readOnly: true });
     try {
-      driver.failOn("query", { how: "reject", match: "INSERT", error: new FakeDbError("cannot execute INSERT in a read-only transaction", { kind: "read_only" }) });
+      driver.failOn("query", {
+        how: "reject",
+        match: "INSERT",
+        error: new FakeDbError("cannot execute INSERT in a read-only transaction", { kind: "read_only" }),
+      });
       const error = await rejection(db.runInScope(() => getSession().execute("INSERT INTO t VALUES (1)")));
       expect(error).toBeInstanceOf(ReadOnlyError);
       expect(error).toMatchObject({ code: "ERR_SQLSCOPE_READ_ONLY", key: "ro" });
@@ -63,7 +77,9 @@ describe("add() with readOnly / replicaOf", () => {
   it("refuses a driver without read-only transactions, and a second replica for one primary", async () => {
     const db = new SQLScope().add(new FakeDriver(), { key: "db" });
     try {
-      expect(() => db.add(new FakeDriver(), { key: "r1", replicaOf: "db" })).toThrow(/cannot begin read-only transactions/);
+      expect(() => db.add(new FakeDriver(), { key: "r1", replicaOf: "db" })).toThrow(
+        /cannot begin read-only transactions/,
+      );
       db.add(replicaDriver(), { key: "r2", replicaOf: "db" });
       expect(() => db.add(replicaDriver(), { key: "r3", replicaOf: "db" })).toThrow(/already has a replica/);
     } finally {
@@ -96,7 +112,10 @@ describe("getReadSession()", () => {
   it("falls back to the primary while the replica cannot be connected to, and returns to it after a probe connects", async () => {
     const { db, driver } = primaryAndReplica();
     const replica = driver("replica");
-    replica.failOn("connect", { how: "reject", error: new FakeDbError("ECONNREFUSED", { kind: "connection", fatal: true }) });
+    replica.failOn("connect", {
+      how: "reject",
+      error: new FakeDbError("ECONNREFUSED", { kind: "connection", fatal: true }),
+    });
     // The scope that finds it down first waits for its acquire deadline (a 503): it chose the replica before anyone knew.
     const first = await rejection(db.runInScope(() => getReadSession().select("SELECT 1")));
     expect(first).toMatchObject({ code: "ERR_SQLSCOPE_POOL_TIMEOUT" });
@@ -131,7 +150,10 @@ describe("getReadSession()", () => {
 
   it("fallback: false keeps reads on the replica (they fail like any unreachable database)", async () => {
     const { db, driver } = primaryAndReplica({ fallback: false });
-    driver("replica").failOn("connect", { how: "reject", error: new FakeDbError("ECONNREFUSED", { kind: "connection", fatal: true }) });
+    driver("replica").failOn("connect", {
+      how: "reject",
+      error: new FakeDbError("ECONNREFUSED", { kind: "connection", fatal: true }),
+    });
     for (let i = 0; i < 2; i++) {
       const error = await rejection(db.runInScope(() => getReadSession().select("SELECT 1")));
       expect(error).toMatchObject({ code: "ERR_SQLSCOPE_POOL_TIMEOUT" });

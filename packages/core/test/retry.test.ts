@@ -1,6 +1,19 @@
 import diagnostics from "node:diagnostics_channel";
 import { afterEach, describe, expect, it } from "vitest";
-import { afterCommit, afterRollback, CHANNELS, CommitFailedError, ConfigError, getSession, QueryError, runInScope, SerializationError, SQLScope, type RetryMessage, type StandardSchema } from "../src/index.ts";
+import {
+  afterCommit,
+  afterRollback,
+  CHANNELS,
+  CommitFailedError,
+  ConfigError,
+  getSession,
+  QueryError,
+  runInScope,
+  SerializationError,
+  SQLScope,
+  type RetryMessage,
+  type StandardSchema,
+} from "../src/index.ts";
 import { currentScope, type Scope } from "../src/scope.ts";
 import { backoffDelay, isRetryableFailure, retryPolicy } from "../src/retry.ts";
 import { FakeDbError } from "./support/fake-driver.ts";
@@ -46,7 +59,11 @@ describe("runInScope(fn, { retry }) (fake driver: the rules)", () => {
     );
     expect(runs).toBe(2);
 
-    driver().failOn("commit", { how: "reject", error: new FakeDbError("socket hang up", { kind: "connection", fatal: true }), times: 1 });
+    driver().failOn("commit", {
+      how: "reject",
+      error: new FakeDbError("socket hang up", { kind: "connection", fatal: true }),
+      times: 1,
+    });
     runs = 0;
     const error = await rejection(
       db.runInScope(

@@ -99,7 +99,11 @@ describe("Scope: laziness", () => {
 
 describe("Scope: finish", () => {
   it("settles sessions in creation order", async () => {
-    const { db, driver } = makeDb({ a: { commit: "autocommit" }, b: { commit: "autocommit" }, c: { commit: "autocommit" } });
+    const { db, driver } = makeDb({
+      a: { commit: "autocommit" },
+      b: { commit: "autocommit" },
+      c: { commit: "autocommit" },
+    });
     const scope = db.createScope();
     await inScope(scope, async () => {
       const c = getSession("c");
@@ -111,13 +115,18 @@ describe("Scope: finish", () => {
     });
     const report = await scope.finish({ status: 200 });
     expect(report.sessions.map((s) => s.key)).toEqual(["c", "a", "b"]);
-    const commitSeq = (key: string) => driver(key).connections[0]?.calls.find((call) => call.op === "commit")?.seq ?? -1;
+    const commitSeq = (key: string) =>
+      driver(key).connections[0]?.calls.find((call) => call.op === "commit")?.seq ?? -1;
     expect(commitSeq("c")).toBeLessThan(commitSeq("a"));
     expect(commitSeq("a")).toBeLessThan(commitSeq("b"));
   });
 
   it("after a failed commit the rest roll back, ok is false with CommitFailedError, every connection returned once", async () => {
-    const { db, driver, releases } = makeDb({ a: { commit: "autocommit" }, b: { commit: "autocommit" }, c: { commit: "autocommit" } });
+    const { db, driver, releases } = makeDb({
+      a: { commit: "autocommit" },
+      b: { commit: "autocommit" },
+      c: { commit: "autocommit" },
+    });
     const conflict = new FakeDbError("could not serialize access", { kind: "serialization" });
     driver("b").failOn("commit", { how: "reject", error: conflict });
     const scope = db.createScope();
@@ -172,7 +181,12 @@ describe("Scope: finish", () => {
     expect(first?.ops()).toEqual(["begin", "close"]);
     expect(second?.ops()).toEqual(["begin", "query", "commit"]);
     // Nothing ran outside a transaction.
-    expect(driver().allCalls().filter((c) => c.op === "query").map((c) => c.conn)).toEqual([2]);
+    expect(
+      driver()
+        .allCalls()
+        .filter((c) => c.op === "query")
+        .map((c) => c.conn),
+    ).toEqual([2]);
     expect(releases()).toBe(2);
     expect(db.stats().borrowed).toBe(0);
   });
@@ -238,7 +252,9 @@ describe("Scope: finish", () => {
     await inScope(scope, async () => {
       await getSession().execute("SELECT 1");
       driver().failOn("query", { how: "hang", match: "forever" });
-      pending = getSession().execute("SELECT forever").catch((e: unknown) => e);
+      pending = getSession()
+        .execute("SELECT forever")
+        .catch((e: unknown) => e);
     });
     const started = Date.now();
     const report = await scope.finish({ status: 200 });

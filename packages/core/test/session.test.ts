@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { CommitFailedError, getSession, MultipleRowsError, NotFoundError, sql, TransactionError, UnsupportedError } from "../src/index.ts";
+import {
+  CommitFailedError,
+  getSession,
+  MultipleRowsError,
+  NotFoundError,
+  sql,
+  TransactionError,
+  UnsupportedError,
+} from "../src/index.ts";
 import { type Scope } from "../src/scope.ts";
 import { closeAll, makeDb, rejection } from "./helpers.ts";
 
@@ -117,7 +125,9 @@ describe("Session: transaction(fn)", () => {
       expect(s.inTransaction).toBe(false);
     });
     await scope.finish({ status: 200 });
-    const calls = driver().connections[0]?.calls.map((c) => (c.name !== undefined ? `${c.op}:${c.name}` : c.sql ?? c.op));
+    const calls = driver().connections[0]?.calls.map((c) =>
+      c.name !== undefined ? `${c.op}:${c.name}` : (c.sql ?? c.op),
+    );
     expect(calls).toEqual([
       "begin",
       "INSERT INTO t VALUES ('outer')",
@@ -226,12 +236,26 @@ describe("Session: statements", () => {
   it("maps driver errors by their class, and a fatal one destroys the connection", async () => {
     const { FakeDbError } = await import("./support/fake-driver.ts");
     const { db, driver } = makeDb({ db: { commit: "autocommit" } });
-    driver().failOn("query", { how: "reject", match: "dup", error: new FakeDbError("duplicate key", { kind: "constraint", code: "23505" }) });
-    driver().failOn("query", { how: "reject", match: "gone", error: new FakeDbError("terminating connection", { kind: "connection", fatal: true }) });
+    driver().failOn("query", {
+      how: "reject",
+      match: "dup",
+      error: new FakeDbError("duplicate key", { kind: "constraint", code: "23505" }),
+    });
+    driver().failOn("query", {
+      how: "reject",
+      match: "gone",
+      error: new FakeDbError("terminating connection", { kind: "connection", fatal: true }),
+    });
     const scope = db.createScope();
     await run(scope, async () => {
-      await expect(getSession().execute("INSERT dup")).rejects.toMatchObject({ code: "ERR_SQLSCOPE_CONSTRAINT", driverCode: "23505" });
-      await expect(getSession().execute("SELECT gone")).rejects.toMatchObject({ code: "ERR_SQLSCOPE_CONNECTION", retryable: true });
+      await expect(getSession().execute("INSERT dup")).rejects.toMatchObject({
+        code: "ERR_SQLSCOPE_CONSTRAINT",
+        driverCode: "23505",
+      });
+      await expect(getSession().execute("SELECT gone")).rejects.toMatchObject({
+        code: "ERR_SQLSCOPE_CONNECTION",
+        retryable: true,
+      });
     });
     await scope.finish({ status: 500 });
     expect(driver().connections[0]?.closed).toBe(true);

@@ -56,7 +56,15 @@ describe("db.close()", () => {
     await expect(db.runInScope(() => 1)).rejects.toBeInstanceOf(ShutdownError);
     await working.run(async () => {
       expect(await db.runInScope(() => "joined")).toBe("joined");
-      expect(await db.runInScope(() => getSession().execute("SELECT 1").then(() => "isolated"), { isolated: true })).toBe("isolated");
+      expect(
+        await db.runInScope(
+          () =>
+            getSession()
+              .execute("SELECT 1")
+              .then(() => "isolated"),
+          { isolated: true },
+        ),
+      ).toBe("isolated");
     });
     await working.finish({ status: 200 });
     expect(await closing).toMatchObject({ inFlight: 1, abandoned: 0, refused: 2 });

@@ -25,7 +25,9 @@ describe("sql tag", () => {
   });
 
   it("quotes identifiers by the dialect, escaping the quote character", () => {
-    expect(compileFragment(sql`SELECT ${sql.id("public.users")}.${sql.id('we"ird')}`, pg).text).toBe('SELECT "public"."users"."we""ird"');
+    expect(compileFragment(sql`SELECT ${sql.id("public.users")}.${sql.id('we"ird')}`, pg).text).toBe(
+      'SELECT "public"."users"."we""ird"',
+    );
     expect(compileFragment(sql`SELECT * FROM ${sql.id("db", "t`x")}`, my).text).toBe("SELECT * FROM `db`.`t``x`");
     expect(() => sql.id("")).toThrow(ParameterError);
     expect(() => sql.id("a..b")).toThrow(ParameterError);
@@ -33,14 +35,20 @@ describe("sql tag", () => {
   });
 
   it("joins values and fragments with a separator", () => {
-    expect(compileFragment(sql`IN (${sql.join([1, 2, 3])})`, pg)).toEqual({ text: "IN ($1, $2, $3)", params: [1, 2, 3] });
+    expect(compileFragment(sql`IN (${sql.join([1, 2, 3])})`, pg)).toEqual({
+      text: "IN ($1, $2, $3)",
+      params: [1, 2, 3],
+    });
     const cols = sql.join([sql.id("a"), sql.id("b")], sql` | `);
     expect(compileFragment(sql`SELECT ${cols}`, pg).text).toBe('SELECT "a" | "b"');
     expect(compileFragment(sql`x${sql.join([])}y`, pg)).toEqual({ text: "xy", params: [] });
   });
 
   it("pastes raw text as is and empty as nothing", () => {
-    expect(compileFragment(sql`SELECT ${sql.raw("now()")}, ${1} ${sql.empty}`, pg)).toEqual({ text: "SELECT now(), $1 ", params: [1] });
+    expect(compileFragment(sql`SELECT ${sql.raw("now()")}, ${1} ${sql.empty}`, pg)).toEqual({
+      text: "SELECT now(), $1 ",
+      params: [1],
+    });
     expect(isSql(sql.empty) && isSql(sql.raw("x")) && isSql(sql`x`)).toBe(true);
     expect(isSql("SELECT 1")).toBe(false);
     expect(isSql(null)).toBe(false);

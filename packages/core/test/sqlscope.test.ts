@@ -1,5 +1,17 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { AlreadyRegisteredError, CommitFailedError, ConfigError, DuplicateKeyError, getSession, NoScopeError, runInScope, SecondConnectionError, SQLScope, tryGetSession, UnknownKeyError } from "../src/index.ts";
+import {
+  AlreadyRegisteredError,
+  CommitFailedError,
+  ConfigError,
+  DuplicateKeyError,
+  getSession,
+  NoScopeError,
+  runInScope,
+  SecondConnectionError,
+  SQLScope,
+  tryGetSession,
+  UnknownKeyError,
+} from "../src/index.ts";
 import { currentScope } from "../src/scope.ts";
 import { FakeDriver } from "./support/fake-driver.ts";
 import { closeAll, makeDb, rejection, sleep } from "./helpers.ts";
@@ -175,7 +187,9 @@ describe("SQLScope registry", () => {
     expect(() => db.add(new FakeDriver())).toThrow(DuplicateKeyError);
     expect(() => db.add(new FakeDriver(), { key: "" })).toThrow(ConfigError);
     expect(() => db.add({} as FakeDriver, { key: "x" })).toThrow(/needs a driver/);
-    expect(() => db.add(new FakeDriver(), { key: "y", commit: "manual", extraCommitStatuses: [202] })).toThrow(ConfigError);
+    expect(() => db.add(new FakeDriver(), { key: "y", commit: "manual", extraCommitStatuses: [202] })).toThrow(
+      ConfigError,
+    );
     expect(db.keys).toEqual(["db"]);
   });
 

@@ -76,7 +76,11 @@ describe("synchronous fast paths", () => {
     const pending = scope.finishNow({ status: 200 });
     expect(pending).toBeInstanceOf(Promise);
     expect(await pending).toMatchObject({ ok: true, sessions: [{ action: "commit" }] });
-    expect(driver().connections[0]?.ops().filter((op) => op === "commit")).toHaveLength(2);
+    expect(
+      driver()
+        .connections[0]?.ops()
+        .filter((op) => op === "commit"),
+    ).toHaveLength(2);
     expect(db.stats().borrowed).toBe(0);
   });
 
@@ -100,7 +104,11 @@ describe("synchronous fast paths", () => {
     const scope = db.createScope();
     await scope.run(() => getSession().execute("INSERT INTO t VALUES (1)"));
     expect(scope.finishNow({ status: 200 })).toMatchObject({ ok: true, sessions: [{ action: "none" }] });
-    expect(driver().connections[0]?.ops().filter((op) => op === "begin")).toEqual([]);
+    expect(
+      driver()
+        .connections[0]?.ops()
+        .filter((op) => op === "begin"),
+    ).toEqual([]);
     expect(scope.durable).toBe(true);
   });
 });

@@ -27,7 +27,9 @@ class ScopedMysqlClient {
 
   /** drizzle's iterator() reads rows from the callback connection directly: there is no statement to wait for. */
   get connection(): never {
-    throw new UnsupportedError("iterator() is not supported on sqlscope's MySQL session: read the rows with a plain select, or page through them.");
+    throw new UnsupportedError(
+      "iterator() is not supported on sqlscope's MySQL session: read the rows with a plain select, or page through them.",
+    );
   }
 
   private run(options: string | QueryOptions, step: (conn: Connection) => Promise<unknown>): Promise<unknown> {

@@ -49,6 +49,9 @@ export function drizzlePostgres<TSchema extends Record<string, unknown> = Record
 ): NodePgDatabase<TSchema> {
   const { key, ...drizzleConfig } = config;
   const session = sessionSource(db, key);
-  const orm = drizzle<TSchema, pg.Client>(new ScopedPgClient(session) as unknown as pg.Client, drizzleConfig as DrizzleConfig<TSchema>);
+  const orm = drizzle<TSchema, pg.Client>(
+    new ScopedPgClient(session) as unknown as pg.Client,
+    drizzleConfig as DrizzleConfig<TSchema>,
+  );
   return scopeTransactions(orm, session);
 }

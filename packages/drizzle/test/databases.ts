@@ -90,7 +90,9 @@ export async function freshDatabase(flavor: Flavor, url: string | undefined, pre
 
 /** The schema both suites use: users, posts (for joins), and children whose foreign key is checked at COMMIT. */
 export function schemaSql(flavor: Flavor): string {
-  const id = { sqlite: "INTEGER PRIMARY KEY", postgres: "SERIAL PRIMARY KEY", mysql: "INT AUTO_INCREMENT PRIMARY KEY" }[flavor];
+  const id = { sqlite: "INTEGER PRIMARY KEY", postgres: "SERIAL PRIMARY KEY", mysql: "INT AUTO_INCREMENT PRIMARY KEY" }[
+    flavor
+  ];
   const str = flavor === "mysql" ? "VARCHAR(255)" : "TEXT";
   const at = { sqlite: "INTEGER", postgres: "TIMESTAMPTZ", mysql: "DATETIME(3)" }[flavor];
   // MySQL checks foreign keys at once, never at COMMIT: its commit failure comes from a killed connection instead.

@@ -24,7 +24,9 @@ describe.skipIf(url === undefined)("mysql", () => {
 
 it("types rows as the schema says", () => {
   const orm = drizzleMysql(new SQLScope().add(mysql({ uri: "mysql://localhost/types_only" })), { schema });
-  expectTypeOf(orm.select().from(schema.users)).resolves.toEqualTypeOf<{ id: number; email: string; age: number | null; createdAt: Date | null }[]>();
+  expectTypeOf(orm.select().from(schema.users)).resolves.toEqualTypeOf<
+    { id: number; email: string; age: number | null; createdAt: Date | null }[]
+  >();
 });
 
 // Drizzle's mysql2 driver binds through mysql2's own formatting, which always escapes with backslashes:
@@ -38,7 +40,10 @@ describe.skipIf(url === undefined)("mysql: values are escaped for the server's s
 
   beforeAll(async () => {
     fresh = await freshDatabase("mysql", url, "drizzle_escape");
-    db = new SQLScope({ onWarning: () => undefined }).add(fresh.driver({ sessionVariables: { sql_mode: "NO_BACKSLASH_ESCAPES" } }), { commit: "autocommit" });
+    db = new SQLScope({ onWarning: () => undefined }).add(
+      fresh.driver({ sessionVariables: { sql_mode: "NO_BACKSLASH_ESCAPES" } }),
+      { commit: "autocommit" },
+    );
     await db.runInScope(() => db.getSession().executeScript(schemaSql("mysql")));
     await db.runInScope(() => db.getSession().execute("INSERT INTO users (email) VALUES ('alice@x'), ('bob@x')"));
   });
@@ -52,11 +57,16 @@ describe.skipIf(url === undefined)("mysql: values are escaped for the server's s
     await db.runInScope(async () => {
       expect(await db.getSession().selectValue("SELECT @@SESSION.sql_mode")).toBe("NO_BACKSLASH_ESCAPES");
       expect(await orm.select().from(schema.users).where(eq(schema.users.email, INJECTION))).toEqual([]);
-      expect(await orm.select({ email: schema.users.email }).from(schema.users).where(inArray(schema.users.email, ["alice@x", INJECTION]))).toEqual([
-        { email: "alice@x" },
-      ]);
+      expect(
+        await orm
+          .select({ email: schema.users.email })
+          .from(schema.users)
+          .where(inArray(schema.users.email, ["alice@x", INJECTION])),
+      ).toEqual([{ email: "alice@x" }]);
       await orm.insert(schema.users).values({ email: TRICKY });
-      expect(await orm.select({ email: schema.users.email }).from(schema.users).where(eq(schema.users.email, TRICKY))).toEqual([{ email: TRICKY }]);
+      expect(
+        await orm.select({ email: schema.users.email }).from(schema.users).where(eq(schema.users.email, TRICKY)),
+      ).toEqual([{ email: TRICKY }]);
     });
   });
 });

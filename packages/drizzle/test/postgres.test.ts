@@ -20,7 +20,11 @@ describe.skipIf(url === undefined)("postgres", () => {
 });
 
 it("types rows as the schema says, and execute() as node-postgres does", () => {
-  const orm = drizzlePostgres(new SQLScope().add(postgres({ connectionString: "postgres://localhost/types_only" })), { schema });
-  expectTypeOf(orm.select().from(schema.users)).resolves.toEqualTypeOf<{ id: number; email: string; age: number | null; createdAt: Date | null }[]>();
+  const orm = drizzlePostgres(new SQLScope().add(postgres({ connectionString: "postgres://localhost/types_only" })), {
+    schema,
+  });
+  expectTypeOf(orm.select().from(schema.users)).resolves.toEqualTypeOf<
+    { id: number; email: string; age: number | null; createdAt: Date | null }[]
+  >();
   expectTypeOf(orm.execute("SELECT 1")).resolves.toHaveProperty("rowCount");
 });

@@ -19,8 +19,11 @@ runDrizzleSuite({
 
 it("types rows as the schema says", () => {
   const orm = drizzleSqlite(new SQLScope().add(sqlite({ filename: ":memory:" })), { schema });
-  expectTypeOf(orm.select().from(schema.users).where(sql`1`)).resolves.toEqualTypeOf<
-    { id: number; email: string; age: number | null; createdAt: Date | null }[]
-  >();
+  expectTypeOf(
+    orm
+      .select()
+      .from(schema.users)
+      .where(sql`1`),
+  ).resolves.toEqualTypeOf<{ id: number; email: string; age: number | null; createdAt: Date | null }[]>();
   expect(typeof getSession).toBe("function");
 });

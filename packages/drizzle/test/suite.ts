@@ -37,12 +37,16 @@ export function runDrizzleSuite(kit: DrizzleKit): void {
     const opened: SQLScope[] = [];
 
     function open(commit: CommitMode): { db: SQLScope; orm: AnyDb } {
-      const scope = new SQLScope({ onWarning: () => undefined, finishTimeoutMs: 2_000 }).add(fresh.driver(), { commit, pool: { max: 4 } });
+      const scope = new SQLScope({ onWarning: () => undefined, finishTimeoutMs: 2_000 }).add(fresh.driver(), {
+        commit,
+        pool: { max: 4 },
+      });
       opened.push(scope);
       return { db: scope, orm: kit.make(scope) };
     }
 
-    const emails = async (): Promise<string[]> => (await fresh.peek("SELECT email FROM users ORDER BY email")).map((r) => String(r.email));
+    const emails = async (): Promise<string[]> =>
+      (await fresh.peek("SELECT email FROM users ORDER BY email")).map((r) => String(r.email));
     const addUser = async (email: string, extra: object = {}): Promise<number> => {
       await orm.insert(users).values({ email, ...extra });
       const [row] = await orm.select({ id: users.id }).from(users).where(eq(users.email, email));
@@ -105,10 +109,12 @@ export function runDrizzleSuite(kit: DrizzleKit): void {
         await orm.transaction(async (tx: AnyDb) => {
           await tx.insert(users).values({ email: "kept@x" });
           // Nested: a savepoint inside the savepoint.
-          await tx.transaction(async (inner: AnyDb) => {
-            await inner.insert(users).values({ email: "nested@x" });
-            inner.rollback();
-          }).catch(() => undefined);
+          await tx
+            .transaction(async (inner: AnyDb) => {
+              await inner.insert(users).values({ email: "nested@x" });
+              inner.rollback();
+            })
+            .catch(() => undefined);
         });
       });
       expect(await emails()).toEqual(["kept@x", "outer@x"]);
@@ -149,7 +155,10 @@ export function runDrizzleSuite(kit: DrizzleKit): void {
         expect(found).toEqual([{ id, email: "a@x", age: 30, createdAt: at, posts: expect.any(Array) }]);
         expect(found[0].posts.map((p: { title: string }) => p.title).sort()).toEqual(["one", "two"]);
         // A `one` relation is a derived table too, which MariaDB rejects (so with plain drizzle as well).
-        const first = await orm.query.posts.findFirst({ where: eq(posts.title, "two"), with: flavor === "mysql" ? {} : { user: true } });
+        const first = await orm.query.posts.findFirst({
+          where: eq(posts.title, "two"),
+          with: flavor === "mysql" ? {} : { user: true },
+        });
         if (flavor !== "mysql") expect(first.user.email).toBe("a@x");
         expect(first.title).toBe("two");
         const counted = await kit.rows(orm, sql`SELECT count(*) AS n FROM ${posts}`);
@@ -158,10 +167,13 @@ export function runDrizzleSuite(kit: DrizzleKit): void {
     });
 
     it("fails outside a scope with NoScopeError naming the fix", async () => {
-      const failure = orm.select().from(users).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
+      const failure = orm
+        .select()
+        .from(users)
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
       const error = (await failure) as { code?: string; cause?: { code?: string; message?: string }; message: string };
       // drizzle wraps driver errors in DrizzleQueryError; the cause is ours.
       const ours = error.code === undefined ? error.cause : error;
@@ -171,7 +183,9 @@ export function runDrizzleSuite(kit: DrizzleKit): void {
 
     it("refuses transaction settings it cannot apply inside a scope", async () => {
       await db.runInScope(async () => {
-        await expect(orm.transaction(async () => undefined, { isolationLevel: "serializable" })).rejects.toMatchObject({ code: "ERR_SQLSCOPE_UNSUPPORTED" });
+        await expect(orm.transaction(async () => undefined, { isolationLevel: "serializable" })).rejects.toMatchObject({
+          code: "ERR_SQLSCOPE_UNSUPPORTED",
+        });
       });
     });
 

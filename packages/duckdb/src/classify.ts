@@ -14,8 +14,13 @@ export function classifyDuckDBError(error: unknown): ErrorClass {
   if (/write-write conflict|Conflict on (update|tuple deletion|append)/i.test(message)) {
     return { kind: "serialization", fatal: false };
   }
-  if (/^Constraint Error:/.test(message)) return { kind: "constraint", fatal: false, constraint: constraintOf(message), details: detailsOf(message) };
-  if (/database has been invalidated|^FATAL Error|connection (was|is|has been) closed|Connection already closed/i.test(message)) {
+  if (/^Constraint Error:/.test(message))
+    return { kind: "constraint", fatal: false, constraint: constraintOf(message), details: detailsOf(message) };
+  if (
+    /database has been invalidated|^FATAL Error|connection (was|is|has been) closed|Connection already closed/i.test(
+      message,
+    )
+  ) {
     return { kind: "connection", fatal: true };
   }
   return { kind: "other", fatal: false };
@@ -37,7 +42,8 @@ function constraintOf(message: string): ConstraintKind {
  */
 function detailsOf(message: string): ConstraintDetails {
   const duplicate = /Duplicate key "(.*)" violates/.exec(message)?.[1];
-  if (duplicate !== undefined) return { columns: [...duplicate.matchAll(/(?:^|, )([A-Za-z_][\w$]*): /g)].map((m) => m[1] as string) };
+  if (duplicate !== undefined)
+    return { columns: [...duplicate.matchAll(/(?:^|, )([A-Za-z_][\w$]*): /g)].map((m) => m[1] as string) };
   const notNull = /NOT NULL constraint failed: ([^.\s]+)\.(\S+)/.exec(message);
   if (notNull !== null) return { table: notNull[1], columns: [notNull[2] as string] };
   const check = /CHECK constraint failed on table (\S+)/.exec(message)?.[1];

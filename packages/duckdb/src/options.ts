@@ -31,12 +31,19 @@ export interface ResolvedDuckDBOptions {
 }
 
 export function resolveOptions(options: DuckDBOptions): ResolvedDuckDBOptions {
-  if (typeof options !== "object" || options === null || typeof options.path !== "string" || options.path.length === 0) {
+  if (
+    typeof options !== "object" ||
+    options === null ||
+    typeof options.path !== "string" ||
+    options.path.length === 0
+  ) {
     throw new ConfigError('duckdb() needs a path: duckdb({ path: "events.duckdb" }) or duckdb({ path: ":memory:" }).');
   }
   for (const [name, value] of Object.entries(options.config ?? {})) {
     if (typeof value !== "string") {
-      throw new ConfigError(`duckdb({ config: { ${name} } }) must be a string (DuckDB takes every setting as text), got ${typeof value}.`);
+      throw new ConfigError(
+        `duckdb({ config: { ${name} } }) must be a string (DuckDB takes every setting as text), got ${typeof value}.`,
+      );
     }
   }
   const integers = options.integers ?? "number";

@@ -1,4 +1,12 @@
-import { blobValue, DuckDBTypeId, JSDuckDBValueConverter, listValue, type DuckDBValue, type DuckDBValueConverter, type JS } from "@duckdb/node-api";
+import {
+  blobValue,
+  DuckDBTypeId,
+  JSDuckDBValueConverter,
+  listValue,
+  type DuckDBValue,
+  type DuckDBValueConverter,
+  type JS,
+} from "@duckdb/node-api";
 import type { Row } from "@sqlscope/core";
 
 /**
@@ -25,7 +33,11 @@ export function narrowIntegers(rows: Row[]): Row[] {
   for (const row of rows) {
     for (const column in row) {
       const value = row[column];
-      if (typeof value === "bigint" && value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)) {
+      if (
+        typeof value === "bigint" &&
+        value <= BigInt(Number.MAX_SAFE_INTEGER) &&
+        value >= BigInt(Number.MIN_SAFE_INTEGER)
+      ) {
         row[column] = Number(value);
       }
     }

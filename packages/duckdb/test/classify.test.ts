@@ -7,10 +7,23 @@ const err = (message: string) => new Error(`Constraint Error: ${message}`);
 
 describe("classifyDuckDBError: constraint details", () => {
   it("the columns of a duplicate key, the table and column of a NOT NULL, the table of a CHECK", () => {
-    expect(classifyDuckDBError(err('Duplicate key "qty: 5, parent_id: 1" violates unique constraint.')).details).toEqual({ columns: ["qty", "parent_id"] });
-    expect(classifyDuckDBError(err('Duplicate key "id: 1" violates primary key constraint.')).constraint).toBe("unique");
-    expect(classifyDuckDBError(err("NOT NULL constraint failed: items.name")).details).toEqual({ table: "items", columns: ["name"] });
-    expect(classifyDuckDBError(err("CHECK constraint failed on table named with expression CHECK((v > 0))")).details).toEqual({ table: "named" });
-    expect(classifyDuckDBError(err('Violates foreign key constraint because key "id: 9" does not exist in the referenced table')).details).toEqual({});
+    expect(
+      classifyDuckDBError(err('Duplicate key "qty: 5, parent_id: 1" violates unique constraint.')).details,
+    ).toEqual({ columns: ["qty", "parent_id"] });
+    expect(classifyDuckDBError(err('Duplicate key "id: 1" violates primary key constraint.')).constraint).toBe(
+      "unique",
+    );
+    expect(classifyDuckDBError(err("NOT NULL constraint failed: items.name")).details).toEqual({
+      table: "items",
+      columns: ["name"],
+    });
+    expect(
+      classifyDuckDBError(err("CHECK constraint failed on table named with expression CHECK((v > 0))")).details,
+    ).toEqual({ table: "named" });
+    expect(
+      classifyDuckDBError(
+        err('Violates foreign key constraint because key "id: 9" does not exist in the referenced table'),
+      ).details,
+    ).toEqual({});
   });
 });

@@ -2,7 +2,14 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { CommitFailedError, getSession, SerializationError, SQLScope, UnsupportedError, type AddOptions } from "@sqlscope/core";
+import {
+  CommitFailedError,
+  getSession,
+  SerializationError,
+  SQLScope,
+  UnsupportedError,
+  type AddOptions,
+} from "@sqlscope/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { duckdb, instanceKey, instanceRefs, type DuckDBOptions } from "../src/index.ts";
 
@@ -15,10 +22,13 @@ afterAll(async () => {
 
 let files = 0;
 function open(options: Partial<DuckDBOptions> = {}, add: AddOptions = {}): SQLScope {
-  const db = new SQLScope({ onWarning: () => undefined }).add(duckdb({ path: join(dir, `t${++files}.duckdb`), ...options }), {
-    commit: "autocommit",
-    ...add,
-  });
+  const db = new SQLScope({ onWarning: () => undefined }).add(
+    duckdb({ path: join(dir, `t${++files}.duckdb`), ...options }),
+    {
+      commit: "autocommit",
+      ...add,
+    },
+  );
   registries.push(db);
   return db;
 }
@@ -58,7 +68,9 @@ describe("@sqlscope/duckdb", () => {
 
   it("turns a write-write conflict into a retryable SerializationError and keeps the first writer's work", async () => {
     const db = open({}, { pool: { max: 2 } });
-    await db.runInScope(() => getSession().executeScript("CREATE TABLE c (id INT PRIMARY KEY, v INT); INSERT INTO c VALUES (1, 0);"));
+    await db.runInScope(() =>
+      getSession().executeScript("CREATE TABLE c (id INT PRIMARY KEY, v INT); INSERT INTO c VALUES (1, 0);"),
+    );
     let firstWrote!: () => void;
     let secondDone!: () => void;
     const wrote = new Promise<void>((r) => (firstWrote = r));
@@ -135,7 +147,9 @@ describe("@sqlscope/duckdb", () => {
     expect(await asNumber.runInScope(() => getSession().selectValue("SELECT count(*) FROM range(3)"))).toBe(3);
     const asBigint = open({ integers: "bigint" });
     expect(await asBigint.runInScope(() => getSession().selectValue("SELECT count(*) FROM range(3)"))).toBe(3n);
-    expect(await asNumber.runInScope(() => getSession().selectValue("SELECT (2::BIGINT << 60) AS big"))).toBe(2n << 60n);
+    expect(await asNumber.runInScope(() => getSession().selectValue("SELECT (2::BIGINT << 60) AS big"))).toBe(
+      2n << 60n,
+    );
   });
 
   it("binds dates, bytes, lists and plain objects", async () => {

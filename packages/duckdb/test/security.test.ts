@@ -40,7 +40,9 @@ describe("@sqlscope/duckdb: one statement per call", () => {
       await expect(twice).rejects.toBeInstanceOf(UnsupportedError);
       await expect(twice).rejects.toThrow(/more than one statement.*executeScript/);
       // With parameters, DuckDB's run() would execute every statement but the last without them.
-      await expect(s.execute("DELETE FROM marks; INSERT INTO marks VALUES (?)", [3])).rejects.toBeInstanceOf(UnsupportedError);
+      await expect(s.execute("DELETE FROM marks; INSERT INTO marks VALUES (?)", [3])).rejects.toBeInstanceOf(
+        UnsupportedError,
+      );
     });
     expect(await db.runInScope(() => getSession().selectValue("SELECT count(*) FROM marks"))).toBe(0);
     await db.runInScope(() => getSession().executeScript("INSERT INTO marks VALUES (1); INSERT INTO marks VALUES (2)"));
@@ -83,6 +85,8 @@ describe("@sqlscope/duckdb: externalAccess", () => {
   });
 
   it("refuses a contradicting config", () => {
-    expect(() => duckdb({ path: ":memory:", externalAccess: false, config: { enable_external_access: "true" } })).toThrow(ConfigError);
+    expect(() =>
+      duckdb({ path: ":memory:", externalAccess: false, config: { enable_external_access: "true" } }),
+    ).toThrow(ConfigError);
   });
 });

@@ -8,7 +8,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { duckdb } from "../src/index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sqlscope-duckdb-values-"));
-const db = new SQLScope({ onWarning: () => undefined }).add(duckdb({ path: join(dir, "values.duckdb") }), { commit: "autocommit" });
+const db = new SQLScope({ onWarning: () => undefined }).add(duckdb({ path: join(dir, "values.duckdb") }), {
+  commit: "autocommit",
+});
 afterAll(async () => {
   await db.close();
   rmSync(dir, { recursive: true, force: true });
@@ -38,7 +40,9 @@ describe("@sqlscope/duckdb values", () => {
 
   it("HUGEINT and BIGINT beyond 2^53 come back as exact bigint; smaller ones as numbers", async () => {
     const row = await db.runInScope(() =>
-      getSession().selectOne<Record<string, unknown>>("SELECT 170141183460469231731687303715884105727::HUGEINT AS huge, 9007199254740993::BIGINT AS big, 42::BIGINT AS small, count(*) AS n FROM range(3)"),
+      getSession().selectOne<Record<string, unknown>>(
+        "SELECT 170141183460469231731687303715884105727::HUGEINT AS huge, 9007199254740993::BIGINT AS big, 42::BIGINT AS small, count(*) AS n FROM range(3)",
+      ),
     );
     expect(row).toEqual({ huge: 170141183460469231731687303715884105727n, big: 9007199254740993n, small: 42, n: 3 });
   });

@@ -55,7 +55,8 @@ export function sqlscope(db: SQLScope, options: ExpressScopeOptions = {}): Reque
   let app: unknown;
   // node-http hands the responder the request and response it was given, which are Express's here.
   const base: AttachOptions = {};
-  if (options.onCommitError !== undefined) base.onCommitError = options.onCommitError as NonNullable<ScopeOptions["onCommitError"]>;
+  if (options.onCommitError !== undefined)
+    base.onCommitError = options.onCommitError as NonNullable<ScopeOptions["onCommitError"]>;
   // node-http calls it with the request it was given, which is Express's here.
   if (options.intent !== undefined) base.intent = options.intent as NonNullable<ScopeOptions["intent"]>;
   let attach: AttachOptions = base;

@@ -171,7 +171,10 @@ describe("responses Express writes for you", () => {
       return app;
     };
     const [kept, dropped] = [tag(), tag()];
-    const a = await request(`${await serve(make(redirectDb, kept))}/go`, { method: "POST", atHead: () => file.committedRows(kept) });
+    const a = await request(`${await serve(make(redirectDb, kept))}/go`, {
+      method: "POST",
+      atHead: () => file.committedRows(kept),
+    });
     const b = await request(`${await serve(make(db, dropped))}/go`, { method: "POST" });
     expect([a.status, a.headers.location, a.atHead]).toEqual([303, "/done", 1]);
     expect([b.status, file.committedRows(dropped)]).toEqual([303, 0]);
@@ -199,7 +202,7 @@ describe("responses Express writes for you", () => {
     const res = await request(`${await serve(app)}/bad`, { method: "POST" });
     expect(res.status).toBe(500);
     expect(res.headers["content-type"]).toMatch(/^text\/plain/);
-    expect(res.body).not.toContain("saved\":true");
+    expect(res.body).not.toContain('saved":true');
     expect(file.committedRows(t)).toBe(0);
   });
 });

@@ -11,7 +11,10 @@ export function expressHarness(name: string, express: ExpressModule): AdapterHar
     plainServer: new URL(name === "express 4" ? "./plain-server-4.ts" : "./plain-server.ts", import.meta.url),
     start: async (db, routes, options = {}) => {
       const inner = (options.adapter as typeof adapter | undefined) ?? adapter;
-      const lenient: adapter.ExpressScopeOptions = options.lenientErrors === true ? { onCommitError: (_e, _req, res) => void ((res.statusCode = 200), res.end("fine")) } : {};
+      const lenient: adapter.ExpressScopeOptions =
+        options.lenientErrors === true
+          ? { onCommitError: (_e, _req, res) => void ((res.statusCode = 200), res.end("fine")) }
+          : {};
       const pick = intentPicker(options);
       if (pick !== undefined) lenient.intent = (req) => pick(req.path, req.method);
       const app = express();

@@ -14,7 +14,9 @@ import { mappedError, reportWarning } from "@sqlscope/core/adapter";
  * await app.register(sqlscope, { db });
  * app.setErrorHandler(sqlscopeErrors(db));
  */
-export function sqlscopeErrors(db?: SQLScope): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void {
+export function sqlscopeErrors(
+  db?: SQLScope,
+): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void {
   return function sqlscopeErrorHandler(error, _request, reply) {
     const mapped = mappedError(error);
     if (mapped === undefined || reply.sent) throw error;

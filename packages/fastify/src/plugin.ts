@@ -65,7 +65,8 @@ async function sqlscopePlugin(fastify: FastifyInstance, options: FastifySQLScope
   // A symbol per registration, so two SQLScopes on one app keep their own state.
   const kState = Symbol("sqlscope");
   fastify.decorateRequest(kState, null);
-  const stateOf = (request: FastifyRequest): RequestState | null => (request as unknown as Record<symbol, RequestState | null>)[kState] ?? null;
+  const stateOf = (request: FastifyRequest): RequestState | null =>
+    (request as unknown as Record<symbol, RequestState | null>)[kState] ?? null;
 
   fastify.addHook("onRequest", (request, reply, done) => {
     // Registered again in an encapsulated plugin: the outer registration's scope settles this request.
@@ -114,7 +115,10 @@ async function sqlscopePlugin(fastify: FastifyInstance, options: FastifySQLScope
       return;
     }
     if (isPoolTimeout(state.error) && reply.statusCode === 500) reply.code(503);
-    const ended = endScope(state.scope, state.error !== undefined ? failedOutcome(state.error, reply.statusCode) : { status: reply.statusCode });
+    const ended = endScope(
+      state.scope,
+      state.error !== undefined ? failedOutcome(state.error, reply.statusCode) : { status: reply.statusCode },
+    );
     const answer = (report: FinishReport): void => {
       if (report.ok) {
         done(null, state.error === undefined ? payload : generic(payload, state.error, reply.statusCode));
@@ -155,7 +159,8 @@ async function sqlscopePlugin(fastify: FastifyInstance, options: FastifySQLScope
     } catch {
       return payload;
     }
-    if (typeof body !== "object" || body === null || (body as { message?: unknown }).message !== error.message) return payload;
+    if (typeof body !== "object" || body === null || (body as { message?: unknown }).message !== error.message)
+      return payload;
     reportWarning(db, error);
     return JSON.stringify({ ...body, message: genericErrorBody(status).trim() });
   }

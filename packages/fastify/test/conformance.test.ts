@@ -15,7 +15,12 @@ runAdapterSuite({
     const nested = options.nested;
     if (nested === undefined) {
       const pick = intentPicker(options);
-      await app.register(inner.sqlscope, pick === undefined ? { db } : { db, intent: (request) => pick(request.url.split("?")[0] ?? "", request.method) });
+      await app.register(
+        inner.sqlscope,
+        pick === undefined
+          ? { db }
+          : { db, intent: (request) => pick(request.url.split("?")[0] ?? "", request.method) },
+      );
       addRoutes(app, routes);
     } else {
       // An encapsulated plugin that registers it again.
@@ -35,7 +40,8 @@ function addRoutes(app: FastifyInstance, routes: readonly RouteSpec[]): void {
     app.route({
       method: route.method,
       url: route.path,
-      handler: async (request: FastifyRequest, reply: FastifyReply) => send(reply, await route.handle({ url: new URL(request.url, "http://127.0.0.1") })),
+      handler: async (request: FastifyRequest, reply: FastifyReply) =>
+        send(reply, await route.handle({ url: new URL(request.url, "http://127.0.0.1") })),
     });
   }
 }

@@ -3,7 +3,13 @@ import { Readable } from "node:stream";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import multipart from "@fastify/multipart";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AlreadyRegisteredError, CommitFailedError, getSession, SessionClosedError, tryGetSession } from "@sqlscope/core";
+import {
+  AlreadyRegisteredError,
+  CommitFailedError,
+  getSession,
+  SessionClosedError,
+  tryGetSession,
+} from "@sqlscope/core";
 import { sqlscope } from "../src/index.ts";
 import { createTestDb, deferred, eventually, type TestDb } from "./helpers.ts";
 
@@ -210,7 +216,10 @@ describe("@sqlscope/fastify", () => {
       expect(await t.count("from-json")).toBe(1);
       expect(await t.count("name=from-form")).toBe(1);
       expect(await t.count("hello.txt=hello")).toBe(1);
-      expect(seenInHooks).toEqual([...["onRequest", "preParsing", "preValidation", "preHandler"].map((h) => `${h}:true`), ...["onRequest", "preParsing", "preValidation", "preHandler"].map((h) => `${h}:true`)]);
+      expect(seenInHooks).toEqual([
+        ...["onRequest", "preParsing", "preValidation", "preHandler"].map((h) => `${h}:true`),
+        ...["onRequest", "preParsing", "preValidation", "preHandler"].map((h) => `${h}:true`),
+      ]);
     });
 
     it("re-enters the scope when the body arrives in chunks after the hooks ran", async () => {
@@ -227,7 +236,13 @@ describe("@sqlscope/fastify", () => {
       });
       const url = new URL(await start(instance));
       const status = await new Promise<number>((resolve, reject) => {
-        const req = request({ host: url.hostname, port: url.port, path: "/json", method: "POST", headers: { "content-type": "application/json" } });
+        const req = request({
+          host: url.hostname,
+          port: url.port,
+          path: "/json",
+          method: "POST",
+          headers: { "content-type": "application/json" },
+        });
         req.on("response", (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);

@@ -132,5 +132,7 @@ function keepServerError(c: Context): void {
 // On @hono/node-server, c.env carries the node:http request and response.
 function nodeBindings(c: Context): { incoming: IncomingMessage; outgoing: ServerResponse } | undefined {
   const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
-  return env?.outgoing !== undefined && env.incoming !== undefined ? { incoming: env.incoming, outgoing: env.outgoing } : undefined;
+  return env?.outgoing !== undefined && env.incoming !== undefined
+    ? { incoming: env.incoming, outgoing: env.outgoing }
+    : undefined;
 }

@@ -22,7 +22,9 @@ runAdapterSuite({
       });
     }
     if (options.errorMapper === true) app.use(inner.sqlscopeErrors(db));
-    const commitOptions: adapter.HonoSQLScopeOptions = lenient ? { onCommitError: (_error, c) => c.text("fine", 200) } : {};
+    const commitOptions: adapter.HonoSQLScopeOptions = lenient
+      ? { onCommitError: (_error, c) => c.text("fine", 200) }
+      : {};
     const pick = intentPicker(options);
     if (pick !== undefined) commitOptions.intent = (c) => pick(c.req.path, c.req.method);
     if (options.nested === undefined) {

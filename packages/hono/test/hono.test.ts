@@ -4,7 +4,13 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { stream, streamSSE } from "hono/streaming";
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from "vitest";
-import { AlreadyRegisteredError, CommitFailedError, getSession, SessionClosedError, type Session } from "@sqlscope/core";
+import {
+  AlreadyRegisteredError,
+  CommitFailedError,
+  getSession,
+  SessionClosedError,
+  type Session,
+} from "@sqlscope/core";
 import { sqlscope, type SQLScopeEnv } from "../src/index.ts";
 import { createTestDb, deferred, eventually, listen, type TestDb } from "./helpers.ts";
 
@@ -216,7 +222,9 @@ describe("@sqlscope/hono", () => {
         app.post("/upload", async (c) => {
           const body = await c.req.parseBody();
           const file = body["doc"];
-          await getSession().execute("INSERT INTO items (name) VALUES (?)", [`${String(body["name"])}:${file instanceof File ? file.name : "none"}`]);
+          await getSession().execute("INSERT INTO items (name) VALUES (?)", [
+            `${String(body["name"])}:${file instanceof File ? file.name : "none"}`,
+          ]);
           return c.body(null, 201);
         });
         const url = await serve(app);

@@ -46,7 +46,10 @@ export async function sqliteDb(schema: string, add: AddOptions = {}, options: SQ
 }
 
 /** An Express app with express.json() and the sqlscope middleware, listening on a free port; `mount` adds the routes. */
-export async function expressServer(db: SQLScope, mount: (app: Express) => void): Promise<{ url: string; close: () => Promise<void> }> {
+export async function expressServer(
+  db: SQLScope,
+  mount: (app: Express) => void,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const app = express();
   app.use(express.json());
   app.use(sqlscope(db));

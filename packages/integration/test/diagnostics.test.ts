@@ -1,6 +1,17 @@
 import diagnostics from "node:diagnostics_channel";
 import { afterEach, describe, expect, it } from "vitest";
-import { CHANNELS, currentScope, getSession, type AcquireMessage, type QueryMessage, type ReleaseMessage, type ScopeFigures, type ScopeView, type ScopeFinishMessage, type TransactionMessage } from "@sqlscope/core";
+import {
+  CHANNELS,
+  currentScope,
+  getSession,
+  type AcquireMessage,
+  type QueryMessage,
+  type ReleaseMessage,
+  type ScopeFigures,
+  type ScopeView,
+  type ScopeFinishMessage,
+  type TransactionMessage,
+} from "@sqlscope/core";
 
 import { expressServer, signal, sleep, sqliteDb, type RealDb } from "@sqlscope/integration/real-app";
 
@@ -52,14 +63,26 @@ describe("diagnostics_channel events and scope figures on a real SQLite file", (
     ]);
     for (const e of rec.events) expect((e.message as { scope: ScopeView }).scope).toBe(inner);
     const [insert, select] = rec.of<QueryMessage>(CHANNELS.query);
-    expect(insert).toMatchObject({ key: "db", driver: "sqlite", sql: "INSERT INTO t VALUES (?)", rowsAffected: 1, rows: 0 });
+    expect(insert).toMatchObject({
+      key: "db",
+      driver: "sqlite",
+      sql: "INSERT INTO t VALUES (?)",
+      rowsAffected: 1,
+      rows: 0,
+    });
     expect(select).toMatchObject({ sql: "SELECT * FROM t", rows: 1 });
     expect(insert?.durationMs).toBeGreaterThanOrEqual(0);
     expect(rec.of<TransactionMessage>(CHANNELS.commit)[0]).toMatchObject({ key: "db", driver: "sqlite" });
     expect(rec.of<ReleaseMessage>(CHANNELS.release)[0]).toMatchObject({ key: "db", destroyed: false });
     const finish = rec.of<ScopeFinishMessage>(CHANNELS.scopeFinish)[0];
     expect(finish).toMatchObject({ outcome: { success: true }, ok: true, error: undefined });
-    expect(finish?.figures).toMatchObject({ keys: ["db"], statements: 2, result: "commit", ok: true, status: undefined });
+    expect(finish?.figures).toMatchObject({
+      keys: ["db"],
+      statements: 2,
+      result: "commit",
+      ok: true,
+      status: undefined,
+    });
     expect(finish?.figures.durationMs).toBeGreaterThanOrEqual(finish?.figures.holdMs ?? Infinity);
   });
 

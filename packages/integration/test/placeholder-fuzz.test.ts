@@ -41,17 +41,24 @@ function pieces(flavor: Flavor): fc.Arbitrary<Piece> {
   const options: fc.Arbitrary<Piece>[] = [marker, marker, literal, line, block];
   if (flavor === "mysql") options.push(commentBody.map((b) => ({ sql: `# ${b}\n`, expect: undefined })));
   if (flavor === "postgres" || flavor === "duckdb") {
-    options.push(fc.tuple(commentBody, commentBody).map(([a, b]) => ({ sql: `/* ${a} /* ${b} */ ? */`, expect: undefined })));
+    options.push(
+      fc.tuple(commentBody, commentBody).map(([a, b]) => ({ sql: `/* ${a} /* ${b} */ ? */`, expect: undefined })),
+    );
     options.push(fc.constant<Piece>({ sql: "(?::integer)", expect: { marker: true } }));
   }
   if (flavor === "postgres") {
-    options.push(text.map((t) => ({ sql: `$q$${t.replace(/\$q\$/g, "")}$q$`, expect: { text: t.replace(/\$q\$/g, "") } })));
+    options.push(
+      text.map((t) => ({ sql: `$q$${t.replace(/\$q\$/g, "")}$q$`, expect: { text: t.replace(/\$q\$/g, "") } })),
+    );
   }
   return fc.oneof(...options);
 }
 
 /** The statement, and the row the server must answer with for markers bound to 1, 2, 3, ... */
-function build(list: readonly Piece[], flavor: Flavor): { sql: string; params: number[]; row: Record<string, unknown> } {
+function build(
+  list: readonly Piece[],
+  flavor: Flavor,
+): { sql: string; params: number[]; row: Record<string, unknown> } {
   const columns: string[] = [];
   const row: Record<string, unknown> = {};
   const params: number[] = [];
@@ -70,7 +77,7 @@ function build(list: readonly Piece[], flavor: Flavor): { sql: string; params: n
       row[alias] = params.length;
     } else row[alias] = piece.expect.text;
   }
-  if (columns.length === 0) columns.push(`1 AS ${flavor === "mysql" ? "`c0?`" : '"c0?"'}`), (row["c0?"] = 1);
+  if (columns.length === 0) (columns.push(`1 AS ${flavor === "mysql" ? "`c0?`" : '"c0?"'}`), (row["c0?"] = 1));
   return { sql: `SELECT ${columns.join(", ")} ${pending}`, params, row };
 }
 
@@ -92,18 +99,23 @@ const flavors: { flavor: Flavor; driver: () => Driver; when: boolean }[] = [
 
 describe("placeholders against each database's own parser (property test)", () => {
   for (const { flavor, driver, when } of flavors) {
-    it.runIf(when)(`${flavor}: every marker binds where the server reads code, literals and comments stay as written`, async () => {
-      const db = new SQLScope({ onWarning: () => undefined }).add(driver(), { commit: "manual", pool: { max: 1 } });
-      registries.push(db);
-      await fc.assert(
-        fc.asyncProperty(fc.array(pieces(flavor), { minLength: 1, maxLength: 8 }), async (list) => {
-          const { sql, params, row } = build(list, flavor);
-          const got = await db.runInScope(() => getSession().selectOne<Record<string, unknown>>(sql, params));
-          const normalized = Object.fromEntries(Object.entries(got).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v]));
-          expect(normalized, sql).toEqual(row);
-        }),
-        { numRuns: 60 },
-      );
-    });
+    it.runIf(when)(
+      `${flavor}: every marker binds where the server reads code, literals and comments stay as written`,
+      async () => {
+        const db = new SQLScope({ onWarning: () => undefined }).add(driver(), { commit: "manual", pool: { max: 1 } });
+        registries.push(db);
+        await fc.assert(
+          fc.asyncProperty(fc.array(pieces(flavor), { minLength: 1, maxLength: 8 }), async (list) => {
+            const { sql, params, row } = build(list, flavor);
+            const got = await db.runInScope(() => getSession().selectOne<Record<string, unknown>>(sql, params));
+            const normalized = Object.fromEntries(
+              Object.entries(got).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v]),
+            );
+            expect(normalized, sql).toEqual(row);
+          }),
+          { numRuns: 60 },
+        );
+      },
+    );
   }
 });

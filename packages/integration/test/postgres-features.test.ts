@@ -4,8 +4,17 @@ import { postgres } from "@sqlscope/postgres";
 import { postgresTestUrl } from "@sqlscope/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { afterCommit, afterRollback, CHANNELS, currentScope, getSession, RowValidationError, SQLScope, type QueryMessage, type ScopeView } from "@sqlscope/core";
-
+import {
+  afterCommit,
+  afterRollback,
+  CHANNELS,
+  currentScope,
+  getSession,
+  RowValidationError,
+  SQLScope,
+  type QueryMessage,
+  type ScopeView,
+} from "@sqlscope/core";
 
 const url = postgresTestUrl();
 
@@ -14,8 +23,14 @@ describe.skipIf(url === undefined)("hooks, typed rows and diagnostics on Postgre
   let db: SQLScope;
 
   beforeAll(async () => {
-    db = new SQLScope({ onWarning: () => undefined }).add(postgres({ connectionString: url as string }), { commit: "autocommit" });
-    await db.runInScope(() => getSession().executeScript(`CREATE TABLE ${table} (id serial PRIMARY KEY, price numeric(8,2) NOT NULL, at timestamptz NOT NULL DEFAULT now())`));
+    db = new SQLScope({ onWarning: () => undefined }).add(postgres({ connectionString: url as string }), {
+      commit: "autocommit",
+    });
+    await db.runInScope(() =>
+      getSession().executeScript(
+        `CREATE TABLE ${table} (id serial PRIMARY KEY, price numeric(8,2) NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
+      ),
+    );
   });
   afterAll(async () => {
     await db.runInScope(() => getSession().executeScript(`DROP TABLE IF EXISTS ${table}`));
@@ -46,7 +61,9 @@ describe.skipIf(url === undefined)("hooks, typed rows and diagnostics on Postgre
     expect(rows[0]?.price).toBe(9.99);
     expect(rows[0]?.at).toBeInstanceOf(Date);
     const strict = z.object({ id: z.number(), price: z.number() });
-    const error = await db.runInScope(() => getSession().select(strict, `SELECT id, price FROM ${table}`)).catch((e: unknown) => e);
+    const error = await db
+      .runInScope(() => getSession().select(strict, `SELECT id, price FROM ${table}`))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RowValidationError);
     expect(error).toMatchObject({ rowIndex: 0, column: "price" });
   });

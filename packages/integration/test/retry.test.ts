@@ -2,7 +2,14 @@
 // rules themselves are tested on the fake driver in packages/core/test/retry.test.ts).
 import diagnostics from "node:diagnostics_channel";
 import { afterEach, describe, expect, it } from "vitest";
-import { CHANNELS, CommitFailedError, SerializationError, SQLScope, type RetryMessage, type StandardSchema } from "@sqlscope/core";
+import {
+  CHANNELS,
+  CommitFailedError,
+  SerializationError,
+  SQLScope,
+  type RetryMessage,
+  type StandardSchema,
+} from "@sqlscope/core";
 import { postgres } from "@sqlscope/postgres";
 import { postgresTestUrl } from "@sqlscope/test-support";
 import { signal, sqliteDb, type RealDb } from "@sqlscope/integration/real-app";
@@ -60,7 +67,11 @@ describe.skipIf(pgUrl === undefined)("retries on a real PostgreSQL 40001 (SERIAL
     });
     try {
       await db.runInScope(() =>
-        db.getSession().executeScript(`CREATE TABLE ${table} (id int PRIMARY KEY, on_call boolean NOT NULL); INSERT INTO ${table} VALUES (1, true), (2, true);`),
+        db
+          .getSession()
+          .executeScript(
+            `CREATE TABLE ${table} (id int PRIMARY KEY, on_call boolean NOT NULL); INSERT INTO ${table} VALUES (1, true), (2, true);`,
+          ),
       );
       const bothRead = barrier(2);
       const runs = { 1: 0, 2: 0 };
@@ -91,7 +102,9 @@ describe.skipIf(pgUrl === undefined)("retries on a real PostgreSQL 40001 (SERIAL
       expect(serialization).toBeInstanceOf(SerializationError);
       expect((serialization as SerializationError).cause).toMatchObject({ code: "40001" });
       expect(runs[1] + runs[2]).toBe(3);
-      const stillOnCall = await db.runInScope(() => db.getSession().selectValue(countSchema, `SELECT count(*) FROM ${table} WHERE on_call`));
+      const stillOnCall = await db.runInScope(() =>
+        db.getSession().selectValue(countSchema, `SELECT count(*) FROM ${table} WHERE on_call`),
+      );
       expect(stillOnCall).toBe(1);
       await db.runInScope(() => db.getSession().executeScript(`DROP TABLE ${table}`));
     } finally {

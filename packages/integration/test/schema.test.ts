@@ -13,7 +13,12 @@ const SCHEMA = `
     ('not-an-email',    '2024-03-04T05:06:07Z', 2);
 `;
 
-const ZodUser = z.object({ id: z.number().int(), email: z.email(), created_at: z.coerce.date(), score: z.number().nullable() });
+const ZodUser = z.object({
+  id: z.number().int(),
+  email: z.email(),
+  created_at: z.coerce.date(),
+  score: z.number().nullable(),
+});
 const ValibotUser = v.object({ id: v.number(), email: v.pipe(v.string(), v.email()), score: v.nullable(v.number()) });
 
 describe("typed rows: select(schema, sql, params) with real zod and valibot on a SQLite file", () => {
@@ -23,7 +28,9 @@ describe("typed rows: select(schema, sql, params) with real zod and valibot on a
   it("returns the schema's output (coerced) and its type", async () => {
     real = await sqliteDb(SCHEMA);
     const { db } = real;
-    const users = await db.runInScope(() => getSession().select(ZodUser, "SELECT * FROM users WHERE id <= ? ORDER BY id", [2]));
+    const users = await db.runInScope(() =>
+      getSession().select(ZodUser, "SELECT * FROM users WHERE id <= ? ORDER BY id", [2]),
+    );
     expectTypeOf(users).toEqualTypeOf<z.output<typeof ZodUser>[]>();
     expect(users).toEqual([
       { id: 1, email: "ada@example.com", created_at: new Date("2024-01-02T03:04:05Z"), score: 1.5 },
@@ -31,7 +38,9 @@ describe("typed rows: select(schema, sql, params) with real zod and valibot on a
     ]);
     expect(users[0]?.created_at).toBeInstanceOf(Date);
 
-    const one = await db.runInScope(() => getSession().selectOne(ValibotUser, sql`SELECT id, email, score FROM users WHERE id = ${1}`));
+    const one = await db.runInScope(() =>
+      getSession().selectOne(ValibotUser, sql`SELECT id, email, score FROM users WHERE id = ${1}`),
+    );
     expectTypeOf(one).toEqualTypeOf<v.InferOutput<typeof ValibotUser>>();
     expect(one).toEqual({ id: 1, email: "ada@example.com", score: 1.5 });
   });
@@ -40,16 +49,20 @@ describe("typed rows: select(schema, sql, params) with real zod and valibot on a
     real = await sqliteDb(SCHEMA);
     const { db } = real;
     for (const schema of [ZodUser, ValibotUser]) {
-      const error = await db.runInScope(() => getSession().select(schema, "SELECT * FROM users ORDER BY id")).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const error = await db
+        .runInScope(() => getSession().select(schema, "SELECT * FROM users ORDER BY id"))
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(error).toBeInstanceOf(RowValidationError);
       const e = error as RowValidationError;
       expect(e.code).toBe("ERR_SQLSCOPE_ROW_VALIDATION");
       expect(e.rowIndex).toBe(2);
       expect(e.column).toBe("email");
-      expect(e.message).toMatch(/^Row 2 of SELECT \* FROM users ORDER BY id does not match the schema: column "email": /);
+      expect(e.message).toMatch(
+        /^Row 2 of SELECT \* FROM users ORDER BY id does not match the schema: column "email": /,
+      );
       expect(e.issues.length).toBeGreaterThan(0);
     }
     // A failed validation is an error in the scope like any other: it rolls back.
@@ -73,8 +86,12 @@ describe("typed rows: select(schema, sql, params) with real zod and valibot on a
       const count = await s.selectValue(z.number().int().min(3), "SELECT count(*) FROM users");
       expectTypeOf(count).toEqualTypeOf<number>();
       expect(count).toBe(3);
-      await expect(s.selectValue(z.string(), "SELECT count(*) FROM users")).rejects.toThrow(/Row 0 of .* does not match the schema: Invalid input/);
-      const checked = z.object({ email: z.string() }).refine(async (row) => row.email.includes("@"), { message: "no @", path: ["email"] });
+      await expect(s.selectValue(z.string(), "SELECT count(*) FROM users")).rejects.toThrow(
+        /Row 0 of .* does not match the schema: Invalid input/,
+      );
+      const checked = z
+        .object({ email: z.string() })
+        .refine(async (row) => row.email.includes("@"), { message: "no @", path: ["email"] });
       expect(await s.select(checked, "SELECT email FROM users WHERE id < 3")).toHaveLength(2);
       const bad = await s.select(checked, "SELECT email FROM users").catch((e: unknown) => e);
       expect(bad).toMatchObject({ rowIndex: 2, column: "email" });
@@ -83,7 +100,9 @@ describe("typed rows: select(schema, sql, params) with real zod and valibot on a
 
   it("the untyped path still returns the driver's rows as they are", async () => {
     real = await sqliteDb(SCHEMA);
-    const rows = await real.db.runInScope(() => getSession().select<{ created_at: string }>("SELECT created_at FROM users WHERE id = 1"));
+    const rows = await real.db.runInScope(() =>
+      getSession().select<{ created_at: string }>("SELECT created_at FROM users WHERE id = 1"),
+    );
     expect(rows).toEqual([{ created_at: "2024-01-02T03:04:05Z" }]);
   });
 
@@ -99,12 +118,16 @@ describe("typed rows: select(schema, sql, params) with real zod and valibot on a
     const { db } = real;
     const server = await expressServer(db, (app) => {
       app.get("/users/:id", async (req, res) => {
-        const user = await getSession().selectOne(ValibotUser, "SELECT id, email, score FROM users WHERE id = ?", [Number(req.params.id)]);
+        const user = await getSession().selectOne(ValibotUser, "SELECT id, email, score FROM users WHERE id = ?", [
+          Number(req.params.id),
+        ]);
         res.json({ email: user.email.toUpperCase() });
       });
       app.post("/touch/:id", async (req, res) => {
         await getSession().execute("UPDATE users SET score = 100 WHERE id = ?", [Number(req.params.id)]);
-        const user = await getSession().selectOne(ValibotUser, "SELECT id, email, score FROM users WHERE id = ?", [Number(req.params.id)]);
+        const user = await getSession().selectOne(ValibotUser, "SELECT id, email, score FROM users WHERE id = ?", [
+          Number(req.params.id),
+        ]);
         res.json(user);
       });
     });

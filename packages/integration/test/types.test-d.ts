@@ -3,7 +3,15 @@
 import { expectTypeOf } from "vitest";
 import * as v from "valibot";
 import { z } from "zod";
-import { getSession, sql, type InferOutput, type QueryResult, type Row, type Session, type StandardSchema } from "@sqlscope/core";
+import {
+  getSession,
+  sql,
+  type InferOutput,
+  type QueryResult,
+  type Row,
+  type Session,
+  type StandardSchema,
+} from "@sqlscope/core";
 
 interface User {
   id: number;
@@ -24,8 +32,12 @@ expectTypeOf(s.execute<User>("DELETE FROM users RETURNING *")).resolves.toHavePr
 // Schema overloads: the schema's output type, per library.
 const zUser = z.object({ id: z.coerce.number(), email: z.string() });
 expectTypeOf(s.select(zUser, "SELECT * FROM users")).toEqualTypeOf<Promise<{ id: number; email: string }[]>>();
-expectTypeOf(s.selectOne(zUser, "SELECT * FROM users WHERE id = :id", { id: 1 })).toEqualTypeOf<Promise<{ id: number; email: string }>>();
-expectTypeOf(s.selectOneOrNull(zUser, "SELECT * FROM users WHERE id = ?", [1])).toEqualTypeOf<Promise<{ id: number; email: string } | null>>();
+expectTypeOf(s.selectOne(zUser, "SELECT * FROM users WHERE id = :id", { id: 1 })).toEqualTypeOf<
+  Promise<{ id: number; email: string }>
+>();
+expectTypeOf(s.selectOneOrNull(zUser, "SELECT * FROM users WHERE id = ?", [1])).toEqualTypeOf<
+  Promise<{ id: number; email: string } | null>
+>();
 expectTypeOf(s.selectValue(z.coerce.number(), "SELECT count(*) FROM users")).toEqualTypeOf<Promise<number>>();
 const vUser = v.object({ id: v.number(), email: v.string() });
 expectTypeOf(s.select(vUser, "SELECT * FROM users")).toEqualTypeOf<Promise<{ id: number; email: string }[]>>();

@@ -73,7 +73,10 @@ export function sqlscope<Ctx extends KoaLikeContext = KoaLikeContext>(
       throw error;
     }
     // The client hung up before anything was written: nobody will see a success, so nothing commits.
-    const ended = endScope(scope, scope.needsSettling && clientGone(ctx.req, ctx.res) ? FAILED : { status: ctx.status });
+    const ended = endScope(
+      scope,
+      scope.needsSettling && clientGone(ctx.req, ctx.res) ? FAILED : { status: ctx.status },
+    );
     // A driver that commits synchronously (SQLite) costs no await.
     const report = ended instanceof Promise ? await ended : ended;
     if (report.ok) return;

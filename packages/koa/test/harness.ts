@@ -30,7 +30,9 @@ export function koaHarness(name: string, KoaClass: typeof Koa): AdapterHarness {
       if (options.errorMapper === true) app.use(inner.sqlscopeErrors(db));
       if (options.nested === undefined) {
         const pick = intentPicker(options);
-        app.use(inner.sqlscope<Koa.Context>(db, pick === undefined ? {} : { intent: (ctx) => pick(ctx.path, ctx.method) }));
+        app.use(
+          inner.sqlscope<Koa.Context>(db, pick === undefined ? {} : { intent: (ctx) => pick(ctx.path, ctx.method) }),
+        );
         app.use(routesRouter(routes).routes());
       } else {
         // A sub-app (koa-mount) that mounts it again, and a router inside that does too.

@@ -197,7 +197,9 @@ describe("@sqlscope/koa", () => {
         router.post("/upload", async (ctx) => {
           const file = ctx.request.files?.["doc"];
           const fields = ctx.request.body as { name: string };
-          await getSession().execute("INSERT INTO items (name) VALUES (?)", [`${fields.name}:${Array.isArray(file) ? "many" : file?.originalFilename}`]);
+          await getSession().execute("INSERT INTO items (name) VALUES (?)", [
+            `${fields.name}:${Array.isArray(file) ? "many" : file?.originalFilename}`,
+          ]);
           ctx.status = 201;
         });
         app.use(router.routes());

@@ -19,7 +19,9 @@ export class ScopedConnection implements DatabaseConnection {
   }
 
   executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    return this.session.execute<R>(nativeSql(compiled.sql, compiled.parameters)).then((result) => toKysely(result, compiled));
+    return this.session
+      .execute<R>(nativeSql(compiled.sql, compiled.parameters))
+      .then((result) => toKysely(result, compiled));
   }
 
   async *streamQuery<R>(compiled: CompiledQuery, chunkSize = 100): AsyncIterableIterator<QueryResult<R>> {
@@ -47,7 +49,8 @@ export class ScopedConnection implements DatabaseConnection {
   }
 
   async savepoint(name: string): Promise<void> {
-    if (this.stack.length === 0) throw new TransactionError(`savepoint("${name}") needs an open transaction: call db.startTransaction() first.`);
+    if (this.stack.length === 0)
+      throw new TransactionError(`savepoint("${name}") needs an open transaction: call db.startTransaction() first.`);
     this.stack.push({ name, tx: await openTransaction(this.session) });
   }
 

@@ -24,12 +24,16 @@ export function runKyselySuite(flavor: Flavor, url: string | undefined): void {
     const opened: SQLScope[] = [];
 
     function open(commit: CommitMode): { db: SQLScope; kysely: Kysely<Database> } {
-      const scope = new SQLScope({ onWarning: () => undefined, finishTimeoutMs: 2_000 }).add(fresh.driver(), { commit, pool: { max: 4 } });
+      const scope = new SQLScope({ onWarning: () => undefined, finishTimeoutMs: 2_000 }).add(fresh.driver(), {
+        commit,
+        pool: { max: 4 },
+      });
       opened.push(scope);
       return { db: scope, kysely: new Kysely<Database>({ dialect: sqlscopeDialect(scope) }) };
     }
 
-    const emails = async (): Promise<string[]> => (await fresh.peek("SELECT email FROM users ORDER BY email")).map((r) => String(r.email));
+    const emails = async (): Promise<string[]> =>
+      (await fresh.peek("SELECT email FROM users ORDER BY email")).map((r) => String(r.email));
 
     beforeAll(async () => {
       fresh = await freshDatabase(flavor, url, "kysely");
@@ -114,8 +118,18 @@ export function runKyselySuite(flavor: Flavor, url: string | undefined): void {
         expect(inserted.numInsertedOrUpdatedRows).toBe(1n);
         if (flavor === "postgres") expect(inserted.insertId).toBeUndefined();
         else expect(typeof inserted.insertId).toBe("bigint");
-        const { id } = await kysely.selectFrom("users").select("id").where("email", "=", "a@x").executeTakeFirstOrThrow();
-        await kysely.insertInto("posts").values([{ user_id: id, title: "one" }, { user_id: id, title: "two" }]).execute();
+        const { id } = await kysely
+          .selectFrom("users")
+          .select("id")
+          .where("email", "=", "a@x")
+          .executeTakeFirstOrThrow();
+        await kysely
+          .insertInto("posts")
+          .values([
+            { user_id: id, title: "one" },
+            { user_id: id, title: "two" },
+          ])
+          .execute();
         const joined = await kysely
           .selectFrom("users")
           .innerJoin("posts", "posts.user_id", "users.id")
@@ -126,12 +140,20 @@ export function runKyselySuite(flavor: Flavor, url: string | undefined): void {
           { email: "a@x", title: "one", age: 30 },
           { email: "a@x", title: "two", age: 30 },
         ]);
-        const updated = await kysely.updateTable("posts").set({ title: "three" }).where("title", "=", "two").executeTakeFirstOrThrow();
+        const updated = await kysely
+          .updateTable("posts")
+          .set({ title: "three" })
+          .where("title", "=", "two")
+          .executeTakeFirstOrThrow();
         expect(updated.numUpdatedRows).toBe(1n);
         const deleted = await kysely.deleteFrom("posts").executeTakeFirstOrThrow();
         expect(deleted.numDeletedRows).toBe(2n);
         if (flavor !== "mysql") {
-          const row = await kysely.insertInto("users").values({ email: "b@x" }).returning(["id", "email"]).executeTakeFirstOrThrow();
+          const row = await kysely
+            .insertInto("users")
+            .values({ email: "b@x" })
+            .returning(["id", "email"])
+            .executeTakeFirstOrThrow();
           expect(row).toEqual({ id: expect.any(Number), email: "b@x" });
         }
         const raw = await sql<{ n: number }>`SELECT ${42} AS n`.execute(kysely);
@@ -139,19 +161,26 @@ export function runKyselySuite(flavor: Flavor, url: string | undefined): void {
       });
     });
 
-    it.runIf(flavor === "postgres")("sends Kysely's SQL untranslated: a JSON ? operator beside $1 parameters", async () => {
-      await db.runInScope(async () => {
-        const doc = sql<unknown>`${JSON.stringify({ tags: ["a"] })}::jsonb`;
-        const row = await kysely.selectNoFrom((eb) => eb(doc, "?", "tags").as("has")).executeTakeFirstOrThrow();
-        expect(row).toEqual({ has: true });
-      });
-    });
+    it.runIf(flavor === "postgres")(
+      "sends Kysely's SQL untranslated: a JSON ? operator beside $1 parameters",
+      async () => {
+        await db.runInScope(async () => {
+          const doc = sql<unknown>`${JSON.stringify({ tags: ["a"] })}::jsonb`;
+          const row = await kysely.selectNoFrom((eb) => eb(doc, "?", "tags").as("has")).executeTakeFirstOrThrow();
+          expect(row).toEqual({ has: true });
+        });
+      },
+    );
 
     it("streams rows through the session", async () => {
       await db.runInScope(async () => {
-        await kysely.insertInto("users").values([{ email: "a@x" }, { email: "b@x" }, { email: "c@x" }]).execute();
+        await kysely
+          .insertInto("users")
+          .values([{ email: "a@x" }, { email: "b@x" }, { email: "c@x" }])
+          .execute();
         const seen: string[] = [];
-        for await (const row of kysely.selectFrom("users").select("email").orderBy("email").stream(2)) seen.push(row.email);
+        for await (const row of kysely.selectFrom("users").select("email").orderBy("email").stream(2))
+          seen.push(row.email);
         expect(seen).toEqual(["a@x", "b@x", "c@x"]);
       });
     });
@@ -164,7 +193,12 @@ export function runKyselySuite(flavor: Flavor, url: string | undefined): void {
 
     it("refuses transaction settings it cannot apply inside a scope", async () => {
       await db.runInScope(async () => {
-        await expect(kysely.transaction().setIsolationLevel("serializable").execute(async () => undefined)).rejects.toMatchObject({
+        await expect(
+          kysely
+            .transaction()
+            .setIsolationLevel("serializable")
+            .execute(async () => undefined),
+        ).rejects.toMatchObject({
           code: "ERR_SQLSCOPE_UNSUPPORTED",
         });
       });

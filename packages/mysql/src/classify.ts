@@ -53,7 +53,12 @@ const OPTION_PREVENTS = 1290;
  */
 export function classifyMysqlError(error: unknown): ErrorClass {
   if (typeof error !== "object" || error === null) return { kind: "other", fatal: false };
-  const { errno, code, fatal, message } = error as { errno?: unknown; code?: unknown; fatal?: unknown; message?: unknown };
+  const { errno, code, fatal, message } = error as {
+    errno?: unknown;
+    code?: unknown;
+    fatal?: unknown;
+    message?: unknown;
+  };
   const number = typeof errno === "number" ? errno : undefined;
   if (
     fatal === true ||
@@ -67,11 +72,20 @@ export function classifyMysqlError(error: unknown): ErrorClass {
   if (number === 1153) return { kind: "other", fatal: true };
   if (number !== undefined) {
     if (SERIALIZATION.has(number)) return { kind: "serialization", fatal: false };
-    if (number === READ_ONLY_TRANSACTION || (number === OPTION_PREVENTS && typeof message === "string" && /read[-_]only/i.test(message))) {
+    if (
+      number === READ_ONLY_TRANSACTION ||
+      (number === OPTION_PREVENTS && typeof message === "string" && /read[-_]only/i.test(message))
+    ) {
       return { kind: "read_only", fatal: false };
     }
     const constraint = CONSTRAINTS.get(number);
-    if (constraint !== undefined) return { kind: "constraint", fatal: false, constraint, details: detailsOf(number, typeof message === "string" ? message : "") };
+    if (constraint !== undefined)
+      return {
+        kind: "constraint",
+        fatal: false,
+        constraint,
+        details: detailsOf(number, typeof message === "string" ? message : ""),
+      };
   }
   return { kind: "other", fatal: false };
 }

@@ -69,7 +69,8 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
     // connection()) gets them escaped and placed for the server's sql_mode, as ours are: mysql2's own
     // formatting always escapes with backslashes, which NO_BACKSLASH_ESCAPES turns into an injection.
     // Our own statements arrive interpolated and without values, and pass through unchanged.
-    (core.config as { queryFormat?: (sql: string, values: unknown) => string }).queryFormat = (sql, values) => this.formatRaw(sql, values);
+    (core.config as { queryFormat?: (sql: string, values: unknown) => string }).queryFormat = (sql, values) =>
+      this.formatRaw(sql, values);
     core.on("error", (error: Error) => {
       this.lastError = error;
       if ((error as { fatal?: boolean }).fatal !== false) this._broken = true;
@@ -110,22 +111,36 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
   private formatRaw(sql: string, values: unknown): string {
     if (values === undefined || values === null || (Array.isArray(values) && values.length === 0)) return sql;
     if (!Array.isArray(values)) {
-      throw new UnsupportedError("Named placeholders with an object of values are not supported on a sqlscope MySQL connection; pass an array for ? markers.");
+      throw new UnsupportedError(
+        "Named placeholders with an object of values are not supported on a sqlscope MySQL connection; pass an array for ? markers.",
+      );
     }
-    return this.checkSize(interpolate(sql, values, this.mode.backslashEscapes ? this.escapeBackslash : this.escapeDoubling, this.mode));
+    return this.checkSize(
+      interpolate(sql, values, this.mode.backslashEscapes ? this.escapeBackslash : this.escapeDoubling, this.mode),
+    );
   }
 
   /** Values into the text, escaped and placed for the server's current sql_mode. */
   private async bind(sql: string, params: readonly unknown[]): Promise<string> {
     if (params.length === 0) return sql;
     if (!this.modeKnown || this.rawTaken) await this.readMode();
-    return this.checkSize(interpolate(sql, params, this.mode.backslashEscapes ? this.escapeBackslash : this.escapeDoubling, this.mode));
+    return this.checkSize(
+      interpolate(sql, params, this.mode.backslashEscapes ? this.escapeBackslash : this.escapeDoubling, this.mode),
+    );
   }
 
   private async readMode(): Promise<void> {
-    const rows = (await this.send("SELECT @@SESSION.sql_mode AS m, @@SESSION.max_allowed_packet AS p")) as { m: unknown; p: unknown }[];
-    const modes = String(rows[0]?.m ?? "").toUpperCase().split(",");
-    this.mode = { backslashEscapes: !modes.includes("NO_BACKSLASH_ESCAPES"), ansiQuotes: modes.includes("ANSI_QUOTES") };
+    const rows = (await this.send("SELECT @@SESSION.sql_mode AS m, @@SESSION.max_allowed_packet AS p")) as {
+      m: unknown;
+      p: unknown;
+    }[];
+    const modes = String(rows[0]?.m ?? "")
+      .toUpperCase()
+      .split(",");
+    this.mode = {
+      backslashEscapes: !modes.includes("NO_BACKSLASH_ESCAPES"),
+      ansiQuotes: modes.includes("ANSI_QUOTES"),
+    };
     this.maxPacket = Number(rows[0]?.p) || Infinity;
     this.modeKnown = true;
   }
@@ -182,7 +197,8 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
     if (((status & NO_BACKSLASH_ESCAPES) === 0) !== this.mode.backslashEscapes) this.modeKnown = false;
     if ((status & SESSION_STATE_CHANGED) !== 0) {
       this.dirty = true;
-      const changes = (header as { stateChanges?: { systemVariables?: Record<string, unknown>; schema?: unknown } }).stateChanges;
+      const changes = (header as { stateChanges?: { systemVariables?: Record<string, unknown>; schema?: unknown } })
+        .stateChanges;
       if (changes?.systemVariables?.sql_mode !== undefined) this.modeKnown = false;
       if (changes?.schema !== undefined && changes.schema !== null) this.schemaChanged = true;
     }
@@ -228,7 +244,8 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
     query.on("error", () => undefined);
     const rows = query.stream({ highWaterMark: 100 });
     // mysql2 does not tell a callback-less query that the connection died: end the stream ourselves.
-    const onGone = (error?: Error) => rows.destroy(error ?? new Error("Connection lost: the server closed the connection."));
+    const onGone = (error?: Error) =>
+      rows.destroy(error ?? new Error("Connection lost: the server closed the connection."));
     this.core.once("error", onGone);
     this.core.once("end", onGone);
     try {
@@ -310,7 +327,9 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
    */
   async reset(): Promise<void> {
     if (this.schemaChanged && this.settings.database === undefined) {
-      throw new Error("the current database may have changed and there is none configured to go back to; the connection is closed");
+      throw new Error(
+        "the current database may have changed and there is none configured to go back to; the connection is closed",
+      );
     }
     await this.promise.reset();
     this.resets++;
@@ -340,7 +359,9 @@ export class MysqlConnection implements DriverConnection<PromiseConnection> {
     }
     if (!modeFree) {
       await this.readMode();
-      await this.send(`SET SESSION ${assign(this.mode.backslashEscapes ? this.escapeBackslash : this.escapeDoubling).join(", ")}`);
+      await this.send(
+        `SET SESSION ${assign(this.mode.backslashEscapes ? this.escapeBackslash : this.escapeDoubling).join(", ")}`,
+      );
     }
     // Our own SETs are the connection's starting point, not state a scope left.
     this.dirty = false;

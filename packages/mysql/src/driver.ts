@@ -4,7 +4,14 @@ import { classifyMysqlError } from "./classify.ts";
 import { MysqlConnection } from "./connection.ts";
 import { resolveOptions, type MysqlOptions } from "./options.ts";
 
-const DIALECT: Dialect = { placeholder: "?", quoteIdentifier: quoteBacktick, savepoints: true, lexer: "mysql", backslashEscapes: true, readOnlyTransactions: true };
+const DIALECT: Dialect = {
+  placeholder: "?",
+  quoteIdentifier: quoteBacktick,
+  savepoints: true,
+  lexer: "mysql",
+  backslashEscapes: true,
+  readOnlyTransactions: true,
+};
 
 /**
  * A MySQL or MariaDB database for `db.add()`, on mysql2, one connection per pooled connection.
@@ -17,7 +24,11 @@ const DIALECT: Dialect = { placeholder: "?", quoteIdentifier: quoteBacktick, sav
  */
 export function mysql(options: MysqlOptions): Driver<PromiseConnection> {
   const resolved = resolveOptions(options);
-  const settings = { sessionVariables: resolved.sessionVariables, resetOnRelease: resolved.resetOnRelease, database: resolved.database };
+  const settings = {
+    sessionVariables: resolved.sessionVariables,
+    resetOnRelease: resolved.resetOnRelease,
+    database: resolved.database,
+  };
   return {
     name: "mysql",
     dialect: DIALECT,

@@ -14,8 +14,17 @@ export function escapeFor(escape: (value: unknown) => string, noBackslashEscapes
   const literal = (value: unknown): string => {
     if (typeof value === "string") return `'${value.replaceAll("'", "''")}'`;
     // mysql2 writes a list for an array (IN (?)), nested arrays as groups ((1, 2), (3, 4)).
-    if (Array.isArray(value)) return value.map((item) => (Array.isArray(item) ? `(${item.map(literal).join(", ")})` : literal(item))).join(", ");
-    if (typeof value === "object" && value !== null && !(value instanceof Date) && !Buffer.isBuffer(value) && !ArrayBuffer.isView(value)) {
+    if (Array.isArray(value))
+      return value
+        .map((item) => (Array.isArray(item) ? `(${item.map(literal).join(", ")})` : literal(item)))
+        .join(", ");
+    if (
+      typeof value === "object" &&
+      value !== null &&
+      !(value instanceof Date) &&
+      !Buffer.isBuffer(value) &&
+      !ArrayBuffer.isView(value)
+    ) {
       if (typeof (value as { toSqlString?: unknown }).toSqlString === "function") return escape(value);
       // mysql2 would write `key = 'value'` pairs with backslash escapes in them.
       throw new ParameterError(

@@ -53,17 +53,23 @@ export function resolveOptions(options: MysqlOptions): ResolvedMysqlOptions {
   const variables = options.sessionVariables ?? {};
   for (const [name, value] of Object.entries(variables)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      throw new ConfigError(`mysql({ sessionVariables }) has an invalid variable name ${JSON.stringify(name)}; use plain names like innodb_lock_wait_timeout.`);
+      throw new ConfigError(
+        `mysql({ sessionVariables }) has an invalid variable name ${JSON.stringify(name)}; use plain names like innodb_lock_wait_timeout.`,
+      );
     }
     if (!["string", "number", "boolean"].includes(typeof value)) {
-      throw new ConfigError(`mysql({ sessionVariables: { ${name} } }) must be a string, number or boolean, got ${typeof value}.`);
+      throw new ConfigError(
+        `mysql({ sessionVariables: { ${name} } }) must be a string, number or boolean, got ${typeof value}.`,
+      );
     }
   }
   if ("multipleStatements" in (options.driverOptions ?? {})) {
     throw new ConfigError(MULTI_REFUSED("driverOptions: { multipleStatements }"));
   }
   if (options.driverOptions !== undefined && "uri" in options.driverOptions) {
-    throw new ConfigError("mysql({ driverOptions: { uri } }) is not supported: pass the URI as mysql({ uri }), where it is checked.");
+    throw new ConfigError(
+      "mysql({ driverOptions: { uri } }) is not supported: pass the URI as mysql({ uri }), where it is checked.",
+    );
   }
   refuseMultiFlag(options.driverOptions?.flags, "driverOptions: { flags }");
   const connection: ConnectionOptions = {
@@ -96,7 +102,8 @@ const MULTI_REFUSED = (where: string) =>
 function refuseMultiFlag(flags: unknown, where: string): void {
   if (flags === undefined || flags === null) return;
   const list = Array.isArray(flags) ? flags.map(String) : String(flags).split(",");
-  if (list.some((flag) => flag.trim().toUpperCase().replace(/^\+/, "") === "MULTI_STATEMENTS")) throw new ConfigError(MULTI_REFUSED(where));
+  if (list.some((flag) => flag.trim().toUpperCase().replace(/^\+/, "") === "MULTI_STATEMENTS"))
+    throw new ConfigError(MULTI_REFUSED(where));
 }
 
 /**
@@ -105,7 +112,8 @@ function refuseMultiFlag(flags: unknown, where: string): void {
  * keep it in its `input` field, and loggers print that).
  */
 function parseUri(uri: string): ConnectionOptions {
-  if (typeof uri !== "string" || uri.length === 0) throw new ConfigError("mysql({ uri }) must be a non-empty string such as mysql://user:pass@localhost/app.");
+  if (typeof uri !== "string" || uri.length === 0)
+    throw new ConfigError("mysql({ uri }) must be a non-empty string such as mysql://user:pass@localhost/app.");
   let url: URL;
   try {
     url = new URL(uri);
@@ -124,7 +132,9 @@ function parseUri(uri: string): ConnectionOptions {
     try {
       return decodeURIComponent(part);
     } catch {
-      throw new ConfigError(`mysql({ uri }) has a badly percent-encoded ${what}: ${shown}. Encode it with encodeURIComponent.`);
+      throw new ConfigError(
+        `mysql({ uri }) has a badly percent-encoded ${what}: ${shown}. Encode it with encodeURIComponent.`,
+      );
     }
   };
   const options: ConnectionOptions = {};
@@ -136,8 +146,8 @@ function parseUri(uri: string): ConnectionOptions {
   const database = decode(url.pathname.replace(/^\//, ""), "database");
   if (database.length > 0) options.database = database;
   for (const [key, value] of url.searchParams) {
-    if (key === "multipleStatements") throw new ConfigError(MULTI_REFUSED("uri: \"...?multipleStatements=...\""));
-    if (key === "flags") refuseMultiFlag(value, "uri: \"...?flags=...\"");
+    if (key === "multipleStatements") throw new ConfigError(MULTI_REFUSED('uri: "...?multipleStatements=..."'));
+    if (key === "flags") refuseMultiFlag(value, 'uri: "...?flags=..."');
     if (key in options) continue;
     // As mysql2 reads a URI query: JSON where it parses (?ssl={"rejectUnauthorized":true}), else text.
     let parsed: unknown;

@@ -127,10 +127,17 @@ export function mayChangeSession(sql: string, mode: SqlMode = DEFAULT_MODE): boo
  * @example
  * interpolate("SELECT '?' AS a, ? AS b", ["x"], escape) // "SELECT '?' AS a, 'x' AS b"
  */
-export function interpolate(sql: string, params: readonly unknown[], escape: (value: unknown) => string, mode: SqlMode = DEFAULT_MODE): string {
+export function interpolate(
+  sql: string,
+  params: readonly unknown[],
+  escape: (value: unknown) => string,
+  mode: SqlMode = DEFAULT_MODE,
+): string {
   const { marks } = factsOf(sql, mode);
   if (marks.length !== params.length) {
-    throw new ParameterError(`The statement has ${marks.length} "?" placeholders but ${params.length} values were given: ${sql.slice(0, 120)}`);
+    throw new ParameterError(
+      `The statement has ${marks.length} "?" placeholders but ${params.length} values were given: ${sql.slice(0, 120)}`,
+    );
   }
   let out = "";
   let last = 0;

@@ -32,7 +32,11 @@ export async function isAlive(admin: mysql2.Connection, id: number): Promise<boo
 }
 
 /** Waits until `check` is true, polling; fails loudly instead of hanging. */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);

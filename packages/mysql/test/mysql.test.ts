@@ -1,4 +1,11 @@
-import { ConnectionError, ConstraintError, getSession, SerializationError, SQLScope, type AddOptions } from "@sqlscope/core";
+import {
+  ConnectionError,
+  ConstraintError,
+  getSession,
+  SerializationError,
+  SQLScope,
+  type AddOptions,
+} from "@sqlscope/core";
 import { mysqlTestUrl } from "@sqlscope/test-support";
 import type { Connection as PromiseConnection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +19,10 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/mysql against a real MariaDB
   const registries: SQLScope[] = [];
 
   function open(add: AddOptions = {}, options: Partial<MysqlOptions> = {}): SQLScope {
-    const db = new SQLScope({ onWarning: () => undefined }).add(mysql({ uri: tdb.url, ...options }), { commit: "autocommit", ...add });
+    const db = new SQLScope({ onWarning: () => undefined }).add(mysql({ uri: tdb.url, ...options }), {
+      commit: "autocommit",
+      ...add,
+    });
     registries.push(db);
     return db;
   }
@@ -42,11 +52,15 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/mysql against a real MariaDB
     const tricky = "it's a \\ back'slash? :name";
     const row = await db.runInScope(() => getSession().selectOne("SELECT 'lit\\'?' AS a, ? AS b", [tricky]));
     expect(row).toEqual({ a: "lit'?", b: tricky });
-    const named = await db.runInScope(() => getSession().selectOne("SELECT \"x\\\":y\" AS a, :v AS b", { v: tricky }));
+    const named = await db.runInScope(() => getSession().selectOne('SELECT "x\\":y" AS a, :v AS b', { v: tricky }));
     expect(named).toEqual({ a: 'x":y', b: tricky });
-    const { lastInsertId } = await db.runInScope(() => getSession().execute("INSERT INTO notes (body) VALUES (?)", [tricky]));
+    const { lastInsertId } = await db.runInScope(() =>
+      getSession().execute("INSERT INTO notes (body) VALUES (?)", [tricky]),
+    );
     expect(typeof lastInsertId).toBe("number");
-    expect(await db.runInScope(() => getSession().selectValue("SELECT body FROM notes WHERE id = ?", [lastInsertId]))).toBe(tricky);
+    expect(
+      await db.runInScope(() => getSession().selectValue("SELECT body FROM notes WHERE id = ?", [lastInsertId])),
+    ).toBe(tricky);
   });
 
   it("returns BIGINT as a number when exact and as a string beyond 2^53, never rounded", async () => {
@@ -209,7 +223,9 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/mysql against a real MariaDB
       await new Promise<void>((r) => (release = r));
     });
     await holding;
-    const waiter = db.runInScope(() => getSession().execute("UPDATE counters SET v = v + 1 WHERE id = 2"), { isolated: true });
+    const waiter = db.runInScope(() => getSession().execute("UPDATE counters SET v = v + 1 WHERE id = 2"), {
+      isolated: true,
+    });
     await expect(waiter).rejects.toBeInstanceOf(SerializationError);
     await expect(waiter).rejects.toMatchObject({ cause: { errno: 1205 } });
     release();
@@ -218,7 +234,9 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/mysql against a real MariaDB
 
   it("reports deleting a referenced row as a foreign_key ConstraintError", async () => {
     const db = open();
-    const error = await db.runInScope(() => getSession().execute("DELETE FROM parents WHERE id = 1")).catch((e: unknown) => e);
+    const error = await db
+      .runInScope(() => getSession().execute("DELETE FROM parents WHERE id = 1"))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConstraintError);
     expect(error).toMatchObject({ constraint: "foreign_key", driverCode: "ER_ROW_IS_REFERENCED_2" });
   });
@@ -226,7 +244,9 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/mysql against a real MariaDB
   it("keeps bound values out of errors: the driver error's sql is the template, not the interpolated text", async () => {
     const db = open();
     const secret = "s3cret-value-".repeat(1000);
-    const error = await db.runInScope(() => getSession().execute("INSERT INTO no_such_table (v) VALUES (?)", [secret])).catch((e: unknown) => e);
+    const error = await db
+      .runInScope(() => getSession().execute("INSERT INTO no_such_table (v) VALUES (?)", [secret]))
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "ERR_SQLSCOPE_QUERY" });
     const cause = (error as { cause: { sql?: string } }).cause;
     expect(cause.sql).toBe("INSERT INTO no_such_table (v) VALUES (?)");
@@ -244,7 +264,8 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/mysql against a real MariaDB
         sum += Number(row.seq);
       }
       expect({ n, sum }).toEqual({ n: 20_000, sum: 200_010_000 });
-      for await (const row of s.stream<{ seq: number }>("SELECT seq FROM seq_1_to_20000")) if (Number(row.seq) === 5) break;
+      for await (const row of s.stream<{ seq: number }>("SELECT seq FROM seq_1_to_20000"))
+        if (Number(row.seq) === 5) break;
       expect(await s.selectValue("SELECT 42")).toBe(42);
     });
   });

@@ -15,7 +15,9 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/mysql: read-only keys", () =
 
   beforeAll(async () => {
     tdb = await createTestDatabase(serverUrl as string, "myreadonly");
-    await tdb.admin.query(`CREATE TABLE \`${new URL(tdb.url).pathname.slice(1)}\`.notes (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT NOT NULL) ENGINE=InnoDB`);
+    await tdb.admin.query(
+      `CREATE TABLE \`${new URL(tdb.url).pathname.slice(1)}\`.notes (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT NOT NULL) ENGINE=InnoDB`,
+    );
     db = new SQLScope({ onWarning: () => undefined })
       .add(mysql({ uri: tdb.url }), { key: "db", commit: "autocommit" })
       // The same server stands in for a replica: what makes it read-only here is the READ ONLY begin.
@@ -31,7 +33,9 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/mysql: read-only keys", () =
     await db.runInScope(async () => {
       expect(getReadSession()).toBe(getSession("replica"));
       expect(await getReadSession().selectValue<number>("SELECT count(*) FROM notes")).toBe(0);
-      const error = await getSession("replica").execute("INSERT INTO notes (body) VALUES (?)", ["no"]).catch((e: unknown) => e);
+      const error = await getSession("replica")
+        .execute("INSERT INTO notes (body) VALUES (?)", ["no"])
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ReadOnlyError);
       expect((error as Error).message).toMatch(/read-only transaction.*getSession\("db"\)/);
     });

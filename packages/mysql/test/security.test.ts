@@ -13,7 +13,10 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/mysql: escaping follows the 
   const registries: SQLScope[] = [];
 
   function open(add: AddOptions = {}, options: Partial<MysqlOptions> = {}): SQLScope {
-    const db = new SQLScope({ onWarning: () => undefined }).add(mysql({ uri: tdb.url, ...options }), { commit: "manual", ...add });
+    const db = new SQLScope({ onWarning: () => undefined }).add(mysql({ uri: tdb.url, ...options }), {
+      commit: "manual",
+      ...add,
+    });
     registries.push(db);
     return db;
   }
@@ -42,7 +45,9 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/mysql: escaping follows the 
       expect(await matching(INJECTION)).toEqual([]);
       await getSession().execute("INSERT INTO notes (body) VALUES (?)", [TRICKY]);
       expect(await getSession().selectValue("SELECT body FROM notes WHERE body = ?", [TRICKY])).toBe(TRICKY);
-      expect(await getSession().select("SELECT name FROM users WHERE name IN (?)", [["alice", INJECTION]])).toEqual([{ name: "alice" }]);
+      expect(await getSession().select("SELECT name FROM users WHERE name IN (?)", [["alice", INJECTION]])).toEqual([
+        { name: "alice" },
+      ]);
     });
   });
 
@@ -85,7 +90,9 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/mysql: escaping follows the 
   it("a stored function that sets a user variable, run by an INSERT, is seen (the server's session-state flag)", async () => {
     const db = open({ pool: { max: 1 } });
     await db.runInScope(async () => {
-      await getSession().execute("CREATE FUNCTION remember(v VARCHAR(20)) RETURNS INT DETERMINISTIC BEGIN SET @remembered = v; RETURN 1; END");
+      await getSession().execute(
+        "CREATE FUNCTION remember(v VARCHAR(20)) RETURNS INT DETERMINISTIC BEGIN SET @remembered = v; RETURN 1; END",
+      );
       await getSession().execute("CREATE TABLE calls (n INT) ENGINE=InnoDB");
     });
     await db.runInScope(() => getSession().execute("INSERT INTO calls VALUES (remember(?))", ["tenant-a"]));
@@ -97,7 +104,11 @@ describe("mysql({ uri }): checked when the driver is made", () => {
   const SECRET = "S3CRETPW";
 
   it("a malformed URI is a ConfigError whose message, cause and fields never hold the password", () => {
-    for (const uri of [`mysql://app:${SECRET}@db.example:notaport/app`, `mysql://app:${SECRET}@[::1/app`, `app:${SECRET}@localhost/app`]) {
+    for (const uri of [
+      `mysql://app:${SECRET}@db.example:notaport/app`,
+      `mysql://app:${SECRET}@[::1/app`,
+      `app:${SECRET}@localhost/app`,
+    ]) {
       let error: unknown;
       try {
         mysql({ uri });
@@ -105,7 +116,10 @@ describe("mysql({ uri }): checked when the driver is made", () => {
         error = e;
       }
       expect(error, uri).toBeInstanceOf(ConfigError);
-      const everything = JSON.stringify(error, Object.getOwnPropertyNames(error)) + String((error as Error).cause) + JSON.stringify((error as Error).cause, ["message", "input"]);
+      const everything =
+        JSON.stringify(error, Object.getOwnPropertyNames(error)) +
+        String((error as Error).cause) +
+        JSON.stringify((error as Error).cause, ["message", "input"]);
       expect(everything).not.toContain(SECRET);
       expect((error as Error).message).toMatch(/mysql:\/\//);
     }
@@ -119,32 +133,50 @@ describe("mysql({ uri }): checked when the driver is made", () => {
   it("multi-statement mode cannot be asked for through the URI or flags", () => {
     expect(() => mysql({ uri: "mysql://app@localhost/app?multipleStatements=true" })).toThrow(/multi-statement/);
     expect(() => mysql({ uri: "mysql://app@localhost/app?flags=MULTI_STATEMENTS" })).toThrow(/multi-statement/);
-    expect(() => mysql({ uri: "mysql://app@localhost/app", driverOptions: { flags: ["FOUND_ROWS", "MULTI_STATEMENTS"] } })).toThrow(/multi-statement/);
+    expect(() =>
+      mysql({ uri: "mysql://app@localhost/app", driverOptions: { flags: ["FOUND_ROWS", "MULTI_STATEMENTS"] } }),
+    ).toThrow(/multi-statement/);
     // mysql2 also reads a comma-separated string, which its types do not admit.
-    expect(() => mysql({ uri: "mysql://app@localhost/app", driverOptions: { flags: "FOUND_ROWS, +multi_statements" as unknown as string[] } })).toThrow(/multi-statement/);
-    expect(() => mysql({ uri: "mysql://app@localhost/app", driverOptions: { flags: ["multi_statements"] } })).toThrow(/multi-statement/);
+    expect(() =>
+      mysql({
+        uri: "mysql://app@localhost/app",
+        driverOptions: { flags: "FOUND_ROWS, +multi_statements" as unknown as string[] },
+      }),
+    ).toThrow(/multi-statement/);
+    expect(() => mysql({ uri: "mysql://app@localhost/app", driverOptions: { flags: ["multi_statements"] } })).toThrow(
+      /multi-statement/,
+    );
     expect(() => mysql({ uri: "mysql://app@localhost/app", driverOptions: { flags: ["-FOUND_ROWS"] } })).not.toThrow();
   });
 
-  it.skipIf(serverUrl === undefined)("a good URI still connects, with its query options and percent-encoded parts", async () => {
-    const url = new URL(serverUrl as string);
-    url.searchParams.set("dateStrings", "true");
-    const db = new SQLScope({ onWarning: () => undefined }).add(mysql({ uri: url.toString() }));
-    try {
-      expect(await db.runInScope(() => getSession().selectValue("SELECT DATE('2024-01-02')"))).toBe("2024-01-02");
-    } finally {
-      await db.close();
-    }
-  });
+  it.skipIf(serverUrl === undefined)(
+    "a good URI still connects, with its query options and percent-encoded parts",
+    async () => {
+      const url = new URL(serverUrl as string);
+      url.searchParams.set("dateStrings", "true");
+      const db = new SQLScope({ onWarning: () => undefined }).add(mysql({ uri: url.toString() }));
+      try {
+        expect(await db.runInScope(() => getSession().selectValue("SELECT DATE('2024-01-02')"))).toBe("2024-01-02");
+      } finally {
+        await db.close();
+      }
+    },
+  );
 
   it("a refused connection's PoolTimeoutError does not carry the password either", async () => {
-    const db = new SQLScope({ onWarning: () => undefined }).add(mysql({ uri: `mysql://app:${SECRET}@127.0.0.1:1/app`, connectTimeoutMs: 500 }), {
-      pool: { acquireTimeoutMs: 600 },
-    });
+    const db = new SQLScope({ onWarning: () => undefined }).add(
+      mysql({ uri: `mysql://app:${SECRET}@127.0.0.1:1/app`, connectTimeoutMs: 500 }),
+      {
+        pool: { acquireTimeoutMs: 600 },
+      },
+    );
     try {
       const error = await db.runInScope(() => getSession().selectValue("SELECT 1")).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PoolTimeoutError);
-      expect(JSON.stringify(error, Object.getOwnPropertyNames(error)) + JSON.stringify((error as Error).cause, Object.getOwnPropertyNames((error as Error).cause ?? {}))).not.toContain(SECRET);
+      expect(
+        JSON.stringify(error, Object.getOwnPropertyNames(error)) +
+          JSON.stringify((error as Error).cause, Object.getOwnPropertyNames((error as Error).cause ?? {})),
+      ).not.toContain(SECRET);
     } finally {
       await db.close();
     }

@@ -74,7 +74,9 @@ describe("MySQL's comment rules, the same for placeholders, scripts and the rese
     expect(interpolate("SELECT 'a\\', ?", [1], escape, NBE)).toBe("SELECT 'a\\', 1");
     expect(() => interpolate("SELECT 'a\\', ?", [1], escape)).toThrow(ParameterError);
     // ANSI_QUOTES: "a\" is an identifier, where a backslash is an ordinary character.
-    expect(interpolate('SELECT 1 AS "a\\", ?', [1], escape, { backslashEscapes: true, ansiQuotes: true })).toBe('SELECT 1 AS "a\\", 1');
+    expect(interpolate('SELECT 1 AS "a\\", ?', [1], escape, { backslashEscapes: true, ansiQuotes: true })).toBe(
+      'SELECT 1 AS "a\\", 1',
+    );
   });
 
   it("sees statements that change the session behind any comment", () => {
@@ -94,14 +96,20 @@ describe("MySQL's comment rules, the same for placeholders, scripts and the rese
     ]) {
       expect(mayChangeSession(sql), sql).toBe(true);
     }
-    for (const sql of ["SELECT ? AS email", "SELECT 'a@b', `x@y` -- @z\n", "UPDATE t SET v = 1 /* SET @x */", "INSERT INTO settings VALUES ('SET')"]) {
+    for (const sql of [
+      "SELECT ? AS email",
+      "SELECT 'a@b', `x@y` -- @z\n",
+      "UPDATE t SET v = 1 /* SET @x */",
+      "INSERT INTO settings VALUES ('SET')",
+    ]) {
       expect(mayChangeSession(sql), sql).toBe(false);
     }
   });
 });
 
 describe("escaping under NO_BACKSLASH_ESCAPES", () => {
-  const backslash = (value: unknown) => (typeof value === "string" ? `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'` : String(value));
+  const backslash = (value: unknown) =>
+    typeof value === "string" ? `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'` : String(value);
   const doubling = escapeFor(backslash, true);
 
   it("doubles quotes and leaves backslashes alone, in lists too", () => {
@@ -113,6 +121,12 @@ describe("escaping under NO_BACKSLASH_ESCAPES", () => {
   });
 
   it("refuses an object mysql2 would write as key = 'value' pairs", () => {
-    expect(() => doubling(new (class Point { x = "1" })())).toThrow(ParameterError);
+    expect(() =>
+      doubling(
+        new (class Point {
+          x = "1";
+        })(),
+      ),
+    ).toThrow(ParameterError);
   });
 });

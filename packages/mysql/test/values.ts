@@ -23,7 +23,11 @@ export const mysqlValues: ValueTable = {
   timestamp: { expected: expectedDate("2024-01-02T03:04:05.678", "local"), column: "DATETIME(3)" },
   // TIMESTAMP is stored as an instant but sent as text in the session's time zone (SYSTEM here,
   // the zone the stored literal was read in), and mysql2 reads that text as local time.
-  timestamptz: { expected: expectedDate("2024-01-02T03:04:05.678", "local"), column: "TIMESTAMP(3)", literal: "'2024-01-02 03:04:05.678'" },
+  timestamptz: {
+    expected: expectedDate("2024-01-02T03:04:05.678", "local"),
+    column: "TIMESTAMP(3)",
+    literal: "'2024-01-02 03:04:05.678'",
+  },
   json: { expected: { a: [1, 2], b: null } },
   bytes: { expected: Buffer.from([1, 2, 255]) },
   null: { expected: null },

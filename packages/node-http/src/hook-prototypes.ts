@@ -15,7 +15,10 @@ import type { HookedPrototypes } from "./hooks/protocol.ts";
  * const rs = attachScope(db, req, res, { prototypes });
  */
 export function hookPrototypes(response: object, request: object): HookedPrototypes {
-  return hooks.hookPrototypes(justAbove(response, ServerResponse.prototype, "response"), justAbove(request, IncomingMessage.prototype, "request"));
+  return hooks.hookPrototypes(
+    justAbove(response, ServerResponse.prototype, "response"),
+    justAbove(request, IncomingMessage.prototype, "request"),
+  );
 }
 
 function justAbove(start: object, base: object, what: string): object {
@@ -24,6 +27,10 @@ function justAbove(start: object, base: object, what: string): object {
   }
   throw new TypeError(
     `hookPrototypes() needs a ${what} prototype whose chain leads to node:http's ${what === "response" ? "ServerResponse" : "IncomingMessage"}.prototype; ` +
-      "pass the object the framework moves each " + what + " onto (Express: req.app." + what + ").",
+      "pass the object the framework moves each " +
+      what +
+      " onto (Express: req.app." +
+      what +
+      ").",
   );
 }

@@ -1,6 +1,16 @@
 import { ServerResponse, type IncomingMessage } from "node:http";
 import type { SQLScope } from "@sqlscope/core";
-import { clientGone, endScope, FAILED, joinedScope, requestIntent, statusForError, type FinishReport, type Scope, reportWarning } from "@sqlscope/core/adapter";
+import {
+  clientGone,
+  endScope,
+  FAILED,
+  joinedScope,
+  requestIntent,
+  statusForError,
+  type FinishReport,
+  type Scope,
+  reportWarning,
+} from "@sqlscope/core/adapter";
 import { defaultResponder, sendPlainError } from "./error-response.ts";
 import { hooks } from "./hooks/hooks.ts";
 import { ResponseGate, type GateHooks, type Verdict } from "./response-gate.ts";
@@ -35,7 +45,12 @@ export interface RequestScope {
  * const rs = attachScope(db, req, res);
  * rs.run(next); // Express-style: the rest of the chain runs inside the scope
  */
-export function attachScope(db: SQLScope, req: IncomingMessage, res: ServerResponse, options: AttachOptions = {}): RequestScope {
+export function attachScope(
+  db: SQLScope,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: AttachOptions = {},
+): RequestScope {
   const outer = joinedScope(db);
   if (outer !== undefined) return new JoinedRequest(outer);
   return new ScopedRequest(db, req, res, options);

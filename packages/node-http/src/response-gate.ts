@@ -114,7 +114,8 @@ export class ResponseGate implements Interceptor {
     if (this.state === "open") {
       const code = args[0];
       // An invalid status must throw synchronously, as it does without us.
-      if (typeof code !== "number" || !Number.isInteger(code) || code < 100 || code > 999) return this.call(self, "writeHead", args);
+      if (typeof code !== "number" || !Number.isInteger(code) || code < 100 || code > 999)
+        return this.call(self, "writeHead", args);
       if (this.startHead(code, { method: "writeHead", args })) {
         self.statusCode = code;
         if (typeof args[1] === "string") self.statusMessage = args[1];
@@ -228,7 +229,9 @@ export class ResponseGate implements Interceptor {
     this.moveTo(state);
     this.queue.push(first);
     pending
-      .then((verdict) => (verdict.ok ? this.replay() : state === "holding" ? this.replace(verdict.error) : this.abandon(verdict.error)))
+      .then((verdict) =>
+        verdict.ok ? this.replay() : state === "holding" ? this.replace(verdict.error) : this.abandon(verdict.error),
+      )
       .catch((error: unknown) => this.abandon(error));
   }
 
@@ -272,7 +275,6 @@ export class ResponseGate implements Interceptor {
     for (const call of dropped) failCallback(call.args, error);
     this.hooks.lost(error);
   }
-
 }
 
 // The replacement for a failed commit is a 5xx whatever onCommitError chose (an implicit head, too,

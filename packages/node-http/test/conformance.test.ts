@@ -9,12 +9,17 @@ runAdapterSuite({
   plainServer: new URL("./plain-server.ts", import.meta.url),
   start: async (db, routes, options = {}) => {
     const inner = (options.adapter as typeof adapter | undefined) ?? adapter;
-    const lenient: adapter.ScopeOptions = options.lenientErrors === true ? { onCommitError: answer200, onError: answer200 } : {};
+    const lenient: adapter.ScopeOptions =
+      options.lenientErrors === true ? { onCommitError: answer200, onError: answer200 } : {};
     if (options.errorMapper === true) lenient.onError = inner.sqlscopeErrors(db);
     const pick = intentPicker(options);
-    if (pick !== undefined) lenient.intent = (req) => pick(new URL(req.url ?? "/", "http://x").pathname, req.method ?? "GET");
+    if (pick !== undefined)
+      lenient.intent = (req) => pick(new URL(req.url ?? "/", "http://x").pathname, req.method ?? "GET");
     const handler = router(routes);
-    const served = options.nested === undefined ? inner.withScope(db, handler, lenient) : adapter.withScope(db, inner.withScope(options.nested, handler, lenient), lenient);
+    const served =
+      options.nested === undefined
+        ? inner.withScope(db, handler, lenient)
+        : adapter.withScope(db, inner.withScope(options.nested, handler, lenient), lenient);
     return listen(createServer(served));
   },
 });

@@ -39,7 +39,8 @@ beforeAll(() => {
 });
 
 afterEach(async () => {
-  for (const registry of [db, redirectDb, syncDb]) expect(await waitFor(() => registry.stats().borrowed === 0)).toBe(true);
+  for (const registry of [db, redirectDb, syncDb])
+    expect(await waitFor(() => registry.stats().borrowed === 0)).toBe(true);
   // The held view is skipped while no response is held: the count must come back to zero.
   expect(await waitFor(() => heldResponses() === 0)).toBe(true);
   file.assertNoOpenTransaction();
@@ -115,10 +116,12 @@ describe("held head and body", () => {
   });
 
   it("a redirect commits under autocommit-include-redirect and rolls back under autocommit", async () => {
-    const handler = (t: string): NodeHandler => async (_req, res) => {
-      await insert(t);
-      res.writeHead(302, { location: "/next" }).end();
-    };
+    const handler =
+      (t: string): NodeHandler =>
+      async (_req, res) => {
+        await insert(t);
+        res.writeHead(302, { location: "/next" }).end();
+      };
     const [kept, dropped] = [tag(), tag()];
     const a = await request(await serve(handler(kept), {}, redirectDb), { atHead: () => file.committedRows(kept) });
     const b = await request(await serve(handler(dropped)));
@@ -346,7 +349,9 @@ describe("other wrappers on the response", () => {
 
   it("a response that is not a node:http ServerResponse is refused with a TypeError that says what works", () => {
     const fake = { writeHead() {}, end() {} };
-    expect(() => attachScope(db, {} as IncomingMessage, fake as unknown as ServerResponse)).toThrow(/needs a node:http ServerResponse.*Koa, Hono, Fastify/);
+    expect(() => attachScope(db, {} as IncomingMessage, fake as unknown as ServerResponse)).toThrow(
+      /needs a node:http ServerResponse.*Koa, Hono, Fastify/,
+    );
   });
 });
 

@@ -30,7 +30,9 @@ async function serve(handler: NodeHandler): Promise<string> {
 
 /** What the adapter did to this response: a gate intercepting it, own properties, listeners beyond Node's own. */
 function touched(res: ServerResponse): { gated: boolean; ownMethods: string[]; closeListeners: number } {
-  const ownMethods = ["writeHead", "write", "end", "flushHeaders", "setHeader", "headersSent"].filter((m) => Object.hasOwn(res, m));
+  const ownMethods = ["writeHead", "write", "end", "flushHeaders", "setHeader", "headersSent"].filter((m) =>
+    Object.hasOwn(res, m),
+  );
   return { gated: interceptorOf(res) !== undefined, ownMethods, closeListeners: res.listenerCount("close") };
 }
 
@@ -67,7 +69,11 @@ describe("a scope that never gets work", () => {
     expect(before).toMatchObject({ gated: false, ownMethods: [] });
     // node:http never moves a response to another prototype, so the gate works through own methods of
     // this one response (node:http's prototypes stay untouched); the held view only once it holds.
-    expect(seen.afterStart).toEqual({ gated: true, ownMethods: ["writeHead", "write", "end", "flushHeaders"], closeListeners: before.closeListeners });
+    expect(seen.afterStart).toEqual({
+      gated: true,
+      ownMethods: ["writeHead", "write", "end", "flushHeaders"],
+      closeListeners: before.closeListeners,
+    });
   });
 
   it("an afterCommit hook alone installs the gate, and the hook runs before the response leaves", async () => {
@@ -95,7 +101,12 @@ describe("a scope that never gets work", () => {
       expect((await request(url)).status).toBe(204);
       expect(await waitFor(() => finished.some((f) => f.status === 204))).toBe(true);
       expect(untouched).toMatchObject({ gated: false, ownMethods: [] });
-      expect(finished.find((f) => f.status === 204)).toMatchObject({ keys: [], statements: 0, result: "none", ok: true });
+      expect(finished.find((f) => f.status === 204)).toMatchObject({
+        keys: [],
+        statements: 0,
+        result: "none",
+        ok: true,
+      });
     } finally {
       diagnostics.unsubscribe(CHANNELS.scopeFinish, onFinish);
     }

@@ -1,6 +1,25 @@
 import diagnostics from "node:diagnostics_channel";
-import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer, type TracerProvider } from "@opentelemetry/api";
-import { CHANNELS, type AcquireMessage, type QueryMessage, type ReleaseMessage, type RetryMessage, type ScopeFinishMessage, type ScopeStartMessage, type ScopeView, type TransactionMessage } from "@sqlscope/core";
+import {
+  context,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+  type Tracer,
+  type TracerProvider,
+} from "@opentelemetry/api";
+import {
+  CHANNELS,
+  type AcquireMessage,
+  type QueryMessage,
+  type ReleaseMessage,
+  type RetryMessage,
+  type ScopeFinishMessage,
+  type ScopeStartMessage,
+  type ScopeView,
+  type TransactionMessage,
+} from "@sqlscope/core";
 import { dbSystem, operationOf } from "./attributes.ts";
 
 export interface SqlscopeInstrumentationOptions {
@@ -41,9 +60,19 @@ export function instrumentSqlscope(options: SqlscopeInstrumentationOptions = {})
   };
 
   /** A span that already happened: it ends now and started `durationMs` ago. */
-  const past = (scope: ScopeView, name: string, durationMs: number, attributes: Attributes, error: Error | undefined): void => {
+  const past = (
+    scope: ScopeView,
+    name: string,
+    durationMs: number,
+    attributes: Attributes,
+    error: Error | undefined,
+  ): void => {
     const end = performance.timeOrigin + performance.now();
-    const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, startTime: end - durationMs, attributes }, parentOf(scope));
+    const span = tracer.startSpan(
+      name,
+      { kind: SpanKind.CLIENT, startTime: end - durationMs, attributes },
+      parentOf(scope),
+    );
     if (error !== undefined) fail(span, error);
     span.end(end);
   };
@@ -80,7 +109,11 @@ export function instrumentSqlscope(options: SqlscopeInstrumentationOptions = {})
     },
     [CHANNELS.release]: (message) => {
       const m = message as ReleaseMessage;
-      spans.get(m.scope)?.addEvent("sqlscope.release", { "sqlscope.key": m.key, "sqlscope.hold_ms": m.holdMs, "sqlscope.destroyed": m.destroyed });
+      spans.get(m.scope)?.addEvent("sqlscope.release", {
+        "sqlscope.key": m.key,
+        "sqlscope.hold_ms": m.holdMs,
+        "sqlscope.destroyed": m.destroyed,
+      });
     },
     [CHANNELS.retry]: (message) => {
       const m = message as RetryMessage;
@@ -126,6 +159,9 @@ function common(m: { key: string; driver: string }): Attributes {
 
 function fail(span: Span, error: Error): void {
   span.recordException(error);
-  span.setAttribute("error.type", (error as { code?: unknown }).code !== undefined ? String((error as { code?: unknown }).code) : error.name);
+  span.setAttribute(
+    "error.type",
+    (error as { code?: unknown }).code !== undefined ? String((error as { code?: unknown }).code) : error.name,
+  );
   span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
 }

@@ -6,7 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { context, SpanStatusCode, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from "@opentelemetry/sdk-trace-base";
 import { getSession, SQLScope } from "@sqlscope/core";
 import { sqlscope } from "@sqlscope/express";
 import { sqlite } from "@sqlscope/sqlite";
@@ -31,8 +36,12 @@ afterAll(() => {
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "sqlscope-otel-"));
-  db = new SQLScope({ onWarning: () => undefined }).add(sqlite({ filename: join(dir, "app.db") }), { commit: "autocommit" });
-  await db.runInScope(() => getSession().executeScript("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE NOT NULL)"));
+  db = new SQLScope({ onWarning: () => undefined }).add(sqlite({ filename: join(dir, "app.db") }), {
+    commit: "autocommit",
+  });
+  await db.runInScope(() =>
+    getSession().executeScript("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE NOT NULL)"),
+  );
   exporter.reset();
 });
 afterEach(async () => {
@@ -58,7 +67,11 @@ describe("@sqlscope/otel with the SDK's in-memory exporter", () => {
     const [job] = byName("nightly job");
     const [scope] = byName("sqlscope.scope");
     expect(parentId(scope)).toBe(job?.spanContext().spanId);
-    expect(scope?.attributes).toMatchObject({ "sqlscope.result": "commit", "sqlscope.statements": 2, "sqlscope.keys": ["db"] });
+    expect(scope?.attributes).toMatchObject({
+      "sqlscope.result": "commit",
+      "sqlscope.statements": 2,
+      "sqlscope.keys": ["db"],
+    });
     expect(scope?.status.code).toBe(SpanStatusCode.UNSET);
     expect(scope?.events.map((e) => e.name)).toEqual(["sqlscope.release"]);
     const children = exporter.getFinishedSpans().filter((s) => parentId(s) === scope?.spanContext().spanId);
@@ -100,11 +113,15 @@ describe("@sqlscope/otel with the SDK's in-memory exporter", () => {
       await registry
         .runInScope(async () => {
           // SQLite puts the value into its message here, as PostgreSQL, MySQL and DuckDB do for bad input or duplicates.
-          await getSession().execute("CREATE TRIGGER IF NOT EXISTS no_secrets BEFORE INSERT ON users BEGIN SELECT RAISE(ABORT, 'rejected: ' || NEW.email); END");
+          await getSession().execute(
+            "CREATE TRIGGER IF NOT EXISTS no_secrets BEFORE INSERT ON users BEGIN SELECT RAISE(ABORT, 'rejected: ' || NEW.email); END",
+          );
           await getSession().execute("INSERT INTO users (email) VALUES (?)", [secret]);
         })
         .catch(() => undefined);
-      return JSON.stringify(exporter.getFinishedSpans().map((s) => ({ attributes: s.attributes, status: s.status, events: s.events })));
+      return JSON.stringify(
+        exporter.getFinishedSpans().map((s) => ({ attributes: s.attributes, status: s.status, events: s.events })),
+      );
     };
     otel = instrumentSqlscope({ tracerProvider: provider });
     const redacted = await spansOf(db);
@@ -112,7 +129,9 @@ describe("@sqlscope/otel with the SDK's in-memory exporter", () => {
     expect(redacted).toContain("withheld");
     expect(redacted).not.toContain(secret);
 
-    const verbose = new SQLScope({ onWarning: () => undefined, diagnostics: { errorMessages: true } }).add(sqlite({ filename: join(dir, "app.db") }));
+    const verbose = new SQLScope({ onWarning: () => undefined, diagnostics: { errorMessages: true } }).add(
+      sqlite({ filename: join(dir, "app.db") }),
+    );
     try {
       expect(await spansOf(verbose)).toContain(secret);
     } finally {

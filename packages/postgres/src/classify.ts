@@ -10,7 +10,15 @@ const CONSTRAINTS = {
 } as const;
 
 /** Node socket errors and pg's own messages for a connection that is gone. */
-const SOCKET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNREFUSED", "ETIMEDOUT", "ENOTCONN", "ECONNABORTED", "EHOSTUNREACH"]);
+const SOCKET_CODES = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "ENOTCONN",
+  "ECONNABORTED",
+  "EHOSTUNREACH",
+]);
 const GONE = /Connection terminated|not queryable|Client was closed|Connection ended|connection error/i;
 
 /**
@@ -24,7 +32,12 @@ export function classifyPostgresError(error: unknown): ErrorClass {
     // 55P03 (lock_timeout, NOWAIT) is what MySQL calls a lock wait timeout: retryable on both.
     if (code === "40001" || code === "40P01" || code === "55P03") return { kind: "serialization", fatal: false };
     if (code.startsWith("23")) {
-      return { kind: "constraint", fatal: false, constraint: CONSTRAINTS[code as keyof typeof CONSTRAINTS] ?? "other", details: detailsOf(error) };
+      return {
+        kind: "constraint",
+        fatal: false,
+        constraint: CONSTRAINTS[code as keyof typeof CONSTRAINTS] ?? "other",
+        details: detailsOf(error),
+      };
     }
     // read_only_sql_transaction: a write in BEGIN READ ONLY, or any write on a hot standby.
     if (code === "25006") return { kind: "read_only", fatal: false };
@@ -48,7 +61,12 @@ export function classifyPostgresError(error: unknown): ErrorClass {
  * referenced row is deleted, the key named there is the other table's).
  */
 function detailsOf(error: unknown): ConstraintDetails {
-  const { constraint, table, column, detail } = error as { constraint?: unknown; table?: unknown; column?: unknown; detail?: unknown };
+  const { constraint, table, column, detail } = error as {
+    constraint?: unknown;
+    table?: unknown;
+    column?: unknown;
+    detail?: unknown;
+  };
   let columns: string[] | undefined;
   if (typeof column === "string") columns = [column];
   else if (typeof detail === "string" && !/is still referenced/.test(detail)) {

@@ -190,9 +190,13 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
       this.rawTaken = false;
       // pg remembers which named statements it parsed on this client; DISCARD ALL deallocated them,
       // so a later query by that name would fail. Forget them, or give the connection up.
-      const wire = (this.client as unknown as { connection?: { parsedStatements?: unknown; submittedNamedStatements?: unknown } }).connection;
+      const wire = (
+        this.client as unknown as { connection?: { parsedStatements?: unknown; submittedNamedStatements?: unknown } }
+      ).connection;
       if (wire === undefined || typeof wire.parsedStatements !== "object" || wire.parsedStatements === null) {
-        throw new Error("cannot clear pg's cache of prepared statements after DISCARD ALL; the connection is closed instead");
+        throw new Error(
+          "cannot clear pg's cache of prepared statements after DISCARD ALL; the connection is closed instead",
+        );
       }
       wire.parsedStatements = {};
       if (typeof wire.submittedNamedStatements === "object") wire.submittedNamedStatements = {};
@@ -226,13 +230,22 @@ function streamOpen(): UnsupportedError {
 
 /** pg reads `queryMode` since 8.12 (the peer range); @types/pg does not declare it yet. */
 function extended(text: string, values: readonly unknown[]): pg.QueryConfig {
-  const config: pg.QueryConfig & { queryMode: "extended" } = { text, values: values as unknown[], queryMode: "extended" };
+  const config: pg.QueryConfig & { queryMode: "extended" } = {
+    text,
+    values: values as unknown[],
+    queryMode: "extended",
+  };
   return config;
 }
 
 /** pg's "cannot insert multiple commands into a prepared statement", said with its fix. */
 function oneStatement(error: unknown, sql: string): unknown {
-  if (!(error instanceof Error) || (error as { code?: unknown }).code !== "42601" || !/multiple commands/.test(error.message)) return error;
+  if (
+    !(error instanceof Error) ||
+    (error as { code?: unknown }).code !== "42601" ||
+    !/multiple commands/.test(error.message)
+  )
+    return error;
   return new UnsupportedError(
     "The SQL text holds more than one statement; execute(), select() and friends run exactly one, so none of it ran. " +
       "Run each statement on its own, or use executeScript() for a trusted script (never with user input): " +

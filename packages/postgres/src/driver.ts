@@ -5,7 +5,14 @@ import { PostgresConnection } from "./connection.ts";
 import { resolveOptions, type PostgresOptions } from "./options.ts";
 
 // The Bind message counts parameters in 16 bits: more would overflow the protocol mid-send.
-const DIALECT: Dialect = { placeholder: "$", quoteIdentifier: quoteDouble, savepoints: true, maxParameters: 65_535, nestedComments: true, readOnlyTransactions: true };
+const DIALECT: Dialect = {
+  placeholder: "$",
+  quoteIdentifier: quoteDouble,
+  savepoints: true,
+  maxParameters: 65_535,
+  nestedComments: true,
+  readOnlyTransactions: true,
+};
 
 /**
  * A PostgreSQL database for `db.add()`, on node-postgres (`pg`), one pg Client per pooled connection.

@@ -58,11 +58,20 @@ export interface ResolvedPostgresOptions {
   readonly settings: PostgresConnectionSettings;
 }
 
-const NUMBERS = ["port", "statementTimeoutMs", "lockTimeoutMs", "idleInTransactionTimeoutMs", "connectTimeoutMs", "streamBatchSize"] as const;
+const NUMBERS = [
+  "port",
+  "statementTimeoutMs",
+  "lockTimeoutMs",
+  "idleInTransactionTimeoutMs",
+  "connectTimeoutMs",
+  "streamBatchSize",
+] as const;
 
 export function resolveOptions(options: PostgresOptions): ResolvedPostgresOptions {
   if (typeof options !== "object" || options === null) {
-    throw new ConfigError('postgres() needs options, for example postgres({ connectionString: "postgres://user@localhost/app" }).');
+    throw new ConfigError(
+      'postgres() needs options, for example postgres({ connectionString: "postgres://user@localhost/app" }).',
+    );
   }
   for (const name of NUMBERS) {
     const value = options[name];
@@ -100,7 +109,9 @@ export function resolveOptions(options: PostgresOptions): ResolvedPostgresOption
   if (options.ssl !== undefined) client.ssl = options.ssl;
   if (options.types !== undefined) {
     if (typeof options.types?.getTypeParser !== "function") {
-      throw new ConfigError("postgres({ types }) must have a getTypeParser(oid, format) function, as pg's types do: { getTypeParser: (oid, format) => ... }.");
+      throw new ConfigError(
+        "postgres({ types }) must have a getTypeParser(oid, format) function, as pg's types do: { getTypeParser: (oid, format) => ... }.",
+      );
     }
     client.types = options.types;
   }

@@ -28,7 +28,10 @@ const SESSION_STATE: readonly (readonly [RegExp, string])[] = [
       "(it lasts until the transaction ends; autocommit keys run the whole scope in one), or set it for the role: " +
       "ALTER ROLE app_user SET name = value",
   ],
-  [/(?:^|;)\s*(?:RESET|DISCARD)\b/i, "RESET and DISCARD act on a server session this client does not own between transactions"],
+  [
+    /(?:^|;)\s*(?:RESET|DISCARD)\b/i,
+    "RESET and DISCARD act on a server session this client does not own between transactions",
+  ],
   [
     /(?:^|;)\s*(?:LISTEN|UNLISTEN)\b/i,
     "LISTEN needs a session that stays yours: the notifications would go to whoever gets the server session next. " +
@@ -38,12 +41,18 @@ const SESSION_STATE: readonly (readonly [RegExp, string])[] = [
     /(?:^|;)\s*(?:PREPARE|EXECUTE|DEALLOCATE)\b/i,
     "SQL-level prepared statements live in a server session; run the statement itself (sqlscope sends parameters separately)",
   ],
-  [/\bpg_(?:try_)?advisory_(?:lock|unlock)(?:_shared|_all)?\s*\(/i, "session advisory locks outlive the transaction; use pg_advisory_xact_lock()"],
+  [
+    /\bpg_(?:try_)?advisory_(?:lock|unlock)(?:_shared|_all)?\s*\(/i,
+    "session advisory locks outlive the transaction; use pg_advisory_xact_lock()",
+  ],
   [
     /(?:^|;)\s*CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?TEMP(?:ORARY)?\s+TABLE\b(?![^;]*\bON\s+COMMIT\s+DROP\b)/i,
     "a TEMP table outlives the transaction in a shared server session; add ON COMMIT DROP",
   ],
-  [/(?:^|;)\s*DECLARE\b[^;]*\bWITH\s+HOLD\b/i, "a WITH HOLD cursor outlives the transaction; use stream() inside the scope"],
+  [
+    /(?:^|;)\s*DECLARE\b[^;]*\bWITH\s+HOLD\b/i,
+    "a WITH HOLD cursor outlives the transaction; use stream() inside the scope",
+  ],
 ];
 
 /**

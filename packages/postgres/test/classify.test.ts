@@ -10,14 +10,38 @@ function dbError(code: string, fields: Record<string, string>): pg.DatabaseError
 
 describe("classifyPostgresError: constraint details", () => {
   it("unique over several columns, with quoted names, from the detail's key", () => {
-    const e = dbError("23505", { constraint: "items_code_pair", table: "items", detail: 'Key (qty, "Parent Id")=(5, 1) already exists.' });
-    expect(classifyPostgresError(e).details).toEqual({ constraintName: "items_code_pair", table: "items", columns: ["qty", "Parent Id"] });
+    const e = dbError("23505", {
+      constraint: "items_code_pair",
+      table: "items",
+      detail: 'Key (qty, "Parent Id")=(5, 1) already exists.',
+    });
+    expect(classifyPostgresError(e).details).toEqual({
+      constraintName: "items_code_pair",
+      table: "items",
+      columns: ["qty", "Parent Id"],
+    });
   });
   it("not null from its column; a foreign key from its key, except when the referenced row goes", () => {
-    expect(classifyPostgresError(dbError("23502", { table: "items", column: "name" })).details).toEqual({ constraintName: undefined, table: "items", columns: ["name"] });
-    const missing = dbError("23503", { constraint: "items_parent_id_fkey", table: "items", detail: 'Key (parent_id)=(9) is not present in table "parents".' });
+    expect(classifyPostgresError(dbError("23502", { table: "items", column: "name" })).details).toEqual({
+      constraintName: undefined,
+      table: "items",
+      columns: ["name"],
+    });
+    const missing = dbError("23503", {
+      constraint: "items_parent_id_fkey",
+      table: "items",
+      detail: 'Key (parent_id)=(9) is not present in table "parents".',
+    });
     expect(classifyPostgresError(missing).details?.columns).toEqual(["parent_id"]);
-    const referenced = dbError("23503", { constraint: "items_parent_id_fkey", table: "items", detail: 'Key (id)=(1) is still referenced from table "items".' });
-    expect(classifyPostgresError(referenced).details).toEqual({ constraintName: "items_parent_id_fkey", table: "items", columns: undefined });
+    const referenced = dbError("23503", {
+      constraint: "items_parent_id_fkey",
+      table: "items",
+      detail: 'Key (id)=(1) is still referenced from table "items".',
+    });
+    expect(classifyPostgresError(referenced).details).toEqual({
+      constraintName: "items_parent_id_fkey",
+      table: "items",
+      columns: undefined,
+    });
   });
 });

@@ -1,4 +1,13 @@
-import { CommitFailedError, ConnectionError, ConstraintError, getSession, QueryError, SerializationError, SQLScope, type AddOptions } from "@sqlscope/core";
+import {
+  CommitFailedError,
+  ConnectionError,
+  ConstraintError,
+  getSession,
+  QueryError,
+  SerializationError,
+  SQLScope,
+  type AddOptions,
+} from "@sqlscope/core";
 import { postgresTestUrl } from "@sqlscope/test-support";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,7 +51,10 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/postgres against a real serv
     const db = open();
     await db.runInScope(async () => {
       const s = getSession();
-      const inserted = await s.execute<{ id: number }>("INSERT INTO users (email, age) VALUES (?, ?) RETURNING id", ["a@x", 30]);
+      const inserted = await s.execute<{ id: number }>("INSERT INTO users (email, age) VALUES (?, ?) RETURNING id", [
+        "a@x",
+        30,
+      ]);
       expect(inserted.rowsAffected).toBe(1);
       expect(inserted.lastInsertId).toBeUndefined();
       expect(inserted.rows[0]?.id).toBeGreaterThan(0);
@@ -52,17 +64,22 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/postgres against a real serv
       );
       expect(row).toEqual({ email: "a@x", age: "30" });
     });
-    const count = await db.runInScope(() => getSession().selectValue<number>("SELECT count(*)::int FROM users WHERE email = 'a@x'"));
+    const count = await db.runInScope(() =>
+      getSession().selectValue<number>("SELECT count(*)::int FROM users WHERE email = 'a@x'"),
+    );
     expect(count).toBe(1);
   });
 
   it("classifies unique, foreign key, not null and check violations", async () => {
     const db = open();
     const kindOf = (sqlText: string, params: unknown[]) =>
-      db.runInScope(() => getSession().execute(sqlText, params)).then(
-        () => "no error",
-        (error: unknown) => (error instanceof ConstraintError ? error.constraint : `not a ConstraintError: ${String(error)}`),
-      );
+      db
+        .runInScope(() => getSession().execute(sqlText, params))
+        .then(
+          () => "no error",
+          (error: unknown) =>
+            error instanceof ConstraintError ? error.constraint : `not a ConstraintError: ${String(error)}`,
+        );
     await db.runInScope(() => getSession().execute("INSERT INTO users (email) VALUES ('dup@x')"));
     expect(await kindOf("INSERT INTO users (email) VALUES (?)", ["dup@x"])).toBe("unique");
     expect(await kindOf("INSERT INTO posts (user_id) VALUES (?)", [999_999])).toBe("foreign_key");
@@ -78,7 +95,9 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/postgres against a real serv
         const s = getSession();
         await s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
         await s.select("SELECT * FROM counters WHERE id = 1"); // takes the snapshot
-        await db.runInScope(() => getSession().execute("UPDATE counters SET v = v + 1 WHERE id = 1"), { isolated: true });
+        await db.runInScope(() => getSession().execute("UPDATE counters SET v = v + 1 WHERE id = 1"), {
+          isolated: true,
+        });
         await s.execute("UPDATE counters SET v = v + 10 WHERE id = 1");
       })
       .catch((e: unknown) => {
@@ -121,7 +140,9 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/postgres against a real serv
       await s.execute("SELECT 1/0").catch(() => undefined);
     });
     await expect(outcome).rejects.toBeInstanceOf(CommitFailedError);
-    expect(await db.runInScope(() => getSession().selectValue("SELECT count(*)::int FROM users WHERE email = 'lost@x'"))).toBe(0);
+    expect(
+      await db.runInScope(() => getSession().selectValue("SELECT count(*)::int FROM users WHERE email = 'lost@x'")),
+    ).toBe(0);
   });
 
   it("never pools a client left in an open or aborted transaction behind the session's back", async () => {
@@ -135,7 +156,11 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/postgres against a real serv
     const after = await db.runInScope(async () => {
       const raw = await getSession().connection<pg.Client>();
       const pid = (await raw.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid;
-      return { pid, status: raw.getTransactionStatus(), rows: await getSession().selectValue("SELECT count(*)::int FROM users WHERE email = 'raw@x'") };
+      return {
+        pid,
+        status: raw.getTransactionStatus(),
+        rows: await getSession().selectValue("SELECT count(*)::int FROM users WHERE email = 'raw@x'"),
+      };
     });
     expect(after).toEqual({ pid: pid1, status: "I", rows: 0 }); // same client, rolled back on return
 
@@ -172,7 +197,10 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/postgres against a real serv
       const s = getSession();
       pid1 = await s.selectValue<number>("SELECT pg_backend_pid()");
       await tdb.admin.query("SELECT pg_terminate_backend($1)", [pid1]);
-      await eventually(async () => (await tdb.admin.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1", [pid1])).rowCount === 0, "backend gone");
+      await eventually(
+        async () => (await tdb.admin.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1", [pid1])).rowCount === 0,
+        "backend gone",
+      );
       await s.execute("INSERT INTO users (email) VALUES ('never@x')");
     });
     await expect(outcome).rejects.toBeInstanceOf(ConnectionError);
@@ -183,7 +211,10 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/postgres against a real serv
   });
 
   it("applies statementTimeoutMs, lockTimeoutMs and applicationName to every connection", async () => {
-    const db = open({ pool: { max: 2 } }, { statementTimeoutMs: 150, lockTimeoutMs: 200, applicationName: "sqlscope-test" });
+    const db = open(
+      { pool: { max: 2 } },
+      { statementTimeoutMs: 150, lockTimeoutMs: 200, applicationName: "sqlscope-test" },
+    );
     const settings = await db.runInScope(() =>
       getSession().selectOne(
         "SELECT current_setting('statement_timeout') AS st, current_setting('lock_timeout') AS lt, current_setting('application_name') AS app",
@@ -206,7 +237,9 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/postgres against a real serv
       await new Promise<void>((r) => (release = r));
     });
     await holding;
-    const waiter = db.runInScope(() => getSession().execute("UPDATE counters SET v = v + 1 WHERE id = 2"), { isolated: true });
+    const waiter = db.runInScope(() => getSession().execute("UPDATE counters SET v = v + 1 WHERE id = 2"), {
+      isolated: true,
+    });
     await expect(waiter).rejects.toBeInstanceOf(SerializationError);
     await expect(waiter).rejects.toMatchObject({ cause: { code: "55P03" } });
     release();
@@ -241,13 +274,19 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/postgres against a real serv
     await db.runInScope(async () => {
       const s = getSession();
       expect(await s.selectValue("SELECT count(*) FROM generate_series(1, 3)")).toBe(3n);
-      expect(await s.selectOne("SELECT 9007199254740993::int8 AS big, 1.5::numeric AS n")).toEqual({ big: 9007199254740993n, n: "1.5" });
+      expect(await s.selectOne("SELECT 9007199254740993::int8 AS big, 1.5::numeric AS n")).toEqual({
+        big: 9007199254740993n,
+        n: "1.5",
+      });
       const streamed: unknown[] = [];
-      for await (const row of s.stream<{ i: unknown }>("SELECT i::int8 AS i FROM generate_series(1, 2) AS i")) streamed.push(row.i);
+      for await (const row of s.stream<{ i: unknown }>("SELECT i::int8 AS i FROM generate_series(1, 2) AS i"))
+        streamed.push(row.i);
       expect(streamed).toEqual([1n, 2n]);
     });
     // Another driver of the same process keeps pg's defaults.
-    expect(await open().runInScope(() => getSession().selectValue("SELECT count(*) FROM generate_series(1, 3)"))).toBe("3");
+    expect(await open().runInScope(() => getSession().selectValue("SELECT count(*) FROM generate_series(1, 3)"))).toBe(
+      "3",
+    );
     expect(() => postgres({ connectionString: tdb.url, types: {} as pg.CustomTypesConfig })).toThrow(/getTypeParser/);
   });
 

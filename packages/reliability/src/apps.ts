@@ -38,7 +38,11 @@ function expressServer(db: SQLScope, ctx: RouteContext): Server {
   // The error's own 4xx/5xx status counts, as in Express's default handler (ShutdownError is a 503).
   const last: ErrorRequestHandler = (error: { status?: unknown }, _req, res, _next) => {
     if (res.headersSent) res.destroy();
-    else res.status(typeof error?.status === "number" && error.status >= 400 ? error.status : 500).type("text/plain").send("scenario failed");
+    else
+      res
+        .status(typeof error?.status === "number" && error.status >= 400 ? error.status : 500)
+        .type("text/plain")
+        .send("scenario failed");
   };
   app.use(last);
   return createServer(app);

@@ -38,7 +38,13 @@ export function send(url: string, options: SendOptions = {}): Promise<Outcome> {
       res.on("aborted", () => done({ kind: "failed", error: "body aborted", ms: ms() }));
       res.on("end", () => {
         if (!res.complete) done({ kind: "failed", error: "body incomplete", ms: ms() });
-        else done({ kind: "response", status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), ms: ms() });
+        else
+          done({
+            kind: "response",
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString("utf8"),
+            ms: ms(),
+          });
       });
     });
     const timer =

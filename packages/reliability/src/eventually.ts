@@ -4,10 +4,15 @@
  * @example
  * await eventually(() => db.stats().borrowed === 0, "every connection returned");
  */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string | (() => string), timeoutMs = 10_000): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string | (() => string),
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for: ${typeof what === "string" ? what : what()}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for: ${typeof what === "string" ? what : what()}`);
     await sleep(10);
   }
 }

@@ -11,12 +11,18 @@ import { eventually } from "./eventually.ts";
  * await assertQuiet(db, backend);
  */
 export async function assertQuiet(db: SQLScope, backend?: Backend, key?: string): Promise<void> {
-  await eventually(() => {
-    const s = db.stats(key);
-    return s.borrowed === 0 && s.pending === 0;
-  }, () => `no borrowed connection and no waiter (stats: ${JSON.stringify(db.stats(key))})`);
+  await eventually(
+    () => {
+      const s = db.stats(key);
+      return s.borrowed === 0 && s.pending === 0;
+    },
+    () => `no borrowed connection and no waiter (stats: ${JSON.stringify(db.stats(key))})`,
+  );
   if (backend !== undefined) {
     let open = -1;
-    await eventually(async () => (open = await backend.openTransactions()) === 0, () => `no open transaction on any ${backend.name} session (last count: ${open})`);
+    await eventually(
+      async () => (open = await backend.openTransactions()) === 0,
+      () => `no open transaction on any ${backend.name} session (last count: ${open})`,
+    );
   }
 }

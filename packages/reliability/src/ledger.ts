@@ -25,8 +25,16 @@ export class Ledger {
    */
   record(tag: string, rows: number, outcome: Outcome, options: { commitInDoubt?: boolean } = {}): Expectation {
     const inDoubt = options.commitInDoubt === true && outcome.kind === "response" && outcome.status === 500;
-    const expect: Expectation = isSuccess(outcome) ? "committed" : outcome.kind === "response" && !inDoubt ? "absent" : "atomic";
-    this.entries.set(tag, { rows, expect, outcome: outcome.kind === "response" ? String(outcome.status) : outcome.error });
+    const expect: Expectation = isSuccess(outcome)
+      ? "committed"
+      : outcome.kind === "response" && !inDoubt
+        ? "absent"
+        : "atomic";
+    this.entries.set(tag, {
+      rows,
+      expect,
+      outcome: outcome.kind === "response" ? String(outcome.status) : outcome.error,
+    });
     return expect;
   }
 
@@ -58,8 +66,14 @@ export class Ledger {
     const problems: string[] = [];
     for (const [tag, e] of this.entries) {
       const found = committed.get(tag) ?? 0;
-      const ok = e.expect === "committed" ? found === e.rows : e.expect === "absent" ? found === 0 : found === 0 || found === e.rows;
-      if (!ok) problems.push(`${tag}: client saw ${e.outcome} (${e.expect}), database holds ${found} of ${e.rows} rows`);
+      const ok =
+        e.expect === "committed"
+          ? found === e.rows
+          : e.expect === "absent"
+            ? found === 0
+            : found === 0 || found === e.rows;
+      if (!ok)
+        problems.push(`${tag}: client saw ${e.outcome} (${e.expect}), database holds ${found} of ${e.rows} rows`);
     }
     for (const [tag, n] of committed) if (!this.entries.has(tag)) problems.push(`${tag}: ${n} rows nobody asked for`);
     return problems;

@@ -52,7 +52,12 @@ const MIX: readonly { weight: number; path: string; rows: number; query: () => s
   { weight: 30, path: "/write", rows: 2, query: () => "&n=2" },
   { weight: 15, path: "/slow-write", rows: 2, query: () => `&ms=${Math.floor(Math.random() * 5)}` },
   { weight: 10, path: "/slow-write", rows: 2, query: () => "&ms=5", abortMs: () => Math.floor(Math.random() * 10) },
-  { weight: 15, path: "/status", rows: 1, query: () => `&code=${[200, 201, 404, 409, 500][Math.floor(Math.random() * 5)]}` },
+  {
+    weight: 15,
+    path: "/status",
+    rows: 1,
+    query: () => `&code=${[200, 201, 404, 409, 500][Math.floor(Math.random() * 5)]}`,
+  },
   { weight: 10, path: "/hold", rows: 0, query: () => "&ms=2" },
   { weight: 8, path: "/throw", rows: 1, query: () => "" },
   { weight: 6, path: "/throw-after-write", rows: 1, query: () => "" },
@@ -96,7 +101,10 @@ async function sqliteLane(): Promise<Lane> {
   const observer = new Database(filename);
   observer.pragma("journal_mode = WAL");
   observer.exec("CREATE TABLE items (id INTEGER PRIMARY KEY, tag TEXT NOT NULL, seq INTEGER NOT NULL DEFAULT 0)");
-  const db = new SQLScope({ onWarning: () => undefined }).add(sqlite({ filename }), { commit: "autocommit", pool: { max: 6, leakDetectionMs: 0 } });
+  const db = new SQLScope({ onWarning: () => undefined }).add(sqlite({ filename }), {
+    commit: "autocommit",
+    pool: { max: 6, leakDetectionMs: 0 },
+  });
   const app = await startApp("express", db, routeContext("SELECT 0 AS id"));
   const count = observer.prepare("SELECT tag, count(*) AS n FROM items GROUP BY tag");
   return {
@@ -119,14 +127,26 @@ async function sqliteLane(): Promise<Lane> {
 }
 
 function routeContext(backendIdSql: string) {
-  return { backendIdSql, sleepSql: (s: number) => `SELECT ${s}`, rendezvous: new Rendezvous(), commitPauses: new WeakMap<object, string>() };
+  return {
+    backendIdSql,
+    sleepSql: (s: number) => `SELECT ${s}`,
+    rendezvous: new Rendezvous(),
+    commitPauses: new WeakMap<object, string>(),
+  };
 }
 
 /** The fault of phase `i` and what to do in the middle of it. */
 async function fault(lane: Lane, phase: number, totals: Totals): Promise<void> {
   const proxy = lane.proxy;
   if (proxy === undefined || lane.backend === undefined) return;
-  const plan: (Fault | "kill" | "reset" | "down")[] = ["kill", { mode: "latency", ms: 3 }, "reset", { mode: "slice", bytes: 7 }, "down", { mode: "pass" }];
+  const plan: (Fault | "kill" | "reset" | "down")[] = [
+    "kill",
+    { mode: "latency", ms: 3 },
+    "reset",
+    { mode: "slice", bytes: 7 },
+    "down",
+    { mode: "pass" },
+  ];
   const step = plan[phase % plan.length] as Fault | "kill" | "reset" | "down";
   const count = (label: string) => totals.faults.set(label, (totals.faults.get(label) ?? 0) + 1);
   await sleep(PHASE_MS / 3);
@@ -149,7 +169,9 @@ async function fault(lane: Lane, phase: number, totals: Totals): Promise<void> {
     count(`${lane.backend.name}: crash + 800 ms down`);
   } else {
     proxy.set(step);
-    count(`${lane.backend.name}: ${step.mode}${step.mode === "latency" ? ` ${step.ms} ms` : step.mode === "slice" ? ` ${step.bytes} B` : ""}`);
+    count(
+      `${lane.backend.name}: ${step.mode}${step.mode === "latency" ? ` ${step.ms} ms` : step.mode === "slice" ? ` ${step.bytes} B` : ""}`,
+    );
   }
 }
 
@@ -196,13 +218,24 @@ async function main(): Promise<void> {
     started.push(server);
     return server.url;
   };
-  const [pgUrl, myUrl] = await Promise.all([serverUrl("SQLSCOPE_PG_URL", startPostgres), serverUrl("SQLSCOPE_MYSQL_URL", startMariadb)]);
+  const [pgUrl, myUrl] = await Promise.all([
+    serverUrl("SQLSCOPE_PG_URL", startPostgres),
+    serverUrl("SQLSCOPE_MYSQL_URL", startMariadb),
+  ]);
   const lanes = [
     await serverLane("postgres/express", await postgresBackend(pgUrl, "soak"), "express"),
     await serverLane("mysql/node-http", await mysqlBackend(myUrl, "soak"), "node-http"),
     await sqliteLane(),
   ];
-  const totals: Totals = { requests: 0, committed: 0, absent: 0, atomic: 0, violations: [], latencies: createHistogram(), faults: new Map() };
+  const totals: Totals = {
+    requests: 0,
+    committed: 0,
+    absent: 0,
+    atomic: 0,
+    violations: [],
+    latencies: createHistogram(),
+    faults: new Map(),
+  };
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const heap: number[] = [];
@@ -213,7 +246,9 @@ async function main(): Promise<void> {
     await Promise.all(lanes.map((lane) => phase(lane, i, totals)));
     gc?.();
     heap.push(process.memoryUsage().heapUsed);
-    process.stdout.write(`phase ${i + 1}/${phases}: ${totals.requests} requests, heap ${(heap.at(-1)! / 2 ** 20).toFixed(1)} MiB, ${totals.violations.length} violations\n`);
+    process.stdout.write(
+      `phase ${i + 1}/${phases}: ${totals.requests} requests, heap ${(heap.at(-1)! / 2 ** 20).toFixed(1)} MiB, ${totals.violations.length} violations\n`,
+    );
   }
   loop.disable();
   const elapsed = (Date.now() - begun) / 1000;

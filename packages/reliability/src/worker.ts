@@ -47,7 +47,10 @@ if (config.workers > 0 && cluster.isPrimary) await runPrimary(config);
 else await runApp(config);
 
 async function runApp(c: WorkerConfig): Promise<void> {
-  const driver = c.backend === "postgres" ? postgres({ connectionString: c.url, connectTimeoutMs: 5_000 }) : mysql({ uri: c.url, connectTimeoutMs: 5_000 });
+  const driver =
+    c.backend === "postgres"
+      ? postgres({ connectionString: c.url, connectTimeoutMs: 5_000 })
+      : mysql({ uri: c.url, connectTimeoutMs: 5_000 });
   const db = new SQLScope({ onWarning: () => undefined }).add(driver, { commit: "autocommit", pool: c.pool });
   const server = appServer(c.app, db, {
     backendIdSql: c.backend === "postgres" ? "SELECT pg_backend_pid() AS id" : "SELECT CONNECTION_ID() AS id",
@@ -59,7 +62,8 @@ async function runApp(c: WorkerConfig): Promise<void> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   process.on("message", (message: ParentMessage) => {
-    if (message.type === "stats") send({ type: "stats", id: message.id, stats: [{ pid: process.pid, stats: db.stats() }] });
+    if (message.type === "stats")
+      send({ type: "stats", id: message.id, stats: [{ pid: process.pid, stats: db.stats() }] });
   });
   process.once("SIGTERM", () => {
     // The order docs/scaling.md gives: stop accepting connections (Node also closes idle keep-alive
@@ -69,7 +73,9 @@ async function runApp(c: WorkerConfig): Promise<void> {
     server.close();
     void db.close({ timeoutMs: c.shutdownMs }).then((report) => {
       server.closeAllConnections();
-      send({ type: "closed", pid: process.pid, report, ms: Math.round(performance.now() - started) }, () => process.exit(0));
+      send({ type: "closed", pid: process.pid, report, ms: Math.round(performance.now() - started) }, () =>
+        process.exit(0),
+      );
     });
   });
   send({ type: "ready", url: `http://127.0.0.1:${port}`, pids: [process.pid] });

@@ -5,7 +5,18 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CommitFailedError, getSession, NoScopeError, ParameterError, QueryError, SessionClosedError, SQLScope, SQLScopeError, UnknownKeyError, type Session } from "@sqlscope/core";
+import {
+  CommitFailedError,
+  getSession,
+  NoScopeError,
+  ParameterError,
+  QueryError,
+  SessionClosedError,
+  SQLScope,
+  SQLScopeError,
+  UnknownKeyError,
+  type Session,
+} from "@sqlscope/core";
 import { type Driver } from "@sqlscope/core/driver";
 import { sqlite } from "@sqlscope/sqlite";
 import { mysqlTestUrl, postgresTestUrl } from "@sqlscope/test-support";
@@ -35,9 +46,16 @@ const targets: { name: string; make: () => Promise<Target> }[] = [
       const dir = mkdtempSync(join(tmpdir(), "sqlscope-rel-bad-"));
       const filename = join(dir, "bad.db");
       const init = new Database(filename);
-      init.exec("CREATE TABLE items (id INTEGER PRIMARY KEY, tag TEXT NOT NULL, seq INTEGER NOT NULL DEFAULT 0); CREATE TABLE blobs (id INTEGER PRIMARY KEY, body TEXT NOT NULL);");
+      init.exec(
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, tag TEXT NOT NULL, seq INTEGER NOT NULL DEFAULT 0); CREATE TABLE blobs (id INTEGER PRIMARY KEY, body TEXT NOT NULL);",
+      );
       init.close();
-      return { name: "sqlite", driver: sqlite({ filename }), backend: undefined, close: async () => rmSync(dir, { recursive: true, force: true }) };
+      return {
+        name: "sqlite",
+        driver: sqlite({ filename }),
+        backend: undefined,
+        close: async () => rmSync(dir, { recursive: true, force: true }),
+      };
     },
   },
 ];
@@ -84,7 +102,10 @@ for (const t of targets) {
 
     beforeAll(async () => {
       target = await t.make();
-      db = new SQLScope({ onWarning: () => undefined }).add(target.driver, { commit: "autocommit", pool: { max: 2, leakDetectionMs: 0 } });
+      db = new SQLScope({ onWarning: () => undefined }).add(target.driver, {
+        commit: "autocommit",
+        pool: { max: 2, leakDetectionMs: 0 },
+      });
     });
     afterEach(async () => {
       await assertQuiet(db, target.backend);
@@ -172,7 +193,9 @@ for (const t of targets) {
           () => "resolved",
           (error: unknown) => error,
         );
-      const rows = await db.runInScope(() => getSession().selectValue("SELECT count(*) AS n FROM items WHERE tag = ?", [tag]));
+      const rows = await db.runInScope(() =>
+        getSession().selectValue("SELECT count(*) AS n FROM items WHERE tag = ?", [tag]),
+      );
       if (t.name === "postgres") {
         // The failed statement aborted the transaction: COMMIT became ROLLBACK, and sqlscope says so.
         expect(outcome).toBeInstanceOf(CommitFailedError);

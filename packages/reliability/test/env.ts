@@ -51,9 +51,21 @@ export async function startEnv(backend: Backend, options: EnvOptions): Promise<E
   const db = new SQLScope({ onWarning: (w) => warnings.push(w), finishTimeoutMs: 5_000 }).add(driver, {
     commit: "autocommit",
     ...options.add,
-    pool: { max: 4, acquireTimeoutMs: 2_000, validateAfterIdleMs: 100, validationTimeoutMs: 500, leakDetectionMs: 0, ...options.pool },
+    pool: {
+      max: 4,
+      acquireTimeoutMs: 2_000,
+      validateAfterIdleMs: 100,
+      validationTimeoutMs: 500,
+      leakDetectionMs: 0,
+      ...options.pool,
+    },
   });
-  const ctx: RouteContext = { backendIdSql: backend.backendIdSql, sleepSql: backend.sleepSql, rendezvous, commitPauses };
+  const ctx: RouteContext = {
+    backendIdSql: backend.backendIdSql,
+    sleepSql: backend.sleepSql,
+    rendezvous,
+    commitPauses,
+  };
   const app = await startApp(options.app, db, ctx);
   return {
     db,

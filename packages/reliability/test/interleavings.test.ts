@@ -19,7 +19,8 @@ import type { Backend } from "../src/backends/types.ts";
 import { send, statusOf } from "../src/client.ts";
 
 type Leaf = { readonly op: "insert" } | { readonly op: "await"; readonly ms: 0 | 1 | 2 } | { readonly op: "check" };
-type Step = Leaf | { readonly op: "nested"; readonly steps: readonly Leaf[]; readonly fail: boolean; readonly caught: boolean };
+type Step =
+  Leaf | { readonly op: "nested"; readonly steps: readonly Leaf[]; readonly fail: boolean; readonly caught: boolean };
 interface Program {
   readonly steps: readonly Step[];
   /** The status the handler answers with, or "throw" (the adapter answers 500). */
@@ -33,7 +34,15 @@ const leaf: fc.Arbitrary<Leaf> = fc.oneof(
 );
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 4, arbitrary: leaf },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("nested" as const), steps: fc.array(leaf, { maxLength: 4 }), fail: fc.boolean(), caught: fc.boolean() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("nested" as const),
+      steps: fc.array(leaf, { maxLength: 4 }),
+      fail: fc.boolean(),
+      caught: fc.boolean(),
+    }),
+  },
 );
 const program: fc.Arbitrary<Program> = fc.record({
   steps: fc.array(step, { minLength: 1, maxLength: 6 }),
@@ -87,7 +96,9 @@ function app(db: SQLScope, programs: Map<number, Program>, seen: Map<number, See
       } else if (l.op === "await") {
         await (l.ms === 0 ? new Promise((r) => setImmediate(r)) : new Promise((r) => setTimeout(r, l.ms)));
       } else {
-        const n = Number(await s.selectValue("SELECT count(*) AS n FROM prop_rows WHERE run = ? AND scope = ?", [run, id]));
+        const n = Number(
+          await s.selectValue("SELECT count(*) AS n FROM prop_rows WHERE run = ? AND scope = ?", [run, id]),
+        );
         if (n !== visible.n) me.mixups.push(`scope ${id} saw ${n} of its rows, expected ${visible.n}`);
         if (backendIdSql !== undefined) {
           const b = await s.selectValue(backendIdSql);
@@ -136,7 +147,9 @@ function sqliteTarget(): Target {
   const filename = join(dir, "prop.db");
   const observer = new Database(filename);
   observer.pragma("journal_mode = WAL");
-  observer.exec("CREATE TABLE prop_rows (id INTEGER PRIMARY KEY, run INTEGER NOT NULL, scope INTEGER NOT NULL, seq INTEGER NOT NULL)");
+  observer.exec(
+    "CREATE TABLE prop_rows (id INTEGER PRIMARY KEY, run INTEGER NOT NULL, scope INTEGER NOT NULL, seq INTEGER NOT NULL)",
+  );
   observer.exec("CREATE INDEX prop_rows_run ON prop_rows (run, scope)");
   const count = observer.prepare("SELECT scope, count(*) AS n FROM prop_rows WHERE run = ? GROUP BY scope");
   return {
@@ -163,7 +176,10 @@ async function postgresTarget(backend: Backend): Promise<Target> {
     driver: backend.driver(),
     backendIdSql: backend.backendIdSql,
     committed: async (run) => {
-      const r = await observer.query<{ scope: number; n: string }>("SELECT scope, count(*) AS n FROM prop_rows WHERE run = $1 GROUP BY scope", [run]);
+      const r = await observer.query<{ scope: number; n: string }>(
+        "SELECT scope, count(*) AS n FROM prop_rows WHERE run = $1 GROUP BY scope",
+        [run],
+      );
       return new Map(r.rows.map((row) => [row.scope, Number(row.n)]));
     },
     close: async () => {
@@ -177,7 +193,12 @@ const pgUrl = postgresTestUrl();
 const cases: { name: string; runs: number; make: () => Promise<Target> }[] = [
   { name: "sqlite", runs: 1_000, make: async () => sqliteTarget() },
 ];
-if (pgUrl !== undefined) cases.push({ name: "postgres", runs: 500, make: async () => postgresTarget(await postgresBackend(pgUrl, "rel_prop")) });
+if (pgUrl !== undefined)
+  cases.push({
+    name: "postgres",
+    runs: 500,
+    make: async () => postgresTarget(await postgresBackend(pgUrl, "rel_prop")),
+  });
 
 for (const c of cases) {
   describe(`interleavings on ${c.name}`, () => {
@@ -190,7 +211,10 @@ for (const c of cases) {
 
     beforeAll(async () => {
       target = await c.make();
-      db = new SQLScope({ onWarning: () => undefined }).add(target.driver, { ...POLICY, pool: { max: 2, acquireTimeoutMs: 10_000, leakDetectionMs: 0 } });
+      db = new SQLScope({ onWarning: () => undefined }).add(target.driver, {
+        ...POLICY,
+        pool: { max: 2, acquireTimeoutMs: 10_000, leakDetectionMs: 0 },
+      });
       server = await listen(createServer(app(db, programs, seen, target.backendIdSql)));
     });
     afterAll(async () => {

@@ -47,7 +47,13 @@ for (const server of servers) {
             app: kind,
             url: proxy.url(backend.url),
             ledger,
-            pool: { max: 4, acquireTimeoutMs: ACQUIRE_MS, createBackoffMs: 50, createBackoffMaxMs: 1_000, validationTimeoutMs: 200 },
+            pool: {
+              max: 4,
+              acquireTimeoutMs: ACQUIRE_MS,
+              createBackoffMs: 50,
+              createBackoffMaxMs: 1_000,
+              validationTimeoutMs: 200,
+            },
           });
         });
         afterEach(async () => {
@@ -140,7 +146,9 @@ for (const server of servers) {
         it("reset while requests run: each gets 201 with its rows or a failure with none", async () => {
           // A reset can swallow a COMMIT's answer: such a 500 may hide committed work (in doubt), so
           // only all-or-nothing is checked for these; 2xx must still have every row.
-          const outcomes = Array.from({ length: 8 }, (_, i) => write("reset-race", 2, i % 2 === 0 ? "/write" : "/slow-write", true));
+          const outcomes = Array.from({ length: 8 }, (_, i) =>
+            write("reset-race", 2, i % 2 === 0 ? "/write" : "/slow-write", true),
+          );
           await sleep(5);
           proxy.resetAll();
           const done = await Promise.all(outcomes);

@@ -17,7 +17,13 @@ import { throughBouncer } from "./pgbouncer.ts";
 const bouncer = pgbouncerTestUrl();
 const servers = [
   { name: "postgres", label: "postgres", url: postgresTestUrl(), open: postgresBackend, via: undefined },
-  { name: "postgres", label: "postgres via pgbouncer", url: bouncer === undefined ? undefined : postgresTestUrl(), open: postgresBackend, via: bouncer },
+  {
+    name: "postgres",
+    label: "postgres via pgbouncer",
+    url: bouncer === undefined ? undefined : postgresTestUrl(),
+    open: postgresBackend,
+    via: bouncer,
+  },
   { name: "mysql", label: "mysql", url: mysqlTestUrl(), open: mysqlBackend, via: undefined },
 ] as const;
 
@@ -54,7 +60,13 @@ for (const server of servers) {
           await env?.close();
         });
 
-        async function call(path: string, what: string, rows: number, query = "", options: Parameters<typeof send>[1] = {}): Promise<Outcome> {
+        async function call(
+          path: string,
+          what: string,
+          rows: number,
+          query = "",
+          options: Parameters<typeof send>[1] = {},
+        ): Promise<Outcome> {
           const t = tag(what);
           const outcome = await send(`${env.app.url}${path}?tag=${t}${query}`, options);
           ledger.record(t, rows, outcome);
@@ -84,11 +96,14 @@ for (const server of servers) {
           expect(held.map(statusOf)).toEqual([201, 201]);
         });
 
-        it.skipIf(server.name !== "postgres")("COMMIT fails on a deferred constraint: 500, not 201, and the row is absent", async () => {
-          const outcome = await call("/deferred", "deferred", 1);
-          expect(statusOf(outcome)).toBe(500);
-          expect(env.warnings.some((w) => (w as { code?: string }).code === "ERR_SQLSCOPE_COMMIT_FAILED")).toBe(true);
-        });
+        it.skipIf(server.name !== "postgres")(
+          "COMMIT fails on a deferred constraint: 500, not 201, and the row is absent",
+          async () => {
+            const outcome = await call("/deferred", "deferred", 1);
+            expect(statusOf(outcome)).toBe(500);
+            expect(env.warnings.some((w) => (w as { code?: string }).code === "ERR_SQLSCOPE_COMMIT_FAILED")).toBe(true);
+          },
+        );
 
         it("handler throws before writing: 500 and rolled back", async () => {
           expect(statusOf(await call("/throw", "throw", 1))).toBe(500);
@@ -108,16 +123,22 @@ for (const server of servers) {
           // Keep-alive sockets like a real client pool; aborted requests destroy theirs.
           const agent = new Agent({ keepAlive: true, maxSockets: 16 });
           const mix = [
-            () => call("/slow-write", "abort", 2, `&ms=${Math.floor(Math.random() * 10)}`, { agent, abortAfterMs: Math.floor(Math.random() * 15) }),
+            () =>
+              call("/slow-write", "abort", 2, `&ms=${Math.floor(Math.random() * 10)}`, {
+                agent,
+                abortAfterMs: Math.floor(Math.random() * 15),
+              }),
             () => call("/slow-write", "slow", 2, "&ms=2", { agent }),
             () => call("/write", "write", 3, "&n=3", { agent }),
-            () => call("/status", "status", 1, `&code=${[200, 404, 409, 500][Math.floor(Math.random() * 4)]}`, { agent }),
+            () =>
+              call("/status", "status", 1, `&code=${[200, 404, 409, 500][Math.floor(Math.random() * 4)]}`, { agent }),
             () => call("/throw", "throw", 1, "", { agent }),
             () => call("/throw-after-write", "partial", 1, "", { agent }),
           ];
           const outcomes: Outcome[] = [];
           const workers = Array.from({ length: 8 }, async () => {
-            for (let i = 0; i < 20; i++) outcomes.push(await (mix[Math.floor(Math.random() * mix.length)] as () => Promise<Outcome>)());
+            for (let i = 0; i < 20; i++)
+              outcomes.push(await (mix[Math.floor(Math.random() * mix.length)] as () => Promise<Outcome>)());
           });
           await Promise.all(workers);
           agent.destroy();

@@ -95,7 +95,9 @@ for (const server of servers) {
           expect(Object.keys(others).every((status) => status === "503")).toBe(true);
           expect(created).toBeGreaterThan(TOTAL / 3 - CONCURRENCY);
           expect(created + rejected + failed + refusedResponses).toBe(TOTAL);
-          const refusals = result.outcomes.filter((o) => o.kind === "failed").map((o) => (o.kind === "failed" ? o.error : ""));
+          const refusals = result.outcomes
+            .filter((o) => o.kind === "failed")
+            .map((o) => (o.kind === "failed" ? o.error : ""));
           for (const error of refusals) expect(error).toMatch(/ECONNREFUSED|ECONNRESET|socket hang up/);
 
           expect(exit).toEqual({ code: 0, signal: null });
@@ -111,7 +113,9 @@ for (const server of servers) {
           expect(refusedResponses).toBe(closed.report.refused);
 
           // Nothing lost, nothing half-done, nothing left on the server.
-          const committed = new Map([...(await backend.committedRows())].filter(([tag]) => tag.startsWith(`${prefix}-`)));
+          const committed = new Map(
+            [...(await backend.committedRows())].filter(([tag]) => tag.startsWith(`${prefix}-`)),
+          );
           expect(ledger.verify(committed)).toEqual([]);
           if (overrun) expect(committed.get(slowTag) ?? 0).toBe(0);
           await eventually(async () => (await backend.sessions()) === 0, "no session of the app left on the server");

@@ -49,7 +49,9 @@ describe.each(["express", "node-http"] as const)("SQLite under load (%s)", (kind
     filename = join(dir, "load.db");
     const init = new Database(filename);
     init.pragma("journal_mode = WAL");
-    init.exec("CREATE TABLE items (id INTEGER PRIMARY KEY, tag TEXT NOT NULL, seq INTEGER NOT NULL DEFAULT 0); CREATE INDEX items_tag ON items (tag);");
+    init.exec(
+      "CREATE TABLE items (id INTEGER PRIMARY KEY, tag TEXT NOT NULL, seq INTEGER NOT NULL DEFAULT 0); CREATE INDEX items_tag ON items (tag);",
+    );
     init.close();
     db = new SQLScope({ onWarning: (w) => warnings.push(w) }).add(sqlite({ filename, busyTimeoutMs: 10_000 }), {
       commit: "autocommit",
@@ -71,7 +73,10 @@ describe.each(["express", "node-http"] as const)("SQLite under load (%s)", (kind
   it("600 mixed requests, 24 at a time, plus a foreign writer: all 2xx, all rows, no stall", async () => {
     const ledger = new Ledger();
     const agent = new Agent({ keepAlive: true, maxSockets: 24 });
-    const locker = new Worker(LOCKER, { eval: true, workerData: { filename, module: createRequire(import.meta.url).resolve("better-sqlite3"), ms: 40, times: 10 } });
+    const locker = new Worker(LOCKER, {
+      eval: true,
+      workerData: { filename, module: createRequire(import.meta.url).resolve("better-sqlite3"), ms: 40, times: 10 },
+    });
     const lockerDone = new Promise<void>((resolve, reject) => {
       locker.once("message", () => resolve());
       locker.once("error", reject);
@@ -93,7 +98,13 @@ describe.each(["express", "node-http"] as const)("SQLite under load (%s)", (kind
       const t = `${kind}-${++n}`;
       const r = Math.random();
       const [path, rows, query] =
-        r < 0.4 ? ["/write", 3, "&n=3"] : r < 0.6 ? ["/slow-write", 2, "&ms=1"] : r < 0.9 ? ["/hold", 0, "&ms=1"] : ["/status", 1, "&code=409"];
+        r < 0.4
+          ? ["/write", 3, "&n=3"]
+          : r < 0.6
+            ? ["/slow-write", 2, "&ms=1"]
+            : r < 0.9
+              ? ["/hold", 0, "&ms=1"]
+              : ["/status", 1, "&code=409"];
       const outcome: Outcome = await send(`${app.url}${path}?tag=${t}${query}`, { agent });
       if (rows > 0) ledger.record(t, rows, outcome);
       if (path === "/status") expect(statusOf(outcome)).toBe(409);
@@ -111,10 +122,12 @@ describe.each(["express", "node-http"] as const)("SQLite under load (%s)", (kind
     await assertQuiet(db);
     const observer = new Database(filename, { readonly: true });
     const committed = new Map(
-      (observer.prepare("SELECT tag, count(*) AS n FROM items WHERE tag <> 'locker' GROUP BY tag").all() as { tag: string; n: number }[]).map((r) => [
-        r.tag,
-        r.n,
-      ]),
+      (
+        observer.prepare("SELECT tag, count(*) AS n FROM items WHERE tag <> 'locker' GROUP BY tag").all() as {
+          tag: string;
+          n: number;
+        }[]
+      ).map((r) => [r.tag, r.n]),
     );
     observer.close();
     expect(ledger.verify(committed)).toEqual([]);

@@ -18,7 +18,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * wait by spinning, which freezes every request of the process; this waits on timers instead.
  * The first attempt is synchronous, so the uncontended path costs nothing extra.
  */
-export async function retryBusy<T>(run: () => T, timeoutMs: number, onTimeout: (error: unknown) => unknown): Promise<T> {
+export async function retryBusy<T>(
+  run: () => T,
+  timeoutMs: number,
+  onTimeout: (error: unknown) => unknown,
+): Promise<T> {
   try {
     return run();
   } catch (error) {

@@ -29,7 +29,9 @@ export function classifyError(error: unknown): ErrorClass {
   }
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
     const advice = upgradeAdvice(error);
-    return advice === undefined ? { kind: "serialization", fatal: false } : { kind: "serialization", fatal: false, advice };
+    return advice === undefined
+      ? { kind: "serialization", fatal: false }
+      : { kind: "serialization", fatal: false, advice };
   }
   return { kind: "other", fatal: FATAL.test(code) };
 }
@@ -44,7 +46,10 @@ function detailsOf(error: unknown): ConstraintDetails {
   const listed = /^(?:UNIQUE|NOT NULL) constraint failed: (.+)$/.exec(message)?.[1];
   if (listed !== undefined) {
     const pairs = listed.split(", ").map((p) => p.split("."));
-    return { table: pairs[0]?.length === 2 ? pairs[0][0] : undefined, columns: pairs.map((p) => p[p.length - 1] as string) };
+    return {
+      table: pairs[0]?.length === 2 ? pairs[0][0] : undefined,
+      columns: pairs.map((p) => p[p.length - 1] as string),
+    };
   }
   const check = /^CHECK constraint failed: ([A-Za-z_][\w$]*)$/.exec(message)?.[1];
   return check === undefined ? {} : { constraintName: check };

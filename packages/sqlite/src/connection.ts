@@ -89,7 +89,8 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
       if (this.state === "pending" && !(this.immediate ? this.beginWriteNow() : this.beginReadNow())) return undefined;
       return this.execute(entry, values);
     }
-    if (this.state === "write" || (this.state === "pending" && this.beginWriteNow())) return this.execute(entry, values);
+    if (this.state === "write" || (this.state === "pending" && this.beginWriteNow()))
+      return this.execute(entry, values);
     if (this.state === "none" && this.gate.tryAcquire(this)) {
       // An autocommit write (manual mode) holds the gate for this statement only.
       try {
@@ -427,7 +428,11 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
       const rows = stmt.all(...values) as Row[];
       if (entry.readonly) return { rows, rowsAffected: 0, lastInsertId: undefined };
       // INSERT/UPDATE/DELETE ... RETURNING: one returned row per changed row.
-      return { rows, rowsAffected: rows.length, lastInsertId: entry.inserts && rows.length > 0 ? this.lastRowid() : undefined };
+      return {
+        rows,
+        rowsAffected: rows.length,
+        lastInsertId: entry.inserts && rows.length > 0 ? this.lastRowid() : undefined,
+      };
     }
     const info = stmt.run(...values);
     return {

@@ -10,7 +10,12 @@ import { assertSupportedRuntime } from "./runtime-check.ts";
 import { gateFor, WriteGate } from "./write-gate.ts";
 
 // better-sqlite3 builds SQLite with SQLITE_MAX_VARIABLE_NUMBER=32766.
-export const sqliteDialect: Dialect = { placeholder: "?", quoteIdentifier: quoteDouble, savepoints: true, maxParameters: 32_766 };
+export const sqliteDialect: Dialect = {
+  placeholder: "?",
+  quoteIdentifier: quoteDouble,
+  savepoints: true,
+  maxParameters: 32_766,
+};
 
 /**
  * A better-sqlite3 database for `db.add()`. File databases run in WAL mode: reads run concurrently on
@@ -31,7 +36,9 @@ export function sqlite(options: SqliteOptions): Driver<Database.Database> {
   const gate = (): WriteGate => {
     if (shared === undefined) {
       // Each :memory: handle is its own database, so it shares its gate with nobody.
-      shared = resolved.memory ? { gate: new WriteGate(":memory:"), unref: () => undefined } : gateFor(filePath(resolved.filename));
+      shared = resolved.memory
+        ? { gate: new WriteGate(":memory:"), unref: () => undefined }
+        : gateFor(filePath(resolved.filename));
     }
     return shared.gate;
   };

@@ -76,7 +76,9 @@ export function resolveOptions(options: SqliteOptions): ResolvedSqliteOptions {
 function immediateMode(value: boolean | undefined): ResolvedSqliteOptions["immediate"] {
   if (value === undefined) return "intent";
   if (typeof value !== "boolean") {
-    throw new ConfigError(`sqlite() option immediateTransactions must be true, false or left out (by the scope's intent), got ${String(value)}.`);
+    throw new ConfigError(
+      `sqlite() option immediateTransactions must be true, false or left out (by the scope's intent), got ${String(value)}.`,
+    );
   }
   return value ? "always" : "never";
 }
@@ -98,10 +100,13 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 function pragmaStatements(pragmas: Readonly<Record<string, string | number | boolean>>): string[] {
   return Object.entries(pragmas).map(([name, value]) => {
     // Pragmas cannot take bind parameters, so names and values are checked before they are pasted in.
-    if (!PRAGMA_NAME.test(name)) throw new ConfigError(`sqlite() pragma name ${JSON.stringify(name)} is not a plain identifier.`);
+    if (!PRAGMA_NAME.test(name))
+      throw new ConfigError(`sqlite() pragma name ${JSON.stringify(name)} is not a plain identifier.`);
     const text = typeof value === "boolean" ? (value ? "ON" : "OFF") : String(value);
     if (!PRAGMA_WORD.test(text)) {
-      throw new ConfigError(`sqlite() pragma ${name} has value ${JSON.stringify(value)}; use a number or a single word such as NORMAL.`);
+      throw new ConfigError(
+        `sqlite() pragma ${name} has value ${JSON.stringify(value)}; use a number or a single word such as NORMAL.`,
+      );
     }
     return `PRAGMA ${name} = ${text}`;
   });

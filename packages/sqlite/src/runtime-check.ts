@@ -22,7 +22,7 @@ export function knownCrash(nodeVersion: string, betterSqlite3Version: string): s
   if (nodeMajor === 24 && nodeMinor >= 19 && nodeMinor <= 21 && addonMajor < 13) {
     return (
       `better-sqlite3 ${betterSqlite3Version} aborts the process on Node ${nodeVersion} the first time the garbage collector ` +
-      "frees a statement at the wrong moment (\"Assertion failed: (env) != nullptr\" in node::RemoveEnvironmentCleanupHook, " +
+      'frees a statement at the wrong moment ("Assertion failed: (env) != nullptr" in node::RemoveEnvironmentCleanupHook, ' +
       "a bug of Node 24.19-24.21, nodejs/node#65446). Upgrade Node to 24.22 or later, or better-sqlite3 to 13 (npm install better-sqlite3@13)."
     );
   }

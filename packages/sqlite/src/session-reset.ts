@@ -71,7 +71,11 @@ export function resetInPlace(db: Database.Database, snapshot: PragmaSnapshot, dr
     if (name !== "main" && name !== "temp") db.exec(`DETACH DATABASE ${quoteDouble(name)}`);
   }
   // Triggers and views first: dropping a table drops its own triggers and indexes with it.
-  const temps = db.prepare("SELECT type, name FROM temp.sqlite_master WHERE type IN ('trigger', 'view', 'table') ORDER BY type = 'table'").all() as {
+  const temps = db
+    .prepare(
+      "SELECT type, name FROM temp.sqlite_master WHERE type IN ('trigger', 'view', 'table') ORDER BY type = 'table'",
+    )
+    .all() as {
     type: string;
     name: string;
   }[];

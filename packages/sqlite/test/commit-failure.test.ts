@@ -13,10 +13,12 @@ describe("a COMMIT that SQLite refuses", () => {
     tmp = tempDir();
     db = new SQLScope().add(sqlite({ filename: tmp.file("app.db") }), { key: "db", commit: "autocommit" });
     await db.runInScope(() =>
-      db.getSession().executeScript(
-        "CREATE TABLE parent (id INTEGER PRIMARY KEY);" +
-          "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);",
-      ),
+      db
+        .getSession()
+        .executeScript(
+          "CREATE TABLE parent (id INTEGER PRIMARY KEY);" +
+            "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);",
+        ),
     );
   });
   afterEach(async () => {
@@ -37,7 +39,9 @@ describe("a COMMIT that SQLite refuses", () => {
       await db.getSession().execute("INSERT INTO parent (id) VALUES (?)", [1]);
       await db.getSession().execute("INSERT INTO child (parent_id) VALUES (?)", [1]);
     });
-    const rows = await db.runInScope(() => db.getSession().select<{ parent_id: number }>("SELECT parent_id FROM child"));
+    const rows = await db.runInScope(() =>
+      db.getSession().select<{ parent_id: number }>("SELECT parent_id FROM child"),
+    );
     expect(rows).toEqual([{ parent_id: 1 }]);
   });
 });

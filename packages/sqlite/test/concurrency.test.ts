@@ -34,7 +34,9 @@ describe("many concurrent writers on one file", () => {
       ),
     );
     const longestGapMs = beat.stop();
-    const failures = results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason));
+    const failures = results
+      .filter((r) => r.status === "rejected")
+      .map((r) => String((r as PromiseRejectedResult).reason));
     expect(failures).toEqual([]);
     const count = await db.runInScope(() => db.getSession().selectValue<number>("SELECT count(*) FROM t"));
     expect(count).toBe(400);

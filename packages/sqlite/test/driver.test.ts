@@ -62,8 +62,12 @@ describe("sqlite() driver", () => {
     const conn = (await driver.connect()) as SqliteConnection;
     try {
       await conn.executeScript("CREATE TABLE t (v)");
-      await expect(conn.query("INSERT INTO t (v) VALUES (?)", [{ a: 1 }])).rejects.toThrow(/Parameter 1 is an object.*JSON\.stringify/);
-      await expect(conn.query("INSERT INTO t (v) VALUES (?)", [[1, 2]])).rejects.toMatchObject({ code: "ERR_SQLSCOPE_PARAMETERS" });
+      await expect(conn.query("INSERT INTO t (v) VALUES (?)", [{ a: 1 }])).rejects.toThrow(
+        /Parameter 1 is an object.*JSON\.stringify/,
+      );
+      await expect(conn.query("INSERT INTO t (v) VALUES (?)", [[1, 2]])).rejects.toMatchObject({
+        code: "ERR_SQLSCOPE_PARAMETERS",
+      });
       await conn.query("INSERT INTO t (v) VALUES (?)", [Buffer.from("hi")]);
       expect((await conn.query("SELECT count(*) AS n FROM t", [])).rows).toEqual([{ n: 1 }]);
     } finally {
@@ -124,27 +128,44 @@ describe("sqlite() driver", () => {
 
   it("classifies SQLite errors for the core", () => {
     const err = (code: string) => new Database.SqliteError("x", code);
-    expect(classifyError(err("SQLITE_CONSTRAINT_UNIQUE"))).toEqual({ kind: "constraint", fatal: false, constraint: "unique", details: {} });
+    expect(classifyError(err("SQLITE_CONSTRAINT_UNIQUE"))).toEqual({
+      kind: "constraint",
+      fatal: false,
+      constraint: "unique",
+      details: {},
+    });
     expect(classifyError(err("SQLITE_CONSTRAINT_PRIMARYKEY")).constraint).toBe("unique");
     expect(classifyError(err("SQLITE_CONSTRAINT_FOREIGNKEY")).constraint).toBe("foreign_key");
     expect(classifyError(err("SQLITE_CONSTRAINT_NOTNULL")).constraint).toBe("not_null");
     expect(classifyError(err("SQLITE_CONSTRAINT_CHECK")).constraint).toBe("check");
     expect(classifyError(err("SQLITE_CONSTRAINT_TRIGGER")).constraint).toBe("other");
     const withMessage = (code: string, message: string) => Object.assign(new Error(message), { code });
-    expect(classifyError(withMessage("SQLITE_CONSTRAINT_UNIQUE", "UNIQUE constraint failed: items.qty, items.parent_id")).details).toEqual({
+    expect(
+      classifyError(withMessage("SQLITE_CONSTRAINT_UNIQUE", "UNIQUE constraint failed: items.qty, items.parent_id"))
+        .details,
+    ).toEqual({
       table: "items",
       columns: ["qty", "parent_id"],
     });
-    expect(classifyError(withMessage("SQLITE_CONSTRAINT_NOTNULL", "NOT NULL constraint failed: items.name")).details).toEqual({ table: "items", columns: ["name"] });
-    expect(classifyError(withMessage("SQLITE_CONSTRAINT_CHECK", "CHECK constraint failed: v_positive")).details).toEqual({ constraintName: "v_positive" });
-    expect(classifyError(withMessage("SQLITE_CONSTRAINT_CHECK", "CHECK constraint failed: qty >= 0")).details).toEqual({});
+    expect(
+      classifyError(withMessage("SQLITE_CONSTRAINT_NOTNULL", "NOT NULL constraint failed: items.name")).details,
+    ).toEqual({ table: "items", columns: ["name"] });
+    expect(
+      classifyError(withMessage("SQLITE_CONSTRAINT_CHECK", "CHECK constraint failed: v_positive")).details,
+    ).toEqual({ constraintName: "v_positive" });
+    expect(classifyError(withMessage("SQLITE_CONSTRAINT_CHECK", "CHECK constraint failed: qty >= 0")).details).toEqual(
+      {},
+    );
     for (const code of ["SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT", "SQLITE_LOCKED", "SQLITE_LOCKED_SHAREDCACHE"]) {
       expect(classifyError(err(code))).toEqual({ kind: "serialization", fatal: false });
     }
     expect(classifyError(err("SQLITE_ERROR"))).toEqual({ kind: "other", fatal: false });
     expect(classifyError(err("SQLITE_CORRUPT")).fatal).toBe(true);
     expect(classifyError(err("SQLITE_IOERR_WRITE")).fatal).toBe(true);
-    expect(classifyError(new TypeError("The database connection is not open"))).toEqual({ kind: "connection", fatal: true });
+    expect(classifyError(new TypeError("The database connection is not open"))).toEqual({
+      kind: "connection",
+      fatal: true,
+    });
     expect(classifyError(new Error("anything else"))).toEqual({ kind: "other", fatal: false });
   });
 });

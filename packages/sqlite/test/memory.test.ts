@@ -14,7 +14,9 @@ describe('sqlite({ filename: ":memory:" })', () => {
     const scope = new SQLScope().add(sqlite({ filename: ":memory:" }), { commit: "autocommit" });
     db = scope;
     expect(scope.stats().max).toBe(1);
-    await scope.runInScope(() => scope.getSession().executeScript("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('first')"));
+    await scope.runInScope(() =>
+      scope.getSession().executeScript("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('first')"),
+    );
     await scope.runInScope(() => scope.getSession().execute("INSERT INTO t VALUES (?)", ["second"]));
     const rows = await scope.runInScope(() => scope.getSession().select("SELECT v FROM t ORDER BY rowid"));
     expect(rows).toEqual([{ v: "first" }, { v: "second" }]);
@@ -34,13 +36,18 @@ describe('sqlite({ filename: ":memory:" })', () => {
         }),
       ),
     );
-    const rows = await scope.runInScope(() => scope.getSession().select<{ scope: number }>("SELECT scope FROM log ORDER BY rowid"));
+    const rows = await scope.runInScope(() =>
+      scope.getSession().select<{ scope: number }>("SELECT scope FROM log ORDER BY rowid"),
+    );
     // Scope by scope, never interleaved: the one connection is held by one scope at a time.
     expect(rows.map((r) => r.scope)).toEqual([1, 1, 2, 2, 3, 3]);
   });
 
   it("refuses a second connection when pool.max is raised, instead of handing out a second empty database", async () => {
-    const scope = new SQLScope().add(sqlite({ filename: ":memory:" }), { commit: "autocommit", pool: { max: 2, acquireTimeoutMs: 300 } });
+    const scope = new SQLScope().add(sqlite({ filename: ":memory:" }), {
+      commit: "autocommit",
+      pool: { max: 2, acquireTimeoutMs: 300 },
+    });
     db = scope;
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
@@ -50,7 +57,10 @@ describe('sqlite({ filename: ":memory:" })', () => {
     });
     await sleep(5);
     const second = scope.runInScope(() => scope.getSession().selectValue("SELECT 1"));
-    const error = await second.then(() => undefined, (e: unknown) => e);
+    const error = await second.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     release();
     await first;
     expect(error).toBeInstanceOf(PoolTimeoutError);

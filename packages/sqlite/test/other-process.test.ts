@@ -17,7 +17,9 @@ describe("a writer outside sqlscope holds the write lock", () => {
     db = new SQLScope()
       .add(sqlite({ filename: file, busyTimeoutMs: 300 }), { key: "db", commit: "autocommit" })
       .add(sqlite({ filename: file, busyTimeoutMs: 300 }), { key: "manual", commit: "manual" });
-    await db.runInScope(() => db.getSession("manual").executeScript("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1)"));
+    await db.runInScope(() =>
+      db.getSession("manual").executeScript("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1)"),
+    );
     other = new Database(file);
     other.exec("BEGIN IMMEDIATE; INSERT INTO t VALUES (99)");
   });
@@ -33,7 +35,10 @@ describe("a writer outside sqlscope holds the write lock", () => {
       const started = performance.now();
       const error = await db
         .runInScope(() => db.getSession(key).execute("INSERT INTO t VALUES (2)"))
-        .then(() => undefined, (e: unknown) => e);
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       const elapsed = performance.now() - started;
       const longestGapMs = beat.stop();
       expect(error).toBeInstanceOf(SerializationError);

@@ -58,6 +58,8 @@ describe("sqlite() on a crashing pair", () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect(error).toMatchObject({ code: "ERR_SQLSCOPE_CONFIG", cause: { node: "v24.21.0" } });
-    expect((error as Error).message).toMatch(/^sqlite\(\): better-sqlite3 12\.\d+\.\d+ aborts .*Node to 24\.22 or later/);
+    expect((error as Error).message).toMatch(
+      /^sqlite\(\): better-sqlite3 12\.\d+\.\d+ aborts .*Node to 24\.22 or later/,
+    );
   });
 });

@@ -63,18 +63,26 @@ describe("sqlite: a connection goes back to the pool as it came out", () => {
     db = scope;
     await scope.runInScope(() => scope.getSession().executeScript("CREATE TABLE t (v TEXT)"));
     const viaBuilder = (sql: string) =>
-      scope.runInScope(() => scope.getSession().withConnection(sql, (raw: Database.Database) => raw.prepare(sql).all()));
+      scope.runInScope(() =>
+        scope.getSession().withConnection(sql, (raw: Database.Database) => raw.prepare(sql).all()),
+      );
     await viaBuilder("SELECT * FROM t");
     const before = connects();
     for (let i = 0; i < 3; i++) await viaBuilder("SELECT * FROM t");
     expect(connects()).toBe(before);
-    await scope.runInScope(() => scope.getSession().withConnection("PRAGMA query_only = ON", (raw: Database.Database) => raw.exec("PRAGMA query_only = ON")));
+    await scope.runInScope(() =>
+      scope
+        .getSession()
+        .withConnection("PRAGMA query_only = ON", (raw: Database.Database) => raw.exec("PRAGMA query_only = ON")),
+    );
     expect(await viaBuilder("SELECT * FROM pragma_query_only()")).toEqual([{ query_only: 0 }]);
     expect(connects()).toBe(before + 1);
   });
 
   it(":memory: is cleaned in place: attachments, TEMP objects and pragmas are undone, the data stays", async () => {
-    const scope = new SQLScope().add(sqlite({ filename: ":memory:", pragmas: { cache_size: -4000 } }), { commit: "manual" });
+    const scope = new SQLScope().add(sqlite({ filename: ":memory:", pragmas: { cache_size: -4000 } }), {
+      commit: "manual",
+    });
     db = scope;
     await scope.runInScope(async () => {
       const s = scope.getSession();
@@ -94,7 +102,9 @@ describe("sqlite: a connection goes back to the pool as it came out", () => {
       const s = scope.getSession();
       return {
         kept: await s.selectValue("SELECT v FROM kept"),
-        databases: (await s.select<{ name: string }>("SELECT name FROM pragma_database_list WHERE name <> 'temp'")).map((r) => r.name),
+        databases: (await s.select<{ name: string }>("SELECT name FROM pragma_database_list WHERE name <> 'temp'")).map(
+          (r) => r.name,
+        ),
         temps: await s.selectValue("SELECT count(*) FROM sqlite_temp_master"),
         foreignKeys: await s.selectValue("PRAGMA foreign_keys"),
         recursive: await s.selectValue("PRAGMA recursive_triggers"),
@@ -122,7 +132,9 @@ describe("sqlite: a connection goes back to the pool as it came out", () => {
     const scope = new SQLScope().add(driver);
     db = scope;
     const values = Array.from({ length: 40_000 }, (_, i) => i);
-    const run = scope.runInScope(() => scope.getSession().select(`SELECT 1 WHERE 1 IN (${values.map(() => "?").join(", ")})`, values));
+    const run = scope.runInScope(() =>
+      scope.getSession().select(`SELECT 1 WHERE 1 IN (${values.map(() => "?").join(", ")})`, values),
+    );
     await expect(run).rejects.toBeInstanceOf(ParameterError);
     await expect(run).rejects.toThrow(/40000 parameters.*32766.*json_each/);
     expect(connects()).toBe(0);
@@ -131,10 +143,28 @@ describe("sqlite: a connection goes back to the pool as it came out", () => {
 
 describe("sqlite: what may change a connection", () => {
   it("is anything but DML, behind any comment", () => {
-    for (const sql of ["SELECT 1", " insert into t values (1)", "UPDATE t SET a = 1", "DELETE FROM t", "REPLACE INTO t VALUES (1)", "WITH x AS (SELECT 1) SELECT * FROM x", "VALUES (1)", "-- c\n/* d */ SELECT 1"]) {
+    for (const sql of [
+      "SELECT 1",
+      " insert into t values (1)",
+      "UPDATE t SET a = 1",
+      "DELETE FROM t",
+      "REPLACE INTO t VALUES (1)",
+      "WITH x AS (SELECT 1) SELECT * FROM x",
+      "VALUES (1)",
+      "-- c\n/* d */ SELECT 1",
+    ]) {
       expect(mayChangeSession(sql), sql).toBe(false);
     }
-    for (const sql of ["PRAGMA foreign_keys = OFF", "/* x */ ATTACH ':memory:' AS a", "-- x\nCREATE TEMP TABLE t (x)", "DETACH a", "BEGIN", "CREATE TABLE temp.t (x)", "", "/* unterminated SELECT 1"]) {
+    for (const sql of [
+      "PRAGMA foreign_keys = OFF",
+      "/* x */ ATTACH ':memory:' AS a",
+      "-- x\nCREATE TEMP TABLE t (x)",
+      "DETACH a",
+      "BEGIN",
+      "CREATE TABLE temp.t (x)",
+      "",
+      "/* unterminated SELECT 1",
+    ]) {
       expect(mayChangeSession(sql), sql).toBe(true);
     }
   });

@@ -10,7 +10,9 @@ describe("a read transaction that must upgrade to a write", () => {
   beforeEach(async () => {
     tmp = tempDir();
     db = new SQLScope().add(sqlite({ filename: tmp.file("app.db") }), { key: "db", commit: "autocommit" });
-    await db.runInScope(() => db.getSession().executeScript("CREATE TABLE counter (n INTEGER); INSERT INTO counter VALUES (0)"));
+    await db.runInScope(() =>
+      db.getSession().executeScript("CREATE TABLE counter (n INTEGER); INSERT INTO counter VALUES (0)"),
+    );
   });
   afterEach(async () => {
     await db.close();
@@ -41,7 +43,10 @@ describe("a read transaction that must upgrade to a write", () => {
     await readDone.promise;
     await db.runInScope(bump);
     otherCommitted.fire();
-    const error = await reader.then(() => undefined, (e: unknown) => e);
+    const error = await reader.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(SerializationError);
     expect((error as SerializationError).retryable).toBe(true);
     expect((error as SerializationError).cause).toMatchObject({ code: "SQLITE_BUSY_SNAPSHOT" });
@@ -83,9 +88,13 @@ describe("a read transaction that must upgrade to a write", () => {
 describe("immediateTransactions: true", () => {
   it("makes read-then-write transactions wait their turn instead of failing", async () => {
     const tmp = tempDir();
-    const db = new SQLScope().add(sqlite({ filename: tmp.file("app.db"), immediateTransactions: true }), { commit: "autocommit" });
+    const db = new SQLScope().add(sqlite({ filename: tmp.file("app.db"), immediateTransactions: true }), {
+      commit: "autocommit",
+    });
     try {
-      await db.runInScope(() => db.getSession().executeScript("CREATE TABLE counter (n INTEGER); INSERT INTO counter VALUES (0)"));
+      await db.runInScope(() =>
+        db.getSession().executeScript("CREATE TABLE counter (n INTEGER); INSERT INTO counter VALUES (0)"),
+      );
       // Read-modify-write from 20 scopes at once: with deferred reads most would hit SQLITE_BUSY_SNAPSHOT.
       await Promise.all(
         Array.from({ length: 20 }, () =>
@@ -109,7 +118,13 @@ describe("a scope's write intent", () => {
   let tmp: ReturnType<typeof tempDir>;
   const open = async (options: { immediateTransactions?: boolean } = {}) => {
     const db = new SQLScope().add(sqlite({ filename: tmp.file("app.db"), ...options }), { commit: "autocommit" });
-    await db.runInScope(() => db.getSession().executeScript("CREATE TABLE IF NOT EXISTS counter (n INTEGER); DELETE FROM counter; INSERT INTO counter VALUES (0)"));
+    await db.runInScope(() =>
+      db
+        .getSession()
+        .executeScript(
+          "CREATE TABLE IF NOT EXISTS counter (n INTEGER); DELETE FROM counter; INSERT INTO counter VALUES (0)",
+        ),
+    );
     return db;
   };
   beforeEach(() => {
@@ -151,7 +166,9 @@ describe("a scope's write intent", () => {
       expect(await count(db)).toBe(20 - failures.length);
       for (const error of failures) {
         expect(error).toBeInstanceOf(SerializationError);
-        expect(error.message).toMatch(/began as a read \(BEGIN DEFERRED\) and had to become a write after another connection committed/);
+        expect(error.message).toMatch(
+          /began as a read \(BEGIN DEFERRED\) and had to become a write after another connection committed/,
+        );
         expect(error.message).toMatch(/Pass \{ intent: "write" \} to runInScope/);
         expect(error.message).not.toMatch(/database is locked/);
         expect(error.cause).toMatchObject({ code: "SQLITE_BUSY_SNAPSHOT" });
@@ -164,7 +181,9 @@ describe("a scope's write intent", () => {
   it('intent: "read" (what adapters give GET requests) names the route option as the fix', async () => {
     const db = await open();
     try {
-      const failures = (await readAwaitWrite(db, { intent: "read" })).flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
+      const failures = (await readAwaitWrite(db, { intent: "read" })).flatMap((r) =>
+        r.status === "rejected" ? [r.reason as Error] : [],
+      );
       expect(failures.length).toBeGreaterThan(0);
       expect(failures[0]?.message).toMatch(/Its scope said it would only read \(a GET, HEAD or OPTIONS request/);
     } finally {
@@ -178,11 +197,14 @@ describe("a scope's write intent", () => {
       const both = signal();
       let inside = 0;
       const reader = () =>
-        db.runInScope(async () => {
-          await db.getSession().selectValue("SELECT n FROM counter");
-          if (++inside === 2) both.fire();
-          await both.promise; // would never resolve if the second waited for the first's lock
-        }, { intent: "read" });
+        db.runInScope(
+          async () => {
+            await db.getSession().selectValue("SELECT n FROM counter");
+            if (++inside === 2) both.fire();
+            await both.promise; // would never resolve if the second waited for the first's lock
+          },
+          { intent: "read" },
+        );
       await Promise.all([reader(), reader()]);
       expect(inside).toBe(2);
     } finally {
@@ -193,7 +215,9 @@ describe("a scope's write intent", () => {
   it("immediateTransactions: false ignores write intent (the old default), and its message says to drop the option", async () => {
     const db = await open({ immediateTransactions: false });
     try {
-      const failures = (await readAwaitWrite(db, { intent: "write" })).flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
+      const failures = (await readAwaitWrite(db, { intent: "write" })).flatMap((r) =>
+        r.status === "rejected" ? [r.reason as Error] : [],
+      );
       expect(failures.length).toBeGreaterThan(0);
       expect(failures[0]?.message).toMatch(/immediateTransactions: false keeps every transaction deferred; drop it/);
     } finally {
@@ -204,8 +228,12 @@ describe("a scope's write intent", () => {
   it("an invalid intent is a ConfigError before anything runs", async () => {
     const db = await open();
     try {
-      await expect(db.runInScope(() => 1, { intent: "writes" as "write" })).rejects.toMatchObject({ code: "ERR_SQLSCOPE_CONFIG" });
-      expect(() => sqlite({ filename: tmp.file("x.db"), immediateTransactions: "yes" as unknown as boolean })).toThrow(/immediateTransactions/);
+      await expect(db.runInScope(() => 1, { intent: "writes" as "write" })).rejects.toMatchObject({
+        code: "ERR_SQLSCOPE_CONFIG",
+      });
+      expect(() => sqlite({ filename: tmp.file("x.db"), immediateTransactions: "yes" as unknown as boolean })).toThrow(
+        /immediateTransactions/,
+      );
     } finally {
       await db.close();
     }

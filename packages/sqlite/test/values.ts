@@ -25,4 +25,3 @@ export const sqliteValues: ValueTable = {
   bytes: { expected: Buffer.from([1, 2, 255]) },
   null: { expected: null },
 };
-

@@ -26,14 +26,19 @@ export interface TestDb {
   cleanup(): Promise<void>;
 }
 
-export async function createTestDb(options: { commit?: CommitMode; max?: number; acquireTimeoutMs?: number } = {}): Promise<TestDb> {
+export async function createTestDb(
+  options: { commit?: CommitMode; max?: number; acquireTimeoutMs?: number } = {},
+): Promise<TestDb> {
   const dir = mkdtempSync(join(tmpdir(), "sqlscope-adapter-"));
   const warnings: Error[] = [];
-  const db = new SQLScope({ onWarning: (w) => warnings.push(w), finishTimeoutMs: 2_000 }).add(sqlite({ filename: join(dir, "test.db") }), {
-    key: "db",
-    commit: options.commit ?? "autocommit",
-    pool: { max: options.max ?? 4, acquireTimeoutMs: options.acquireTimeoutMs ?? 5_000 },
-  });
+  const db = new SQLScope({ onWarning: (w) => warnings.push(w), finishTimeoutMs: 2_000 }).add(
+    sqlite({ filename: join(dir, "test.db") }),
+    {
+      key: "db",
+      commit: options.commit ?? "autocommit",
+      pool: { max: options.max ?? 4, acquireTimeoutMs: options.acquireTimeoutMs ?? 5_000 },
+    },
+  );
   await db.runInScope(() => db.getSession().executeScript(SCHEMA));
   return {
     db,
@@ -61,7 +66,11 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms = 3
 }
 
 /** Promise.withResolvers, which Node 20 lacks. */
-export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+export function deferred<T = void>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+} {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
   const promise = new Promise<T>((res, rej) => {

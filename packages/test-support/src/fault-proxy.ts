@@ -231,7 +231,8 @@ export class FaultProxy {
 function resetSocket(socket: Socket): void {
   if (socket.destroyed) return;
   // resetAndDestroy needs a connected TCP handle; a socket still connecting is just destroyed.
-  if (socket.readyState === "open" || socket.readyState === "readOnly" || socket.readyState === "writeOnly") socket.resetAndDestroy();
+  if (socket.readyState === "open" || socket.readyState === "readOnly" || socket.readyState === "writeOnly")
+    socket.resetAndDestroy();
   else socket.destroy();
 }
 

@@ -35,13 +35,19 @@ export function describeUsersApi(name: string, start: (filename: string) => Prom
   });
 
   const post = (body: unknown) =>
-    fetch(`${url}/users`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    fetch(`${url}/users`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
 
   /** What another process would see in the file: a separate connection, outside the server. */
   async function committedNames(email: string): Promise<unknown[]> {
     const observer = new SQLScope().add(sqlite({ filename: join(dir, "users.db") }));
     try {
-      return await observer.runInScope(() => observer.getSession().select("SELECT name FROM users WHERE email = ?", [email]));
+      return await observer.runInScope(() =>
+        observer.getSession().select("SELECT name FROM users WHERE email = ?", [email]),
+      );
     } finally {
       await observer.close();
     }
@@ -71,7 +77,11 @@ export function describeUsersApi(name: string, start: (filename: string) => Prom
     it("answers 400 for bad input and 409 for a duplicate email, committing nothing", async () => {
       expect((await post({ email: "not-an-email", name: "X" })).status).toBe(400);
       expect((await fetch(`${url}/users/abc`)).status).toBe(400);
-      const bad = await fetch(`${url}/users`, { method: "POST", headers: { "content-type": "application/json" }, body: "{" });
+      const bad = await fetch(`${url}/users`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{",
+      });
       expect(bad.status).toBe(400);
 
       expect((await post({ email: "grace@example.com", name: "Grace" })).status).toBe(201);

@@ -22,7 +22,11 @@ export interface RollbackPerTest {
  * import { afterEach, beforeEach } from "mocha";
  * rollbackPerTest(db, { beforeEach, afterEach });
  */
-export function rollbackPerTest(db: SQLScope | (() => SQLScope), hooks: TestHooks, options: IsolateOptions = {}): RollbackPerTest {
+export function rollbackPerTest(
+  db: SQLScope | (() => SQLScope),
+  hooks: TestHooks,
+  options: IsolateOptions = {},
+): RollbackPerTest {
   let current: Isolation | undefined;
   hooks.beforeEach(async () => {
     current = await isolate(typeof db === "function" ? db() : db, options);
@@ -35,7 +39,9 @@ export function rollbackPerTest(db: SQLScope | (() => SQLScope), hooks: TestHook
   return {
     get current(): Isolation {
       if (current === undefined) {
-        throw new NoScopeError("rollbackPerTest().current was read outside a test: the isolation exists only between beforeEach and afterEach.");
+        throw new NoScopeError(
+          "rollbackPerTest().current was read outside a test: the isolation exists only between beforeEach and afterEach.",
+        );
       }
       return current;
     },

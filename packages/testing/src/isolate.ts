@@ -34,14 +34,18 @@ const active = new WeakMap<SQLScope, Isolation>();
 export async function isolate(db: SQLScope, options: IsolateOptions = {}): Promise<Isolation> {
   if (active.has(db)) throw new AlreadyIsolatedError();
   const keys = options.keys ?? db.keys;
-  if (keys.length === 0) throw new ConfigError("isolate(db) needs a SQLScope with at least one database: call db.add(driver) first.");
+  if (keys.length === 0)
+    throw new ConfigError("isolate(db) needs a SQLScope with at least one database: call db.add(driver) first.");
   for (const key of keys) {
     const driver = driverFor(db, key);
     if (!driver.dialect.savepoints) {
       throw new UnsupportedError(
         `${driver.name} has no savepoints, so rollback-per-test cannot nest the scopes of "${key}" inside one test ` +
           `transaction. Give each test its own database (a fresh temp file), or isolate the other keys only: ` +
-          `isolate(db, { keys: [${db.keys.filter((k) => k !== key).map((k) => `"${k}"`).join(", ")}] }).`,
+          `isolate(db, { keys: [${db.keys
+            .filter((k) => k !== key)
+            .map((k) => `"${k}"`)
+            .join(", ")}] }).`,
       );
     }
   }
@@ -86,7 +90,8 @@ export class Isolation {
   /** How the test's scopes used a key's shared connection (default key when omitted). */
   stats(key?: string): TurnStats {
     const shared = this.shared.get(key ?? this.db.defaultKey);
-    if (shared === undefined) throw new ConfigError(`"${key ?? this.db.defaultKey}" is not isolated; isolated keys: ${this.keys.join(", ")}.`);
+    if (shared === undefined)
+      throw new ConfigError(`"${key ?? this.db.defaultKey}" is not isolated; isolated keys: ${this.keys.join(", ")}.`);
     return shared.conn.stats();
   }
 
@@ -131,6 +136,7 @@ export class Isolation {
 }
 
 function positive(name: string, value: number): number {
-  if (!(value > 0)) throw new ConfigError(`isolate(db, { ${name} }) must be a number of milliseconds > 0, got ${String(value)}.`);
+  if (!(value > 0))
+    throw new ConfigError(`isolate(db, { ${name} }) must be a number of milliseconds > 0, got ${String(value)}.`);
   return value;
 }

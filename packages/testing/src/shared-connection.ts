@@ -57,8 +57,9 @@ export class SharedConnection implements TurnOwner {
   async take(): Promise<TurnConnection> {
     if (this.ended) throw new IsolationEndedError(this.key);
     this.check();
-    await this.turns.take(this.timeouts.turnTimeoutMs, (holder) =>
-      new TurnTimeoutError(this.key, this.timeouts.turnTimeoutMs, holder?.stack),
+    await this.turns.take(
+      this.timeouts.turnTimeoutMs,
+      (holder) => new TurnTimeoutError(this.key, this.timeouts.turnTimeoutMs, holder?.stack),
     );
     try {
       this.check();
@@ -87,7 +88,12 @@ export class SharedConnection implements TurnOwner {
   }
 
   stats(): TurnStats {
-    return { turns: this.turns.taken, waiting: this.turns.waiting, maxWaiting: this.turns.maxWaiting, held: this.turns.held !== undefined };
+    return {
+      turns: this.turns.taken,
+      waiting: this.turns.waiting,
+      maxWaiting: this.turns.maxWaiting,
+      held: this.turns.held !== undefined,
+    };
   }
 
   /**

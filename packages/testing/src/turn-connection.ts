@@ -142,7 +142,8 @@ export class TurnConnection implements DriverConnection {
       }
     }
     if (this.real.broken) this.owner.poison(new Error("the connection broke during the test"));
-    else if (destroy && this.running > 0) this.owner.poison(new Error("a statement was still running when its scope ended"));
+    else if (destroy && this.running > 0)
+      this.owner.poison(new Error("a statement was still running when its scope ended"));
     this.spent = true;
   }
 

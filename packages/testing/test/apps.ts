@@ -24,7 +24,10 @@ async function handle(method: string, path: string, name: string | null): Promis
   const insert = () => s.execute("INSERT INTO items (name) VALUES (?)", [name ?? "unnamed"]);
   switch (`${method} ${path}`) {
     case "GET /items":
-      return { status: 200, body: (await s.select<{ name: string }>("SELECT name FROM items ORDER BY id")).map((r) => r.name) };
+      return {
+        status: 200,
+        body: (await s.select<{ name: string }>("SELECT name FROM items ORDER BY id")).map((r) => r.name),
+      };
     case "POST /items":
       await insert();
       return { status: 201, body: { ok: true } };

@@ -4,7 +4,13 @@ import { join } from "node:path";
 import { getSession, SecondConnectionError, SQLScope, UnsupportedError } from "@sqlscope/core";
 import { sqlite, sqliteDialect } from "@sqlscope/sqlite";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AlreadyIsolatedError, IsolationEndedError, IsolationLeakError, isolate, TurnTimeoutError } from "../src/index.ts";
+import {
+  AlreadyIsolatedError,
+  IsolationEndedError,
+  IsolationLeakError,
+  isolate,
+  TurnTimeoutError,
+} from "../src/index.ts";
 import { createSqliteDb, type SqliteTestDb } from "./sqlite-db.ts";
 
 const insert = (name: string) => getSession().execute("INSERT INTO items (name) VALUES (?)", [name]);
@@ -98,7 +104,9 @@ describe("isolate() with runInScope on a SQLite file", () => {
     const isolation = await isolate(t.db);
     await t.db.runInScope(async () => {
       await insert("parent");
-      await expect(t.db.runInScope(() => insert("child"), { isolated: true })).rejects.toBeInstanceOf(SecondConnectionError);
+      await expect(t.db.runInScope(() => insert("child"), { isolated: true })).rejects.toBeInstanceOf(
+        SecondConnectionError,
+      );
     });
     await isolation.rollback();
   });
@@ -165,7 +173,9 @@ describe("isolate() on SQLite :memory: (one connection, pool max 1)", () => {
   it("takes the only connection for the test and gives it back with the schema intact and the rows gone", async () => {
     const db = new SQLScope().add(sqlite({ filename: ":memory:" }), { key: "db", commit: "autocommit" });
     try {
-      await db.runInScope(() => getSession().executeScript("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"));
+      await db.runInScope(() =>
+        getSession().executeScript("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"),
+      );
       const isolation = await isolate(db);
       await db.runInScope(() => insert("a"));
       await expect(db.runInScope(() => getSession().selectValue("SELECT count(*) FROM items"))).resolves.toBe(1);
@@ -181,8 +191,13 @@ describe("isolate() on SQLite :memory: (one connection, pool max 1)", () => {
 describe("isolate() refuses what it cannot do", () => {
   it("a driver without savepoints (DuckDB) gets an UnsupportedError that names the other keys", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sqlscope-testing-"));
-    const noSavepoints = { ...sqlite({ filename: join(dir, "a.db") }), dialect: { ...sqliteDialect, savepoints: false } };
-    const db = new SQLScope().add(sqlite({ filename: join(dir, "b.db") }), { key: "main" }).add(noSavepoints, { key: "events" });
+    const noSavepoints = {
+      ...sqlite({ filename: join(dir, "a.db") }),
+      dialect: { ...sqliteDialect, savepoints: false },
+    };
+    const db = new SQLScope()
+      .add(sqlite({ filename: join(dir, "b.db") }), { key: "main" })
+      .add(noSavepoints, { key: "events" });
     try {
       const error = await isolate(db).then(
         () => undefined,

@@ -7,10 +7,14 @@ const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 function runNodeTest(file: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=@sqlscope/source", "--import", "tsx", "--test", "--test-reporter=tap", file], {
-      cwd: packageDir,
-      env: { ...process.env, NODE_OPTIONS: "" },
-    });
+    const child = spawn(
+      process.execPath,
+      ["--conditions=@sqlscope/source", "--import", "tsx", "--test", "--test-reporter=tap", file],
+      {
+        cwd: packageDir,
+        env: { ...process.env, NODE_OPTIONS: "" },
+      },
+    );
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));

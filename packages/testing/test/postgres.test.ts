@@ -17,14 +17,20 @@ describe.skipIf(serverUrl === undefined)("rollback-per-test on PostgreSQL", () =
   const warnings: Error[] = [];
 
   function open(commit: CommitMode = "autocommit"): SQLScope {
-    const db = new SQLScope({ finishTimeoutMs: 2_000, onWarning: (w) => warnings.push(w) }).add(postgres({ connectionString: url }), { key: "db", commit, pool: { max: 4 } });
+    const db = new SQLScope({ finishTimeoutMs: 2_000, onWarning: (w) => warnings.push(w) }).add(
+      postgres({ connectionString: url }),
+      { key: "db", commit, pool: { max: 4 } },
+    );
     registries.push(db);
     return db;
   }
   const names = (db: SQLScope) =>
-    db.runInScope(async () => (await getSession().select<{ name: string }>("SELECT name FROM items ORDER BY id")).map((r) => r.name));
+    db.runInScope(async () =>
+      (await getSession().select<{ name: string }>("SELECT name FROM items ORDER BY id")).map((r) => r.name),
+    );
   /** What is really committed, seen from a client outside every pool. */
-  const committed = async () => Number((await admin.query<{ n: string }>("SELECT count(*) AS n FROM items")).rows[0]?.n);
+  const committed = async () =>
+    Number((await admin.query<{ n: string }>("SELECT count(*) AS n FROM items")).rows[0]?.n);
 
   beforeAll(async () => {
     dbName = `testing_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
@@ -105,7 +111,9 @@ describe.skipIf(serverUrl === undefined)("rollback-per-test on PostgreSQL", () =
       await db.runInScope(async () => {
         const s = getSession();
         await s.execute("INSERT INTO items (name) VALUES (?)", ["m1"]);
-        await expect(s.execute("INSERT INTO items (name) VALUES (?)", ["m1"])).rejects.toMatchObject({ code: "ERR_SQLSCOPE_CONSTRAINT" });
+        await expect(s.execute("INSERT INTO items (name) VALUES (?)", ["m1"])).rejects.toMatchObject({
+          code: "ERR_SQLSCOPE_CONSTRAINT",
+        });
         await s.execute("INSERT INTO items (name) VALUES (?)", ["m2"]);
       });
       expect(await names(db)).toEqual(["m1", "m2"]);

@@ -24,18 +24,24 @@ export async function createSqliteDb(commit: CommitMode = "autocommit"): Promise
   const dir = mkdtempSync(join(tmpdir(), "sqlscope-testing-"));
   const file = join(dir, "app.db");
   const warnings: Error[] = [];
-  const db = new SQLScope({ onWarning: (w) => warnings.push(w), finishTimeoutMs: 2_000 }).add(sqlite({ filename: file }), {
-    key: "db",
-    commit,
-    pool: { max: 4, acquireTimeoutMs: 5_000 },
-  });
+  const db = new SQLScope({ onWarning: (w) => warnings.push(w), finishTimeoutMs: 2_000 }).add(
+    sqlite({ filename: file }),
+    {
+      key: "db",
+      commit,
+      pool: { max: 4, acquireTimeoutMs: 5_000 },
+    },
+  );
   await db.runInScope(() => getSession().executeScript(SCHEMA));
   const observer = new SQLScope().add(sqlite({ filename: file }), { key: "observer" });
   return {
     db,
     file,
     warnings,
-    names: () => db.runInScope(async () => (await getSession().select<{ name: string }>("SELECT name FROM items ORDER BY id")).map((r) => r.name)),
+    names: () =>
+      db.runInScope(async () =>
+        (await getSession().select<{ name: string }>("SELECT name FROM items ORDER BY id")).map((r) => r.name),
+      ),
     committedCount: () => observer.runInScope(() => getSession().selectValue<number>("SELECT count(*) FROM items")),
     async cleanup() {
       await db.close();

@@ -3,4 +3,5 @@ import { getSession } from "@sqlscope/core";
 import { fileURLToPath } from "node:url";
 
 export const whereIsCore = () => fileURLToPath(import.meta.resolve("@sqlscope/core"));
-export const insertUser = (email) => getSession().selectOne("INSERT INTO users (email) VALUES (?) RETURNING *", [email]);
+export const insertUser = (email) =>
+  getSession().selectOne("INSERT INTO users (email) VALUES (?) RETURNING *", [email]);

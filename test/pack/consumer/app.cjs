@@ -16,7 +16,9 @@ app.get("/users/:id", async (req, res) => {
   res.json(await getSession().selectOne("SELECT * FROM users WHERE id = ?", [Number(req.params.id)]));
 });
 
-db.runInScope(() => getSession().execute("CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT UNIQUE)")).then(() => {
+db.runInScope(() =>
+  getSession().execute("CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT UNIQUE)"),
+).then(() => {
   const server = createServer(app).listen(0, "127.0.0.1", () => process.send?.({ port: server.address().port }));
   process.on("disconnect", () => server.close(() => void db.close()));
 });

@@ -8,7 +8,9 @@ import { sqlscope } from "@sqlscope/express";
 
 const { default: express } = await import(process.argv[2] ?? "express");
 const db = new SQLScope().add(sqlite({ filename: process.argv[3] ?? "app.db" }), { key: "db", commit: "autocommit" });
-await db.runInScope(() => getSession().execute("CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT UNIQUE)"));
+await db.runInScope(() =>
+  getSession().execute("CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT UNIQUE)"),
+);
 
 const app = express();
 app.use(express.json());

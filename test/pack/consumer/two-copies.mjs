@@ -10,10 +10,16 @@ import { insertUser, whereIsCore } from "acme-repo";
 import { fileURLToPath } from "node:url";
 
 const ownCore = fileURLToPath(import.meta.resolve("@sqlscope/core"));
-if (whereIsCore() === ownCore) throw new Error(`acme-repo resolved the same copy of core (${ownCore}); the test needs two`);
+if (whereIsCore() === ownCore)
+  throw new Error(`acme-repo resolved the same copy of core (${ownCore}); the test needs two`);
 
-const db = new SQLScope().add(sqlite({ filename: process.argv[2] ?? "copies.db" }), { key: "db", commit: "autocommit" });
-await db.runInScope(() => db.getSession().execute("CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT UNIQUE)"));
+const db = new SQLScope().add(sqlite({ filename: process.argv[2] ?? "copies.db" }), {
+  key: "db",
+  commit: "autocommit",
+});
+await db.runInScope(() =>
+  db.getSession().execute("CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT UNIQUE)"),
+);
 const app = express();
 app.use(express.json());
 app.use(sqlscope(db));

@@ -35,7 +35,11 @@ export function callRoute(handlers: Handlers, route: Route, id: number): Reply |
 }
 
 /** Hands a reply (sync or async) to `send`, and a failure to `fail`. */
-export function deliver(result: Reply | Promise<Reply>, send: (reply: Reply) => void, fail: (error: unknown) => void): void {
+export function deliver(
+  result: Reply | Promise<Reply>,
+  send: (reply: Reply) => void,
+  fail: (error: unknown) => void,
+): void {
   if (result instanceof Promise) result.then(send, fail);
   else send(result);
 }
@@ -51,7 +55,12 @@ export function requirePart<T>(value: T | undefined, what: string): T {
  * middlewares do (so P commits after the response left). The close listener goes on before begin():
  * a client that disconnects while begin() waits for a pooled connection must not strand that connection.
  */
-export function peerTransaction(peer: Peer, res: ServerResponse, next: () => void, fail: (error: unknown) => void): void {
+export function peerTransaction(
+  peer: Peer,
+  res: ServerResponse,
+  next: () => void,
+  fail: (error: unknown) => void,
+): void {
   let closed = false;
   let trx: Awaited<ReturnType<Peer["begin"]>> | undefined;
   res.once("close", () => {

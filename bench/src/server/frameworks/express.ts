@@ -26,7 +26,11 @@ export const buildExpress: BuildServer = async (parts) => {
     }
   }
   const handle = (route: Route) => (req: Request, res: Response, next: NextFunction) => {
-    deliver(callRoute(parts.handlers, route, Number(req.params["id"] ?? 0)), (reply) => res.status(reply.status).json(reply.body), next);
+    deliver(
+      callRoute(parts.handlers, route, Number(req.params["id"] ?? 0)),
+      (reply) => res.status(reply.status).json(reply.body),
+      next,
+    );
   };
   app.get("/read/:id", handle("read"));
   app.post("/update/:id", handle("update"));

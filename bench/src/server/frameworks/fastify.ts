@@ -21,7 +21,14 @@ export const buildFastify: BuildServer = async (parts) => {
       const peer = requirePart(parts.peer, "peer");
       // The shape of @fastify/request-context (enter the storage in onRequest) with the transaction
       // settled when the response closes, as for node:http and Express.
-      app.addHook("onRequest", (_req, reply, done) => peerTransaction(peer, reply.raw, () => done(), (error) => done(error as Error)));
+      app.addHook("onRequest", (_req, reply, done) =>
+        peerTransaction(
+          peer,
+          reply.raw,
+          () => done(),
+          (error) => done(error as Error),
+        ),
+      );
       break;
     }
   }

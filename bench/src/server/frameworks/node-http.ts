@@ -47,7 +47,10 @@ export const buildNodeHttp: BuildServer = async (parts) => {
       return createServer((req, res) => bareStorage.run({}, dispatch, req, res));
     case "L": {
       const { withScope } = (await import("@sqlscope/node-http")) as unknown as {
-        withScope(db: unknown, handler: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void;
+        withScope(
+          db: unknown,
+          handler: (req: IncomingMessage, res: ServerResponse) => void,
+        ): (req: IncomingMessage, res: ServerResponse) => void;
       };
       return createServer(withScope(requirePart(parts.registry, "registry"), dispatch));
     }

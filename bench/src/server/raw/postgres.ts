@@ -12,7 +12,8 @@ export function postgresRaw(url: string, max: number): Handlers {
       async acquire() {
         const client = await pool.connect();
         return {
-          query: async (sql, params) => (await client.query(sql, params.length === 0 ? undefined : [...params])).rows as Record<string, unknown>[],
+          query: async (sql, params) =>
+            (await client.query(sql, params.length === 0 ? undefined : [...params])).rows as Record<string, unknown>[],
           release: (broken) => client.release(broken ? true : undefined),
         };
       },

@@ -29,7 +29,12 @@ export function clientGone(req: ClientRequestLike, res: ClientResponseLike): boo
  * const scope = db.createScope();
  * endWhenClientGone(scope, ctx.req, ctx.res, (report) => report.error && reportWarning(db, report.error));
  */
-export function endWhenClientGone(scope: Scope, req: ClientRequestLike, res: ClientResponseLike, ended: (report: FinishReport) => void): void {
+export function endWhenClientGone(
+  scope: Scope,
+  req: ClientRequestLike,
+  res: ClientResponseLike,
+  ended: (report: FinishReport) => void,
+): void {
   const before = scope.onActive;
   scope.onActive = () => {
     before?.();

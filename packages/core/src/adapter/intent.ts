@@ -33,7 +33,11 @@ export function methodIntent(method: string | undefined): TransactionIntent {
  * @example
  * const scope = db.createScope({ intent: requestIntent(options.intent, req, req.method) });
  */
-export function requestIntent<Req>(option: IntentOption<Req> | undefined, req: Req, method: string | undefined): TransactionIntent {
+export function requestIntent<Req>(
+  option: IntentOption<Req> | undefined,
+  req: Req,
+  method: string | undefined,
+): TransactionIntent {
   if (option === undefined) return methodIntent(method);
   return typeof option === "function" ? option(req) : option;
 }

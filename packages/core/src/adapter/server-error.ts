@@ -13,7 +13,11 @@ type WriteHead = (this: ServerResponse, statusCode: number, ...rest: unknown[]) 
  */
 export function keepServerError(res: ServerResponse): void {
   const writeHead = res.writeHead as WriteHead;
-  res.writeHead = function writeHeadAtLeast500(this: ServerResponse, statusCode: number, ...rest: unknown[]): ServerResponse {
+  res.writeHead = function writeHeadAtLeast500(
+    this: ServerResponse,
+    statusCode: number,
+    ...rest: unknown[]
+  ): ServerResponse {
     if (typeof statusCode !== "number" || statusCode >= 500) return writeHead.call(this, statusCode, ...rest);
     // A reason phrase the caller gave (or Koa's "OK" left in statusMessage) would belie the status.
     const headers = typeof rest[0] === "string" ? rest[1] : rest[0];

@@ -47,13 +47,19 @@ export function validatePoolOptions(key: string, options: PoolOptions): PoolOpti
   }
   if (options.max < 1) throw new ConfigError(`pool.max of "${key}" must be at least 1, got ${options.max}.`);
   if (options.min > options.max) {
-    throw new ConfigError(`pool.min (${options.min}) of "${key}" is larger than pool.max (${options.max}); lower min or raise max.`);
+    throw new ConfigError(
+      `pool.min (${options.min}) of "${key}" is larger than pool.max (${options.max}); lower min or raise max.`,
+    );
   }
   if (options.acquireTimeoutMs <= 0) {
-    throw new ConfigError(`pool.acquireTimeoutMs of "${key}" must be > 0: an acquire without a deadline can hang a request forever.`);
+    throw new ConfigError(
+      `pool.acquireTimeoutMs of "${key}" must be > 0: an acquire without a deadline can hang a request forever.`,
+    );
   }
   if (options.idleTimeoutMs > 0 && options.evictionIntervalMs <= 0) {
-    throw new ConfigError(`pool.evictionIntervalMs of "${key}" must be > 0 when idleTimeoutMs is set, or idle connections are never closed.`);
+    throw new ConfigError(
+      `pool.evictionIntervalMs of "${key}" must be > 0 when idleTimeoutMs is set, or idle connections are never closed.`,
+    );
   }
   return options;
 }

@@ -170,7 +170,8 @@ export class ConnectionPool implements ConnectionSource {
       conn = await this.pool.acquire();
     } catch (error) {
       const recentFailure =
-        this.lastCreateError !== undefined && Date.now() - this.lastCreateErrorAt < this.options.acquireTimeoutMs + 1000;
+        this.lastCreateError !== undefined &&
+        Date.now() - this.lastCreateErrorAt < this.options.acquireTimeoutMs + 1000;
       throw new PoolTimeoutError(
         this.key,
         this.options.acquireTimeoutMs,
@@ -210,7 +211,12 @@ export class ConnectionPool implements ConnectionSource {
     const conn = this.warm.pop();
     if (conn === undefined) return undefined;
     const meta = this.meta.get(conn);
-    if (meta !== undefined && !conn.broken && now <= meta.expiresAt && now - meta.idleSince < this.options.validateAfterIdleMs) {
+    if (
+      meta !== undefined &&
+      !conn.broken &&
+      now <= meta.expiresAt &&
+      now - meta.idleSince < this.options.validateAfterIdleMs
+    ) {
       return conn;
     }
     this.warm.push(conn);
@@ -236,7 +242,13 @@ export class ConnectionPool implements ConnectionSource {
       let stale = 0;
       for (const conn of this.warm) {
         const meta = this.meta.get(conn);
-        if (meta !== undefined && !conn.broken && now <= meta.expiresAt && now - meta.idleSince < this.options.validateAfterIdleMs) break;
+        if (
+          meta !== undefined &&
+          !conn.broken &&
+          now <= meta.expiresAt &&
+          now - meta.idleSince < this.options.validateAfterIdleMs
+        )
+          break;
         stale++;
       }
       if (stale > 0) this.returnWarm(stale);
@@ -363,16 +375,19 @@ export class ConnectionPool implements ConnectionSource {
 
   private startLeakTimer(): void {
     const threshold = this.options.leakDetectionMs;
-    this.leakTimer = setInterval(() => {
-      const now = Date.now();
-      for (const lease of this.leases) {
-        if (!lease.reported && now - lease.acquiredAt >= threshold) {
-          lease.reported = true;
-          this.captureStacks = true;
-          this.onWarning(new LeakWarning(this.key, now - lease.acquiredAt, formatTaker(lease.taker)));
+    this.leakTimer = setInterval(
+      () => {
+        const now = Date.now();
+        for (const lease of this.leases) {
+          if (!lease.reported && now - lease.acquiredAt >= threshold) {
+            lease.reported = true;
+            this.captureStacks = true;
+            this.onWarning(new LeakWarning(this.key, now - lease.acquiredAt, formatTaker(lease.taker)));
+          }
         }
-      }
-    }, Math.max(10, Math.min(1000, threshold / 4)));
+      },
+      Math.max(10, Math.min(1000, threshold / 4)),
+    );
     this.leakTimer.unref();
   }
 }

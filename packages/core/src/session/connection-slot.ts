@@ -13,7 +13,14 @@
 import { RELEASED, type Lease } from "../connection-source.ts";
 import type { Database } from "../database.ts";
 import type { DriverConnection } from "../driver.ts";
-import { CommitFailedError, SecondConnectionError, SessionClosedError, TransactionError, UnsupportedError, type SQLScopeError } from "../errors.ts";
+import {
+  CommitFailedError,
+  SecondConnectionError,
+  SessionClosedError,
+  TransactionError,
+  UnsupportedError,
+  type SQLScopeError,
+} from "../errors.ts";
 import { channels } from "../channels.ts";
 import type { Decision, SessionResult } from "../outcome.ts";
 import { clock, publishAcquire, publishEnd, publishRelease, publishStatement } from "./events.ts";
@@ -340,7 +347,13 @@ export class ConnectionSlot {
     });
   }
 
-  private afterEnd(lease: Lease, action: Decision, manual: boolean, t0: number, failure: { error: unknown } | undefined): SessionResult | Promise<SessionResult> {
+  private afterEnd(
+    lease: Lease,
+    action: Decision,
+    manual: boolean,
+    t0: number,
+    failure: { error: unknown } | undefined,
+  ): SessionResult | Promise<SessionResult> {
     const result = this.ended(action, manual, failure);
     this.publishEnd(action, t0, result.error);
     return this.handBack(lease, result);
@@ -395,4 +408,3 @@ export class ConnectionSlot {
     });
   }
 }
-

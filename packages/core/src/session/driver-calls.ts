@@ -1,7 +1,15 @@
 // What a session asks of the driver beyond running statements: what its errors mean, and a read-only BEGIN.
 import type { Database } from "../database.ts";
 import type { DriverConnection } from "../driver.ts";
-import { ConnectionError, ConstraintError, QueryError, ReadOnlyError, SerializationError, SQLScopeError, UnsupportedError } from "../errors.ts";
+import {
+  ConnectionError,
+  ConstraintError,
+  QueryError,
+  ReadOnlyError,
+  SerializationError,
+  SQLScopeError,
+  UnsupportedError,
+} from "../errors.ts";
 
 /**
  * A driver's error as the sqlscope error users match on, by the driver's own classification; `fatal`
@@ -34,6 +42,7 @@ export function mapError(database: Database, error: unknown, sql: string): { err
 
 // A driver that claims read-only transactions but cannot begin one must not begin a writable one.
 export function beginReadOnly(conn: DriverConnection): Promise<void> {
-  if (conn.beginReadOnly === undefined) throw new UnsupportedError("The driver's connections cannot begin a read-only transaction.");
+  if (conn.beginReadOnly === undefined)
+    throw new UnsupportedError("The driver's connections cannot begin a read-only transaction.");
   return conn.beginReadOnly();
 }

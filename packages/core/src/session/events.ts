@@ -34,7 +34,14 @@ export function publishStatement(
 }
 
 /** A commit or rollback (the scope's, or a manual one) ended. */
-export function publishEnd(host: SessionHost, key: string, driver: string, action: Decision, t0: number, error: unknown): void {
+export function publishEnd(
+  host: SessionHost,
+  key: string,
+  driver: string,
+  action: Decision,
+  t0: number,
+  error: unknown,
+): void {
   const channel = action === "commit" ? channels.commit : channels.rollback;
   if (t0 < 0 || !channel.hasSubscribers) return;
   channel.publish({
@@ -48,9 +55,21 @@ export function publishEnd(host: SessionHost, key: string, driver: string, actio
 
 export function publishAcquire(host: SessionHost, key: string, driver: string, waitMs: number, error?: unknown): void {
   if (!channels.acquire.hasSubscribers) return;
-  channels.acquire.publish({ scope: host, key, driver, waitMs, ...(error === undefined ? {} : { error: publishedError(error, host.errorMessages) }) });
+  channels.acquire.publish({
+    scope: host,
+    key,
+    driver,
+    waitMs,
+    ...(error === undefined ? {} : { error: publishedError(error, host.errorMessages) }),
+  });
 }
 
-export function publishRelease(host: SessionHost, key: string, driver: string, holdMs: number, destroyed: boolean): void {
+export function publishRelease(
+  host: SessionHost,
+  key: string,
+  driver: string,
+  holdMs: number,
+  destroyed: boolean,
+): void {
   channels.release.publish({ scope: host, key, driver, holdMs, destroyed });
 }

@@ -64,7 +64,8 @@ export class Session {
   select<R = Row>(query: Query, params?: Params): Promise<R[]>;
   select(first: Query | StandardSchema, second?: Query | Params, third?: Params): Promise<unknown[]> {
     // Strings first: the untyped path pays one typeof check.
-    if (typeof first === "string" || !isSchema(first)) return run(this.#slot, first, second as Params | undefined, "rows") as Promise<unknown[]>;
+    if (typeof first === "string" || !isSchema(first))
+      return run(this.#slot, first, second as Params | undefined, "rows") as Promise<unknown[]>;
     return this.selectValidated(first, second as Query, third);
   }
 
@@ -81,7 +82,8 @@ export class Session {
   selectOne<S extends StandardSchema>(schema: S, query: Query, params?: Params): Promise<InferOutput<S>>;
   selectOne<R = Row>(query: Query, params?: Params): Promise<R>;
   selectOne(first: Query | StandardSchema, second?: Query | Params, third?: Params): Promise<unknown> {
-    if (typeof first === "string" || !isSchema(first)) return run(this.#slot, first, second as Params | undefined, "one");
+    if (typeof first === "string" || !isSchema(first))
+      return run(this.#slot, first, second as Params | undefined, "one");
     return this.selectOneValidated(first, second as Query, third);
   }
 
@@ -98,11 +100,16 @@ export class Session {
   selectOneOrNull<S extends StandardSchema>(schema: S, query: Query, params?: Params): Promise<InferOutput<S> | null>;
   selectOneOrNull<R = Row>(query: Query, params?: Params): Promise<R | null>;
   selectOneOrNull(first: Query | StandardSchema, second?: Query | Params, third?: Params): Promise<unknown> {
-    if (typeof first === "string" || !isSchema(first)) return run(this.#slot, first, second as Params | undefined, "oneOrNull");
+    if (typeof first === "string" || !isSchema(first))
+      return run(this.#slot, first, second as Params | undefined, "oneOrNull");
     return this.selectOneOrNullValidated(first, second as Query, third);
   }
 
-  private async selectOneOrNullValidated(schema: StandardSchema, query: Query, params: Params | undefined): Promise<unknown> {
+  private async selectOneOrNullValidated(
+    schema: StandardSchema,
+    query: Query,
+    params: Params | undefined,
+  ): Promise<unknown> {
     const row = await run(this.#slot, query, params, "oneOrNull");
     return row === null ? null : validateOne(schema, row, textOf(query));
   }
@@ -119,7 +126,8 @@ export class Session {
   async selectValue(first: Query | StandardSchema, second?: Query | Params, third?: Params): Promise<unknown> {
     const [schema, query, params] = splitArgs(first, second, third);
     const row = (await run(this.#slot, query, params, "one")) as Row;
-    for (const column in row) return schema === undefined ? row[column] : validateOne(schema, row[column], textOf(query));
+    for (const column in row)
+      return schema === undefined ? row[column] : validateOne(schema, row[column], textOf(query));
     throw new NotFoundError(textOf(query));
   }
 

@@ -78,7 +78,15 @@ function runLater(
   );
 }
 
-function runOn(slot: ConnectionSlot, conn: DriverConnection, text: string, values: readonly unknown[], query: Query, shape: Shape, started: number): Promise<unknown> {
+function runOn(
+  slot: ConnectionSlot,
+  conn: DriverConnection,
+  text: string,
+  values: readonly unknown[],
+  query: Query,
+  shape: Shape,
+  started: number,
+): Promise<unknown> {
   const t0 = started === NOT_STARTED ? slot.startStatement() : started;
   let pending: Promise<QueryResult>;
   try {
@@ -112,7 +120,11 @@ function statementDone(slot: ConnectionSlot, t0: number, text: string, result: Q
 }
 
 /** The native text and values of a query, its placeholders translated for the driver. */
-function prepare(slot: ConnectionSlot, query: Query, params: Params | undefined): { text: string; values: readonly unknown[] } {
+function prepare(
+  slot: ConnectionSlot,
+  query: Query,
+  params: Params | undefined,
+): { text: string; values: readonly unknown[] } {
   if (typeof query === "string") {
     const compiled = compileSql(query, slot.database.parse);
     return { text: compiled.text, values: limited(slot, bindParams(compiled, params, query)) };
@@ -136,7 +148,12 @@ function limited(slot: ConnectionSlot, values: readonly unknown[]): readonly unk
 }
 
 /** Runs `work` on the session's connection as one counted, reported, error-mapped statement `text`. */
-async function onConnection<T>(slot: ConnectionSlot, text: string, eventText: string, work: (conn: DriverConnection) => Promise<{ value: T; rowsAffected: number }>): Promise<T> {
+async function onConnection<T>(
+  slot: ConnectionSlot,
+  text: string,
+  eventText: string,
+  work: (conn: DriverConnection) => Promise<{ value: T; rowsAffected: number }>,
+): Promise<T> {
   slot.enter();
   try {
     const conn = slot.lease?.conn ?? (await slot.open());
@@ -156,7 +173,11 @@ async function onConnection<T>(slot: ConnectionSlot, text: string, eventText: st
 }
 
 /** The same statement once per parameter set, on one connection, in order. */
-export function executeMany(slot: ConnectionSlot, query: string, paramSets: readonly Params[]): Promise<{ rowsAffected: number }> {
+export function executeMany(
+  slot: ConnectionSlot,
+  query: string,
+  paramSets: readonly Params[],
+): Promise<{ rowsAffected: number }> {
   let compiled: ReturnType<typeof compileSql>;
   let sets: (readonly unknown[])[];
   try {
@@ -206,7 +227,11 @@ export async function rawConnection(slot: ConnectionSlot): Promise<unknown> {
 }
 
 /** Rows one at a time; the session refuses other statements until the loop ends. */
-export async function* stream<R = Row>(slot: ConnectionSlot, query: Query, params: Params | undefined): AsyncGenerator<R> {
+export async function* stream<R = Row>(
+  slot: ConnectionSlot,
+  query: Query,
+  params: Params | undefined,
+): AsyncGenerator<R> {
   slot.enter();
   try {
     const { text, values } = prepare(slot, query, params);

@@ -12,7 +12,9 @@ export async function begin(slot: ConnectionSlot): Promise<void> {
   try {
     requireManual(slot, "begin()");
     if (slot.depth > 0) {
-      throw new TransactionError(`A transaction is already open on "${slot.key}". Use transaction(fn) to nest one (a savepoint).`);
+      throw new TransactionError(
+        `A transaction is already open on "${slot.key}". Use transaction(fn) to nest one (a savepoint).`,
+      );
     }
     const conn = slot.lease?.conn ?? (await slot.open());
     await slot.control(() => conn.begin(slot.host.intent));
@@ -28,7 +30,9 @@ export async function endManual(slot: ConnectionSlot, action: "commit" | "rollba
   try {
     requireManual(slot, `${action}()`);
     if (slot.callbacks > 0) {
-      throw new TransactionError(`${action}() was called inside transaction(fn) on "${slot.key}"; return from fn (or throw) to end it.`);
+      throw new TransactionError(
+        `${action}() was called inside transaction(fn) on "${slot.key}"; return from fn (or throw) to end it.`,
+      );
     }
     if (slot.depth === 0 || slot.lease === undefined) {
       throw new TransactionError(`${action}() on "${slot.key}" without an open transaction; call begin() first.`);
@@ -54,7 +58,11 @@ export async function endManual(slot: ConnectionSlot, action: "commit" | "rollba
  * Runs fn in a transaction: commits when it resolves, rolls back when it throws (and rethrows); inside
  * another transaction a savepoint, so a failure undoes only fn's work.
  */
-export async function transaction<S, T>(slot: ConnectionSlot, session: S, fn: (session: S) => Promise<T> | T): Promise<T> {
+export async function transaction<S, T>(
+  slot: ConnectionSlot,
+  session: S,
+  fn: (session: S) => Promise<T> | T,
+): Promise<T> {
   slot.enter();
   let conn!: DriverConnection;
   let savepoint: string | undefined;
@@ -87,9 +95,11 @@ export async function transaction<S, T>(slot: ConnectionSlot, session: S, fn: (s
     slot.callbacks--;
     slot.depth--;
     if (!slot.released) {
-      await slot.control(() => (name === undefined ? conn.rollback() : conn.rollbackToSavepoint(name))).catch(() => {
-        // control() marked the state unknown; the error that matters to the caller is fn's.
-      });
+      await slot
+        .control(() => (name === undefined ? conn.rollback() : conn.rollbackToSavepoint(name)))
+        .catch(() => {
+          // control() marked the state unknown; the error that matters to the caller is fn's.
+        });
     }
     throw error;
   }

@@ -66,7 +66,8 @@ export function setUpContext(options: ResolvedConformance): ConformanceContext {
     try {
       await ctx.db.runInScope(async () => {
         const s = ctx.db.getSession("m");
-        for (const table of [tables.items, tables.parents, tables.auto]) await s.execute(`DROP TABLE IF EXISTS ${table}`);
+        for (const table of [tables.items, tables.parents, tables.auto])
+          await s.execute(`DROP TABLE IF EXISTS ${table}`);
         for (const statement of options.sql.afterSchema) await s.execute(fill(statement));
       });
     } finally {

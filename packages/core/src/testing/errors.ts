@@ -20,9 +20,21 @@ export function errorChecks(ctx: ConformanceContext): void {
     });
 
     // The unique case re-uses the name of an item inserted first (named "dup-<id>").
-    const violations: { kind: ConstraintKind; when: boolean; sql: (ctx: ConformanceContext, id: number, dup: string) => [string, unknown[]] }[] = [
-      { kind: "unique", when: true, sql: (c, id, dup) => [`INSERT INTO ${c.tables.items} (id, name) VALUES (?, ?)`, [id, dup]] },
-      { kind: "not_null", when: true, sql: (c, id) => [`INSERT INTO ${c.tables.items} (id, name) VALUES (?, ?)`, [id, null]] },
+    const violations: {
+      kind: ConstraintKind;
+      when: boolean;
+      sql: (ctx: ConformanceContext, id: number, dup: string) => [string, unknown[]];
+    }[] = [
+      {
+        kind: "unique",
+        when: true,
+        sql: (c, id, dup) => [`INSERT INTO ${c.tables.items} (id, name) VALUES (?, ?)`, [id, dup]],
+      },
+      {
+        kind: "not_null",
+        when: true,
+        sql: (c, id) => [`INSERT INTO ${c.tables.items} (id, name) VALUES (?, ?)`, [id, null]],
+      },
       {
         kind: "check",
         when: ctx.options.can.checkConstraints,
@@ -31,7 +43,10 @@ export function errorChecks(ctx: ConformanceContext): void {
       {
         kind: "foreign_key",
         when: ctx.options.can.foreignKeys,
-        sql: (c, id) => [`INSERT INTO ${c.tables.items} (id, name, parent_id) VALUES (?, ?, ?)`, [id, `orphan-${id}`, 999_999]],
+        sql: (c, id) => [
+          `INSERT INTO ${c.tables.items} (id, name, parent_id) VALUES (?, ?, ?)`,
+          [id, `orphan-${id}`, 999_999],
+        ],
       },
     ];
     for (const v of violations) {
@@ -58,10 +73,16 @@ export function errorChecks(ctx: ConformanceContext): void {
           (e: unknown) => e as ConstraintError,
         );
       const dupId = await inScope(ctx, "m", (s) => insertItem(ctx, s, "which"));
-      const unique = await violation(`INSERT INTO ${ctx.tables.items} (id, name) VALUES (?, ?)`, [ctx.nextId(), `which-${dupId}`]);
+      const unique = await violation(`INSERT INTO ${ctx.tables.items} (id, name) VALUES (?, ?)`, [
+        ctx.nextId(),
+        `which-${dupId}`,
+      ]);
       expect(unique).toBeInstanceOf(ConstraintError);
       const named = [unique?.constraintName ?? "", ...(unique?.columns ?? [])];
-      expect(named.some((n) => n === "name" || n.includes("name")), `names: ${JSON.stringify(named)}`).toBe(true);
+      expect(
+        named.some((n) => n === "name" || n.includes("name")),
+        `names: ${JSON.stringify(named)}`,
+      ).toBe(true);
       if (unique?.columns !== undefined) expect(unique.columns).toEqual(["name"]);
       if (unique?.table !== undefined) expect(unique.table).toBe(ctx.tables.items);
 
@@ -75,11 +96,17 @@ export function errorChecks(ctx: ConformanceContext): void {
       const { items } = ctx.tables;
       await inScope(ctx, "m", async (s) => {
         await expect(s.select(`SELECT * FROM ${items} WHERE id = ?`)).rejects.toBeInstanceOf(ParameterError);
-        await expect(s.select(`SELECT * FROM ${items} WHERE id = ? AND name = ?`, [1])).rejects.toBeInstanceOf(ParameterError);
-        await expect(s.select(`SELECT * FROM ${items} WHERE id = ?`, [undefined])).rejects.toBeInstanceOf(ParameterError);
+        await expect(s.select(`SELECT * FROM ${items} WHERE id = ? AND name = ?`, [1])).rejects.toBeInstanceOf(
+          ParameterError,
+        );
+        await expect(s.select(`SELECT * FROM ${items} WHERE id = ?`, [undefined])).rejects.toBeInstanceOf(
+          ParameterError,
+        );
         await expect(s.select(`SELECT * FROM ${items} WHERE id = :id`, {})).rejects.toBeInstanceOf(ParameterError);
         await expect(s.select(`SELECT * FROM ${items} WHERE id = :id`, [1])).rejects.toBeInstanceOf(ParameterError);
-        await expect(s.select(`SELECT * FROM ${items} WHERE id = :id AND name = ?`, { id: 1 })).rejects.toBeInstanceOf(ParameterError);
+        await expect(s.select(`SELECT * FROM ${items} WHERE id = :id AND name = ?`, { id: 1 })).rejects.toBeInstanceOf(
+          ParameterError,
+        );
         expect(ctx.db.stats("m").borrowed).toBe(0);
       });
     });

@@ -11,7 +11,10 @@ export async function namesOf(ctx: ConformanceContext, ids: readonly number[]): 
   if (ids.length === 0) return [];
   return inScope(ctx, "m", async (s) => {
     const marks = ids.map(() => "?").join(", ");
-    const rows = await s.select<{ name: string }>(`SELECT name FROM ${ctx.tables.items} WHERE id IN (${marks}) ORDER BY id`, ids);
+    const rows = await s.select<{ name: string }>(
+      `SELECT name FROM ${ctx.tables.items} WHERE id IN (${marks}) ORDER BY id`,
+      ids,
+    );
     return rows.map((r) => r.name);
   });
 }

@@ -13,4 +13,11 @@ export type { ConformanceCapabilities, ConformanceSql, DriverConformanceOptions 
 export type { SessionStateCase, StateMode } from "./session-state-cases.ts";
 export { replaceConnectionSource, connectionSourceOf, driverFor } from "./source-seam.ts";
 export { RELEASED, type ConnectionSource, type Lease, type PoolStats } from "../connection-source.ts";
-export { expectedDate, VALUE_TYPES, type ExpectedDate, type ValueCase, type ValueTable, type ValueType } from "./value-cases.ts";
+export {
+  expectedDate,
+  VALUE_TYPES,
+  type ExpectedDate,
+  type ValueCase,
+  type ValueTable,
+  type ValueType,
+} from "./value-cases.ts";

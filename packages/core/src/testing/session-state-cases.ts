@@ -31,7 +31,11 @@ const POSTGRES: SessionStateCatalog = {
   ],
   cases: [
     { name: "SET ROLE", set: ["SET ROLE sqlscope_conformance_low"], probe: "SELECT current_user" },
-    { name: "SET SESSION AUTHORIZATION", set: ["SET SESSION AUTHORIZATION sqlscope_conformance_low"], probe: "SELECT session_user" },
+    {
+      name: "SET SESSION AUTHORIZATION",
+      set: ["SET SESSION AUTHORIZATION sqlscope_conformance_low"],
+      probe: "SELECT session_user",
+    },
     { name: "SET search_path", set: ["SET search_path = pg_catalog"], probe: "SELECT current_setting('search_path')" },
     {
       name: "a custom setting with SET (app.tenant_id)",
@@ -48,7 +52,11 @@ const POSTGRES: SessionStateCatalog = {
       set: ["SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"],
       probe: "SELECT current_setting('default_transaction_read_only')",
     },
-    { name: "a TEMP table", set: ["CREATE TEMP TABLE sqc_state_tmp (x int)"], probe: "SELECT to_regclass('pg_temp.sqc_state_tmp') IS NOT NULL" },
+    {
+      name: "a TEMP table",
+      set: ["CREATE TEMP TABLE sqc_state_tmp (x int)"],
+      probe: "SELECT to_regclass('pg_temp.sqc_state_tmp') IS NOT NULL",
+    },
     {
       name: "a session advisory lock",
       set: [`SELECT pg_try_advisory_lock(${token})`],
@@ -60,7 +68,12 @@ const POSTGRES: SessionStateCatalog = {
       probe: "SELECT count(*)::int FROM pg_prepared_statements WHERE name = 'sqc_state_stmt'",
     },
     // LISTEN inside a transaction takes effect at its commit, out of sight of the scope that ran it.
-    { name: "LISTEN", set: ["LISTEN sqc_state_channel"], probe: "SELECT count(*)::int FROM pg_listening_channels()", modes: ["manual"] },
+    {
+      name: "LISTEN",
+      set: ["LISTEN sqc_state_channel"],
+      probe: "SELECT count(*)::int FROM pg_listening_channels()",
+      modes: ["manual"],
+    },
     {
       name: "a cursor WITH HOLD",
       set: ["DECLARE sqc_state_cursor CURSOR WITH HOLD FOR SELECT 1"],
@@ -76,17 +89,41 @@ const SQLITE: SessionStateCatalog = {
   setup: [],
   cases: [
     // SQLite ignores PRAGMA foreign_keys and refuses ATTACH inside a transaction: manual mode only.
-    { name: "PRAGMA foreign_keys = OFF", set: ["PRAGMA foreign_keys = OFF"], probe: "SELECT * FROM pragma_foreign_keys()", modes: ["manual"] },
-    { name: "PRAGMA query_only = ON", set: ["PRAGMA query_only = ON"], probe: "SELECT * FROM pragma_query_only()", modes: ["manual"] },
-    { name: "PRAGMA busy_timeout", set: ["PRAGMA busy_timeout = 60000"], probe: "SELECT * FROM pragma_busy_timeout()", modes: ["manual"] },
-    { name: "PRAGMA recursive_triggers", set: ["PRAGMA recursive_triggers = ON"], probe: "SELECT * FROM pragma_recursive_triggers()", modes: ["manual"] },
+    {
+      name: "PRAGMA foreign_keys = OFF",
+      set: ["PRAGMA foreign_keys = OFF"],
+      probe: "SELECT * FROM pragma_foreign_keys()",
+      modes: ["manual"],
+    },
+    {
+      name: "PRAGMA query_only = ON",
+      set: ["PRAGMA query_only = ON"],
+      probe: "SELECT * FROM pragma_query_only()",
+      modes: ["manual"],
+    },
+    {
+      name: "PRAGMA busy_timeout",
+      set: ["PRAGMA busy_timeout = 60000"],
+      probe: "SELECT * FROM pragma_busy_timeout()",
+      modes: ["manual"],
+    },
+    {
+      name: "PRAGMA recursive_triggers",
+      set: ["PRAGMA recursive_triggers = ON"],
+      probe: "SELECT * FROM pragma_recursive_triggers()",
+      modes: ["manual"],
+    },
     {
       name: "ATTACH",
       set: ["ATTACH DATABASE ':memory:' AS sqc_state_attached"],
       probe: "SELECT count(*) FROM pragma_database_list WHERE name = 'sqc_state_attached'",
       modes: ["manual"],
     },
-    { name: "a TEMP table", set: ["CREATE TEMP TABLE sqc_state_tmp (x)"], probe: "SELECT count(*) FROM sqlite_temp_master WHERE name = 'sqc_state_tmp'" },
+    {
+      name: "a TEMP table",
+      set: ["CREATE TEMP TABLE sqc_state_tmp (x)"],
+      probe: "SELECT count(*) FROM sqlite_temp_master WHERE name = 'sqc_state_tmp'",
+    },
     {
       name: "a TEMP table behind a comment",
       set: ["/* setup */ CREATE TEMP TABLE sqc_state_tmp2 (x)"],
@@ -98,8 +135,16 @@ const SQLITE: SessionStateCatalog = {
 const DUCKDB: SessionStateCatalog = {
   setup: ["CREATE SCHEMA IF NOT EXISTS sqc_state_schema"],
   cases: [
-    { name: "SET VARIABLE", set: ["SET VARIABLE sqc_state_var = 42"], probe: "SELECT coalesce(getvariable('sqc_state_var'), 0)" },
-    { name: "SET search_path", set: ["SET search_path = 'sqc_state_schema'"], probe: "SELECT current_setting('search_path')" },
+    {
+      name: "SET VARIABLE",
+      set: ["SET VARIABLE sqc_state_var = 42"],
+      probe: "SELECT coalesce(getvariable('sqc_state_var'), 0)",
+    },
+    {
+      name: "SET search_path",
+      set: ["SET search_path = 'sqc_state_schema'"],
+      probe: "SELECT current_setting('search_path')",
+    },
     {
       name: "a TEMP table",
       set: ["CREATE TEMP TABLE sqc_state_tmp (x INTEGER)"],
@@ -117,7 +162,8 @@ const DUCKDB: SessionStateCatalog = {
 // mark the connection for a reset and hide the statement the check is about.
 const userVariable = (name: string) =>
   `SELECT coalesce((SELECT VARIABLE_VALUE FROM information_schema.USER_VARIABLES WHERE VARIABLE_NAME = '${name}'), '0')`;
-const sessionVariable = (name: string) => `SELECT VARIABLE_VALUE FROM information_schema.SESSION_VARIABLES WHERE VARIABLE_NAME = '${name}'`;
+const sessionVariable = (name: string) =>
+  `SELECT VARIABLE_VALUE FROM information_schema.SESSION_VARIABLES WHERE VARIABLE_NAME = '${name}'`;
 
 const MYSQL: SessionStateCatalog = {
   // A TEMPORARY table hides the permanent table of its name: counting rows shows which one a scope sees.
@@ -125,20 +171,37 @@ const MYSQL: SessionStateCatalog = {
   cases: [
     { name: "a user variable", set: ["SET @sqc_state = 42"], probe: userVariable("sqc_state") },
     { name: "SET SESSION", set: ["SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'"], probe: sessionVariable("SQL_MODE") },
-    { name: "SET behind a /* */ comment", set: ["/* app */ SET SESSION wait_timeout = 12345"], probe: sessionVariable("WAIT_TIMEOUT") },
-    { name: "SET behind a -- comment", set: ["-- x\nSET sql_mode = 'ANSI_QUOTES'"], probe: sessionVariable("SQL_MODE") },
+    {
+      name: "SET behind a /* */ comment",
+      set: ["/* app */ SET SESSION wait_timeout = 12345"],
+      probe: sessionVariable("WAIT_TIMEOUT"),
+    },
+    {
+      name: "SET behind a -- comment",
+      set: ["-- x\nSET sql_mode = 'ANSI_QUOTES'"],
+      probe: sessionVariable("SQL_MODE"),
+    },
     { name: "SET behind a # comment", set: ["# x\nSET @sqc_hash = 7"], probe: userVariable("sqc_hash") },
     {
       name: "GET_LOCK/**/(",
       set: [`SELECT GET_LOCK/**/('sqc_state_${token}', 0)`],
       probe: `SELECT coalesce(IS_USED_LOCK('sqc_state_${token}') = CONNECTION_ID(), 0)`,
     },
-    { name: "a TEMPORARY table", set: ["CREATE TEMPORARY TABLE sqc_state_tmp AS SELECT 1 AS x"], probe: "SELECT count(*) FROM sqc_state_tmp" },
+    {
+      name: "a TEMPORARY table",
+      set: ["CREATE TEMPORARY TABLE sqc_state_tmp AS SELECT 1 AS x"],
+      probe: "SELECT count(*) FROM sqc_state_tmp",
+    },
     { name: "USE", set: ["USE information_schema"], probe: "SELECT DATABASE()" },
   ],
 };
 
-const CATALOGS: Readonly<Record<string, SessionStateCatalog>> = { postgres: POSTGRES, sqlite: SQLITE, duckdb: DUCKDB, mysql: MYSQL };
+const CATALOGS: Readonly<Record<string, SessionStateCatalog>> = {
+  postgres: POSTGRES,
+  sqlite: SQLITE,
+  duckdb: DUCKDB,
+  mysql: MYSQL,
+};
 
 /** The built-in cases for a driver name; none for drivers this suite does not know. */
 export function sessionStateCatalog(driver: string): SessionStateCatalog {

@@ -32,7 +32,9 @@ export function sessionStateChecks(options: ResolvedConformance): void {
     });
 
     const probe = (key: "m" | "a", test: SessionStateCase): Promise<string> =>
-      (db as SQLScope).runInScope(async () => String(await (db as SQLScope).getSession(key).selectValue(test.probe)), { isolated: true });
+      (db as SQLScope).runInScope(async () => String(await (db as SQLScope).getSession(key).selectValue(test.probe)), {
+        isolated: true,
+      });
 
     for (const test of cases) {
       for (const mode of test.modes ?? (["manual", "autocommit"] as const)) {
@@ -49,7 +51,9 @@ export function sessionStateChecks(options: ResolvedConformance): void {
                 const s = active.getSession(key);
                 for (const statement of test.set) await s.execute(statement);
                 // The state really is in effect inside the scope that set it: the check below means something.
-                expect(String(await s.selectValue(test.probe)), "the state took effect in its own scope").not.toBe(before);
+                expect(String(await s.selectValue(test.probe)), "the state took effect in its own scope").not.toBe(
+                  before,
+                );
                 if (outcome === "rollback") throw failure;
               },
               { isolated: true },

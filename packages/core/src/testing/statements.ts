@@ -11,7 +11,10 @@ export function statementChecks(ctx: ConformanceContext): void {
     it("binds ? in order and :name by name (a name used twice binds twice)", async () => {
       await inScope(ctx, "m", async (s) => {
         expect(await s.selectOne("SELECT ? AS a, ? AS b", ["x", "y"])).toEqual({ a: "x", b: "y" });
-        const row = await s.selectOne<{ a: string; b: string; c: number }>("SELECT :v AS a, :w AS b, :v AS c", { v: "one", w: "two" });
+        const row = await s.selectOne<{ a: string; b: string; c: number }>("SELECT :v AS a, :w AS b, :v AS c", {
+          v: "one",
+          w: "two",
+        });
         expect(row).toEqual({ a: "one", b: "two", c: "one" });
       });
     });
@@ -30,7 +33,9 @@ export function statementChecks(ctx: ConformanceContext): void {
 
     it("leaves :: casts alone", async () => {
       // The parser never reads `::x` as a placeholder, whatever the database.
-      expect(compileSql("SELECT a::text, :b::int FROM t", { style: driverFor(ctx.db, "m").dialect.placeholder }).names).toEqual(["b"]);
+      expect(
+        compileSql("SELECT a::text, :b::int FROM t", { style: driverFor(ctx.db, "m").dialect.placeholder }).names,
+      ).toEqual(["b"]);
       if (!ctx.options.can.castOperator) return;
       await inScope(ctx, "m", async (s) => {
         expect(num(await s.selectValue("SELECT :v::integer + 1 AS n", { v: "41" }))).toBe(42);
@@ -45,10 +50,14 @@ export function statementChecks(ctx: ConformanceContext): void {
       await inScope(ctx, "m", async (s) => {
         const hostile = "x'); DROP TABLE " + items + "; --";
         const ids = [ctx.nextId(), ctx.nextId()];
-        await s.execute(sql`INSERT INTO ${sql.id(items)} (id, name) VALUES (${ids[0]}, ${hostile}), (${ids[1]}, ${"plain"})`);
+        await s.execute(
+          sql`INSERT INTO ${sql.id(items)} (id, name) VALUES (${ids[0]}, ${hostile}), (${ids[1]}, ${"plain"})`,
+        );
         const where = sql`WHERE ${sql.id("id")} IN (${sql.join(ids)})`;
         const order = sql`ORDER BY ${sql.id("id")}`;
-        const rows = await s.select<{ name: string }>(sql`SELECT name FROM ${sql.id(items)} ${where} ${sql.empty} ${order}`);
+        const rows = await s.select<{ name: string }>(
+          sql`SELECT name FROM ${sql.id(items)} ${where} ${sql.empty} ${order}`,
+        );
         expect(rows.map((r) => r.name)).toEqual([hostile, "plain"]);
         const byName = sql`name = ${"plain"}`;
         const nested = sql`SELECT id FROM ${sql.id(items)} WHERE ${sql`${byName} AND ${sql.id("id")} = ${ids[1]}`}`;
@@ -60,13 +69,18 @@ export function statementChecks(ctx: ConformanceContext): void {
       const { items } = ctx.tables;
       await inScope(ctx, "m", async (s) => {
         const none: number[] = [];
-        for (const text of [sql`SELECT id FROM ${sql.id(items)} WHERE id IN (${sql.join(none)})`, sql`SELECT id FROM ${sql.id(items)} WHERE id NOT in ( ${sql.join(none)} )`]) {
+        for (const text of [
+          sql`SELECT id FROM ${sql.id(items)} WHERE id IN (${sql.join(none)})`,
+          sql`SELECT id FROM ${sql.id(items)} WHERE id NOT in ( ${sql.join(none)} )`,
+        ]) {
           await expect(s.select(text)).rejects.toBeInstanceOf(ParameterError);
           await expect(s.select(text)).rejects.toThrow(/IN \(\)/);
         }
         const conditions: Sql[] = [];
         const where = conditions.length === 0 ? sql.empty : sql`WHERE ${sql.join(conditions, sql` AND `)}`;
-        expect(Array.isArray(await s.select(sql`SELECT id FROM ${sql.id(items)} ${where} ${sql.join(none)}`))).toBe(true);
+        expect(Array.isArray(await s.select(sql`SELECT id FROM ${sql.id(items)} ${where} ${sql.join(none)}`))).toBe(
+          true,
+        );
       });
       expect(ctx.db.stats("m").borrowed).toBe(0);
     });
@@ -93,7 +107,9 @@ export function statementChecks(ctx: ConformanceContext): void {
           [ids[1], `many-${ids[1]}`],
         ]);
         expect(positional.rowsAffected).toBe(2);
-        const named = await s.executeMany(`INSERT INTO ${ctx.tables.items} (id, name) VALUES (:id, :name)`, [{ id: ids[2], name: `many-${ids[2]}` }]);
+        const named = await s.executeMany(`INSERT INTO ${ctx.tables.items} (id, name) VALUES (:id, :name)`, [
+          { id: ids[2], name: `many-${ids[2]}` },
+        ]);
         expect(named.rowsAffected).toBe(1);
       });
       expect(await namesOf(ctx, ids)).toEqual(ids.map((id) => `many-${id}`));
@@ -113,12 +129,17 @@ export function statementChecks(ctx: ConformanceContext): void {
     it("select, selectOne, selectOneOrNull and selectValue return rows as objects", async () => {
       await inScope(ctx, "m", async (s) => {
         const id = await insertItem(ctx, s, "sel", 5);
-        const rows = await s.select<{ id: unknown; qty: unknown }>(`SELECT id, qty FROM ${ctx.tables.items} WHERE id = ?`, [id]);
+        const rows = await s.select<{ id: unknown; qty: unknown }>(
+          `SELECT id, qty FROM ${ctx.tables.items} WHERE id = ?`,
+          [id],
+        );
         expect(rows.map((r) => [num(r.id), num(r.qty)])).toEqual([[id, 5]]);
         const one = await s.selectOne<{ qty: unknown }>(`SELECT qty FROM ${ctx.tables.items} WHERE id = :id`, { id });
         expect(num(one.qty)).toBe(5);
         expect(await s.selectOneOrNull(`SELECT qty FROM ${ctx.tables.items} WHERE id = ?`, [-1])).toBeNull();
-        const maybe = await s.selectOneOrNull<{ qty: unknown }>(`SELECT qty FROM ${ctx.tables.items} WHERE id = ?`, [id]);
+        const maybe = await s.selectOneOrNull<{ qty: unknown }>(`SELECT qty FROM ${ctx.tables.items} WHERE id = ?`, [
+          id,
+        ]);
         expect(num(maybe?.qty)).toBe(5);
         expect(num(await s.selectValue(`SELECT count(*) AS n FROM ${ctx.tables.items} WHERE id = ?`, [id]))).toBe(1);
       });
@@ -127,7 +148,8 @@ export function statementChecks(ctx: ConformanceContext): void {
     it("stream yields every row in order and the session stays usable after an early break", async () => {
       const ids = [ctx.nextId(), ctx.nextId(), ctx.nextId()];
       await inScope(ctx, "m", async (s) => {
-        for (const id of ids) await s.execute(`INSERT INTO ${ctx.tables.items} (id, name) VALUES (?, ?)`, [id, `stream-${id}`]);
+        for (const id of ids)
+          await s.execute(`INSERT INTO ${ctx.tables.items} (id, name) VALUES (?, ?)`, [id, `stream-${id}`]);
         const query = `SELECT id, name FROM ${ctx.tables.items} WHERE id IN (?, ?, ?) ORDER BY id`;
         const seen: string[] = [];
         for await (const row of s.stream<{ name: string }>(query, ids)) seen.push(row.name);
@@ -145,10 +167,12 @@ export function statementChecks(ctx: ConformanceContext): void {
     it("refuses a statement on the session while its stream is open, then works after the loop", async () => {
       const ids = [ctx.nextId(), ctx.nextId(), ctx.nextId(), ctx.nextId()];
       await inScope(ctx, "m", async (s) => {
-        for (const id of ids) await s.execute(`INSERT INTO ${ctx.tables.items} (id, name) VALUES (?, ?)`, [id, `open-${id}`]);
+        for (const id of ids)
+          await s.execute(`INSERT INTO ${ctx.tables.items} (id, name) VALUES (?, ?)`, [id, `open-${id}`]);
         let n = 0;
         for await (const _row of s.stream(`SELECT id FROM ${ctx.tables.items} WHERE id IN (?, ?, ?, ?)`, ids)) {
-          if (++n === 2) await expect(s.selectValue("SELECT 1 AS one")).rejects.toMatchObject({ code: "ERR_SQLSCOPE_UNSUPPORTED" });
+          if (++n === 2)
+            await expect(s.selectValue("SELECT 1 AS one")).rejects.toMatchObject({ code: "ERR_SQLSCOPE_UNSUPPORTED" });
         }
         expect(n).toBe(4);
         expect(num(await s.selectValue("SELECT 2 AS two"))).toBe(2);
@@ -167,7 +191,9 @@ export function statementChecks(ctx: ConformanceContext): void {
 
     it.runIf(ctx.options.can.lastInsertId)("execute reports lastInsertId of a generated key", async () => {
       await inScope(ctx, "m", async (s) => {
-        const { lastInsertId, rowsAffected } = await s.execute(`INSERT INTO ${ctx.tables.auto} (name) VALUES (?)`, ["gen"]);
+        const { lastInsertId, rowsAffected } = await s.execute(`INSERT INTO ${ctx.tables.auto} (name) VALUES (?)`, [
+          "gen",
+        ]);
         expect(rowsAffected).toBe(1);
         expect(lastInsertId).toBeDefined();
         const name = await s.selectValue(`SELECT name FROM ${ctx.tables.auto} WHERE id = ?`, [lastInsertId]);

@@ -91,17 +91,20 @@ export function transactionChecks(ctx: ConformanceContext): void {
       expect(await namesOf(ctx, [outer, inner])).toEqual([`outer-${outer}`]);
     });
 
-    it.runIf(ctx.options.can.savepoints)("a nested transaction(fn) that resolves is kept with the outer commit", async () => {
-      let inner = 0;
-      await inScope(ctx, "m", (s) =>
-        s.transaction(async () => {
-          await s.transaction(async () => {
-            inner = await insertItem(ctx, s, "inner-ok");
-          });
-        }),
-      );
-      expect(await namesOf(ctx, [inner])).toHaveLength(1);
-    });
+    it.runIf(ctx.options.can.savepoints)(
+      "a nested transaction(fn) that resolves is kept with the outer commit",
+      async () => {
+        let inner = 0;
+        await inScope(ctx, "m", (s) =>
+          s.transaction(async () => {
+            await s.transaction(async () => {
+              inner = await insertItem(ctx, s, "inner-ok");
+            });
+          }),
+        );
+        expect(await namesOf(ctx, [inner])).toHaveLength(1);
+      },
+    );
   });
 
   describe('commit: "autocommit"', () => {
@@ -147,7 +150,9 @@ export function transactionChecks(ctx: ConformanceContext): void {
             const raw = await s.connection();
             await tick();
             // Still its own transaction after the await: its own row is there, on the same connection.
-            expect(await s.selectValue(`SELECT name FROM ${ctx.tables.items} WHERE id = ?`, [id])).toMatch(`conc-${i}-`);
+            expect(await s.selectValue(`SELECT name FROM ${ctx.tables.items} WHERE id = ?`, [id])).toMatch(
+              `conc-${i}-`,
+            );
             expect(await s.connection()).toBe(raw);
             if (i % 3 === 2) throw new Error(`scope ${i} fails`);
           }),
@@ -156,7 +161,9 @@ export function transactionChecks(ctx: ConformanceContext): void {
       expect(outcome.map((r) => r.status)).toEqual(ids.map((_, i) => (i % 3 === 2 ? "rejected" : "fulfilled")));
       const committed = await namesOf(ctx, ids);
       // Exactly the rows of the scopes that succeeded, none of the failed ones.
-      expect(committed.map((name) => Number(name.split("-")[1]))).toEqual(ids.map((_, i) => i).filter((i) => i % 3 !== 2));
+      expect(committed.map((name) => Number(name.split("-")[1]))).toEqual(
+        ids.map((_, i) => i).filter((i) => i % 3 !== 2),
+      );
     });
   });
 }

@@ -61,7 +61,9 @@ export function expectedDate(text: string, zone: "local" | "utc"): ExpectedDate 
 }
 
 export function isExpectedDate(value: unknown): value is ExpectedDate {
-  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "date" && "zone" in value;
+  return (
+    typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "date" && "zone" in value
+  );
 }
 
 /** The Date `expected` stands for, in the time zone the process has now. */

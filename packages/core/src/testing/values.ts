@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Row } from "../driver.ts";
 import type { ConformanceContext } from "./context.ts";
 import { inScope } from "./helpers.ts";
-import { isExpectedDate, STORED_BYTES, toDate, VALUE_COLUMNS, VALUE_TYPES, type ValueTable, type ValueType } from "./value-cases.ts";
+import {
+  isExpectedDate,
+  STORED_BYTES,
+  toDate,
+  VALUE_COLUMNS,
+  VALUE_TYPES,
+  type ValueTable,
+  type ValueType,
+} from "./value-cases.ts";
 
 // Not UTC, and not a whole hour off it: a driver that reads a wall-clock text as UTC where it should
 // read it as local time (or the reverse) is caught, whatever zone the machine runs in.
@@ -15,7 +23,10 @@ const ZONE = "Asia/Kolkata";
 export function valueChecks(ctx: ConformanceContext, values: ValueTable): void {
   describe("values: what each SQL type comes back as", () => {
     const table = () => `${ctx.tables.prefix}_values`;
-    const stored = Object.entries(VALUE_COLUMNS) as [Exclude<ValueType, "count" | "sum">, (typeof VALUE_COLUMNS)["integer"]][];
+    const stored = Object.entries(VALUE_COLUMNS) as [
+      Exclude<ValueType, "count" | "sum">,
+      (typeof VALUE_COLUMNS)["integer"],
+    ][];
     let row: Row = {};
     let zoneBefore: string | undefined;
 
@@ -26,7 +37,10 @@ export function valueChecks(ctx: ConformanceContext, values: ValueTable): void {
       const literals = stored.map(([type, d]) => values[type].literal ?? d.literal).join(", ");
       row = await inScope(ctx, "m", async (s) => {
         await s.execute(`CREATE TABLE ${table()} (${columns})`);
-        await s.execute(`INSERT INTO ${table()} (${stored.map(([type]) => `v_${type}`).join(", ")}) VALUES (${literals})`, [STORED_BYTES]);
+        await s.execute(
+          `INSERT INTO ${table()} (${stored.map(([type]) => `v_${type}`).join(", ")}) VALUES (${literals})`,
+          [STORED_BYTES],
+        );
         const read = await s.selectOne(`SELECT * FROM ${table()}`);
         const aggregates = await s.selectOne(`SELECT count(*) AS v_count, sum(v_integer) AS v_sum FROM ${table()}`);
         return { ...read, ...aggregates };
@@ -45,7 +59,10 @@ export function valueChecks(ctx: ConformanceContext, values: ValueTable): void {
         const actual = row[`v_${type}`];
         if (isExpectedDate(expected)) {
           expect(actual, `${type}: a Date`).toBeInstanceOf(Date);
-          expect((actual as Date).toISOString(), `${type}: ${expected.text} read as ${expected.zone} time (TZ=${ZONE})`).toBe(toDate(expected).toISOString());
+          expect(
+            (actual as Date).toISOString(),
+            `${type}: ${expected.text} read as ${expected.zone} time (TZ=${ZONE})`,
+          ).toBe(toDate(expected).toISOString());
         } else {
           expect({ type: kindOf(actual), value: actual }).toStrictEqual({ type: kindOf(expected), value: expected });
         }

@@ -354,7 +354,8 @@ export class FakeDriver implements Driver<FakeConnection> {
       (r) =>
         r.op === op &&
         (r.connection === undefined || r.connection === connection) &&
-        (r.match === undefined || (sql !== undefined && (typeof r.match === "string" ? sql.includes(r.match) : r.match.test(sql)))),
+        (r.match === undefined ||
+          (sql !== undefined && (typeof r.match === "string" ? sql.includes(r.match) : r.match.test(sql)))),
     );
   }
 

@@ -14,4 +14,6 @@ export const posts = mysqlTable("posts", {
 });
 export const children = mysqlTable("children", { id: int("id").primaryKey(), parentId: int("parent_id").notNull() });
 export const usersRelations = relations(users, ({ many }) => ({ posts: many(posts) }));
-export const postsRelations = relations(posts, ({ one }) => ({ user: one(users, { fields: [posts.userId], references: [users.id] }) }));
+export const postsRelations = relations(posts, ({ one }) => ({
+  user: one(users, { fields: [posts.userId], references: [users.id] }),
+}));

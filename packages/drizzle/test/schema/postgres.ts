@@ -12,6 +12,11 @@ export const posts = pgTable("posts", {
   userId: integer("user_id").notNull(),
   title: text("title").notNull(),
 });
-export const children = pgTable("children", { id: integer("id").primaryKey(), parentId: integer("parent_id").notNull() });
+export const children = pgTable("children", {
+  id: integer("id").primaryKey(),
+  parentId: integer("parent_id").notNull(),
+});
 export const usersRelations = relations(users, ({ many }) => ({ posts: many(posts) }));
-export const postsRelations = relations(posts, ({ one }) => ({ user: one(users, { fields: [posts.userId], references: [users.id] }) }));
+export const postsRelations = relations(posts, ({ one }) => ({
+  user: one(users, { fields: [posts.userId], references: [users.id] }),
+}));

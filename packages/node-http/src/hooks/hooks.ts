@@ -1,6 +1,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { currentScope, type Scope } from "@sqlscope/core/adapter";
-import { PROTOCOL, type AnyFn, type BaseCalls, type HeaderMethod, type HookedPrototypes, type Hooks, type Interceptor, type Method, type ViewGetter } from "./protocol.ts";
+import {
+  PROTOCOL,
+  type AnyFn,
+  type BaseCalls,
+  type HeaderMethod,
+  type HookedPrototypes,
+  type Hooks,
+  type Interceptor,
+  type Method,
+  type ViewGetter,
+} from "./protocol.ts";
 
 // Nothing here touches node:http's shared prototypes: `http.ServerResponse.prototype` and
 // `http.IncomingMessage.prototype` stay as Node made them, for every server and client in the
@@ -69,7 +79,9 @@ function createHooks(): Hooks {
 
   function headersAlreadySent(): never {
     // The error Node throws once the head left: frameworks test for this code.
-    throw Object.assign(new Error("Cannot set headers after they are sent to the client"), { code: "ERR_HTTP_HEADERS_SENT" });
+    throw Object.assign(new Error("Cannot set headers after they are sent to the client"), {
+      code: "ERR_HTTP_HEADERS_SENT",
+    });
   }
 
   /** What calls on `target` resolve to now: its own property, else what it inherits. */
@@ -201,7 +213,13 @@ function createHooks(): Hooks {
           // listener added once the response ended (node:http's own clean-up on every request whose
           // body nobody read) needs no scope.
           const scope = currentScope();
-          if (scope !== undefined && scope.state === "open" && this[SCOPE] === undefined && this.res?.writableEnded !== true) this[SCOPE] = scope;
+          if (
+            scope !== undefined &&
+            scope.state === "open" &&
+            this[SCOPE] === undefined &&
+            this.res?.writableEnded !== true
+          )
+            this[SCOPE] = scope;
           return below.apply(this, args);
         },
       };
@@ -289,7 +307,9 @@ function createHooks(): Hooks {
           const theirs = r.emit as unknown as AnyFn;
           r.emit = function (this: Bound, ...args: unknown[]) {
             const bound = this[SCOPE];
-            return bound === undefined || bound.state !== "open" ? theirs.apply(this, args) : runBound(this, bound, theirs, args);
+            return bound === undefined || bound.state !== "open"
+              ? theirs.apply(this, args)
+              : runBound(this, bound, theirs, args);
           } as IncomingMessage["emit"];
         } else {
           r.emit = ownEmit as IncomingMessage["emit"];

@@ -60,7 +60,11 @@ export interface Hooks {
    * they cost what a constructor's own fields cost). Returns the gate before (another SQLScope's) and
    * where calls go on.
    */
-  intercept(res: ServerResponse, gate: Interceptor, base: BaseCalls | undefined): { inner: Interceptor | undefined; base: BaseCalls };
+  intercept(
+    res: ServerResponse,
+    gate: Interceptor,
+    base: BaseCalls | undefined,
+  ): { inner: Interceptor | undefined; base: BaseCalls };
   /** The gate intercepting `res`, if any. */
   interceptorOf(res: ServerResponse): Interceptor | undefined;
   /** A gate of `res` starts holding: the held view must be in place (own getters on a plain response). */

@@ -23,7 +23,8 @@ export async function mysqlBackend(serverUrl: string, prefix: string): Promise<B
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const dbUrl = url.toString();
-  for (const statement of SCHEMA) await admin.query(`${statement.replace(/^CREATE TABLE /, `CREATE TABLE \`${name}\`.`)}`);
+  for (const statement of SCHEMA)
+    await admin.query(`${statement.replace(/^CREATE TABLE /, `CREATE TABLE \`${name}\`.`)}`);
   const adminId = admin.threadId;
 
   const scalar = async (sql: string, params: unknown[] = []): Promise<number> => {
@@ -44,10 +45,10 @@ export async function mysqlBackend(serverUrl: string, prefix: string): Promise<B
       return (await scalar("SELECT count(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ?", [id])) > 0;
     },
     async running(id, fragment) {
-      const n = await scalar("SELECT count(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ? AND COMMAND = 'Query' AND INSTR(INFO, ?) > 0", [
-        id,
-        fragment,
-      ]);
+      const n = await scalar(
+        "SELECT count(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ? AND COMMAND = 'Query' AND INSTR(INFO, ?) > 0",
+        [id, fragment],
+      );
       return n > 0;
     },
     openTransactions: () =>
@@ -55,9 +56,13 @@ export async function mysqlBackend(serverUrl: string, prefix: string): Promise<B
         "SELECT count(*) AS n FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id WHERE p.DB = ? AND p.ID <> ?",
         [name, adminId],
       ),
-    sessions: () => scalar("SELECT count(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> ?", [name, adminId]),
+    sessions: () =>
+      scalar("SELECT count(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> ?", [name, adminId]),
     async sessionIds() {
-      const [rows] = await admin.query("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> ?", [name, adminId]);
+      const [rows] = await admin.query("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> ?", [
+        name,
+        adminId,
+      ]);
       return (rows as { id: number }[]).map((r) => Number(r.id));
     },
     async committedRows() {

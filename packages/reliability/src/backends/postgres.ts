@@ -55,15 +55,21 @@ export async function postgresBackend(serverUrl: string, prefix: string): Promis
       return (await scalar("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1", [id])) > 0;
     },
     async running(id, fragment) {
-      const n = await scalar("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND position($2 in query) > 0", [
-        id,
-        fragment,
-      ]);
+      const n = await scalar(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND position($2 in query) > 0",
+        [id, fragment],
+      );
       return n > 0;
     },
     openTransactions: () =>
-      scalar("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND (xact_start IS NOT NULL OR state LIKE 'idle in transaction%')", [name]),
-    sessions: () => scalar("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'", [name]),
+      scalar(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND (xact_start IS NOT NULL OR state LIKE 'idle in transaction%')",
+        [name],
+      ),
+    sessions: () =>
+      scalar("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'", [
+        name,
+      ]),
     async sessionIds() {
       const result = await admin.query<{ id: number }>(
         "SELECT pid AS id FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'",
@@ -75,7 +81,9 @@ export async function postgresBackend(serverUrl: string, prefix: string): Promis
       const client = new pg.Client({ connectionString: dbUrl });
       await client.connect();
       try {
-        const result = await client.query<{ tag: string; n: string }>("SELECT tag, count(*) AS n FROM items GROUP BY tag");
+        const result = await client.query<{ tag: string; n: string }>(
+          "SELECT tag, count(*) AS n FROM items GROUP BY tag",
+        );
         return new Map(result.rows.map((r) => [r.tag, Number(r.n)]));
       } finally {
         await client.end();

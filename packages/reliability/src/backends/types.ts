@@ -33,4 +33,3 @@ export interface Backend {
   /** Drops the database and closes the admin connection. */
   close(): Promise<void>;
 }
-

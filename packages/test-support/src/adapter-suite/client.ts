@@ -29,7 +29,13 @@ export function request<T = undefined>(url: string, options: RequestOptions<T> =
       });
       res.on("error", reject);
       res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8"), atHead, atFirstChunk }),
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString("utf8"),
+          atHead,
+          atFirstChunk,
+        }),
       );
     });
     req.on("error", reject);

@@ -76,10 +76,13 @@ export class SuiteDatabase {
   registry(config: SuiteConfig): SQLScope {
     const { slowCommitMs, onWarning, ...options } = config;
     const driver = sqlite({ filename: this.filename });
-    return new SQLScope({ onWarning: onWarning ?? (() => undefined) }).add(slowCommitMs === undefined ? driver : slowCommits(driver, slowCommitMs), {
-      key: "db",
-      ...options,
-    });
+    return new SQLScope({ onWarning: onWarning ?? (() => undefined) }).add(
+      slowCommitMs === undefined ? driver : slowCommits(driver, slowCommitMs),
+      {
+        key: "db",
+        ...options,
+      },
+    );
   }
 
   /** How many committed rows carry `tag`, read through the independent handle. */
@@ -104,7 +107,9 @@ export class SuiteDatabase {
     this.observer.exec("COMMIT");
     const [checkpoint] = this.observer.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[];
     if (checkpoint === undefined || checkpoint.busy !== 0) {
-      throw new Error("A connection still holds a read transaction on the suite database (wal_checkpoint reported busy).");
+      throw new Error(
+        "A connection still holds a read transaction on the suite database (wal_checkpoint reported busy).",
+      );
     }
   }
 

@@ -63,7 +63,11 @@ type Described = Record<string, string | boolean | undefined>;
  * attributes, functions by their source text, so a snapshot taken in another process compares.
  */
 export function prototypeSnapshot(): Record<string, Record<string, Described>> {
-  const targets = { ServerResponse: ServerResponse.prototype, OutgoingMessage: OutgoingMessage.prototype, IncomingMessage: IncomingMessage.prototype };
+  const targets = {
+    ServerResponse: ServerResponse.prototype,
+    OutgoingMessage: OutgoingMessage.prototype,
+    IncomingMessage: IncomingMessage.prototype,
+  };
   const out: Record<string, Record<string, Described>> = {};
   for (const [name, proto] of Object.entries(targets)) {
     const props: Record<string, Described> = {};
@@ -84,5 +88,7 @@ export function prototypeSnapshot(): Record<string, Record<string, Described>> {
 }
 
 function show(value: unknown): string {
-  return typeof value === "function" ? `function ${Function.prototype.toString.call(value)}` : `${typeof value} ${String(value)}`;
+  return typeof value === "function"
+    ? `function ${Function.prototype.toString.call(value)}`
+    : `${typeof value} ${String(value)}`;
 }

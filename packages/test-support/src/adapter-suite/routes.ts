@@ -28,7 +28,10 @@ async function readAwaitWrite(input: RouteInput): Promise<RouteResponse> {
   const n = (await getSession().selectValue<number | null>("SELECT max(n) FROM counters WHERE name = ?", [name])) ?? 0;
   // Long enough that concurrent requests overlap even on a loaded machine (the GET check needs a conflict).
   await new Promise((resolve) => setTimeout(resolve, 20));
-  await getSession().execute("INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = excluded.n", [name, n + 1]);
+  await getSession().execute(
+    "INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = excluded.n",
+    [name, n + 1],
+  );
   return { status: 200, body: SAVED_BODY };
 }
 
@@ -144,7 +147,8 @@ export function suiteRoutes(probe: Probe): RouteSpec[] {
       async handle(input) {
         const tag = param(input, "tag");
         await insert(tag);
-        for (let i = 0; i < 2; i++) await getSession().execute("INSERT INTO handles (name) VALUES (?)", [`${SECRET}-${tag}`]);
+        for (let i = 0; i < 2; i++)
+          await getSession().execute("INSERT INTO handles (name) VALUES (?)", [`${SECRET}-${tag}`]);
         return { status: 201, body: SAVED_BODY };
       },
     },
@@ -185,7 +189,9 @@ export function suiteRoutes(probe: Probe): RouteSpec[] {
       method: "GET",
       path: "/count",
       async handle(input) {
-        const n = await getSession().selectValue<number>("SELECT count(*) FROM items WHERE tag = ?", [param(input, "tag")]);
+        const n = await getSession().selectValue<number>("SELECT count(*) FROM items WHERE tag = ?", [
+          param(input, "tag"),
+        ]);
         return { status: 200, body: String(n) };
       },
     },

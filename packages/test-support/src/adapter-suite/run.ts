@@ -81,7 +81,8 @@ export function runAdapterSuite(harness: AdapterHarness): void {
         const idle = await waitFor(() => db.stats().borrowed === 0);
         expect(idle, `${name}: every connection is back in the pool`).toBe(true);
       }
-      for (const db of extraDbs) expect(await waitFor(() => db.stats().borrowed === 0), "every connection is back in the pool").toBe(true);
+      for (const db of extraDbs)
+        expect(await waitFor(() => db.stats().borrowed === 0), "every connection is back in the pool").toBe(true);
       file.assertNoOpenTransaction();
     });
 
@@ -108,7 +109,7 @@ export function runAdapterSuite(harness: AdapterHarness): void {
         [500, 0],
         [409, 1], // extraCommitStatuses
         [202, 0], // extraRollbackStatuses
-      ])('autocommit: status %i -> %i committed row(s)', async (code, rows) => {
+      ])("autocommit: status %i -> %i committed row(s)", async (code, rows) => {
         const tag = newTag("status");
         const res = await request(url("autocommit", "/status", { tag, code }), { method: "POST" });
         expect(res.status).toBe(code);
@@ -122,19 +123,22 @@ export function runAdapterSuite(harness: AdapterHarness): void {
         [303, 1],
         [400, 0],
         [500, 0],
-      ])('autocommit-include-redirect: status %i -> %i committed row(s)', async (code, rows) => {
+      ])("autocommit-include-redirect: status %i -> %i committed row(s)", async (code, rows) => {
         const tag = newTag("redirect");
         const res = await request(url("redirect", "/status", { tag, code }), { method: "POST" });
         expect(res.status).toBe(code);
         expect(file.committedRows(tag)).toBe(rows);
       });
 
-      it.each([200, 500])("manual: statements outside begin() run in the driver's autocommit (status %i)", async (code) => {
-        const tag = newTag("manual");
-        const res = await request(url("manual", "/status", { tag, code }), { method: "POST" });
-        expect(res.status).toBe(code);
-        expect(file.committedRows(tag)).toBe(1);
-      });
+      it.each([200, 500])(
+        "manual: statements outside begin() run in the driver's autocommit (status %i)",
+        async (code) => {
+          const tag = newTag("manual");
+          const res = await request(url("manual", "/status", { tag, code }), { method: "POST" });
+          expect(res.status).toBe(code);
+          expect(file.committedRows(tag)).toBe(1);
+        },
+      );
 
       it("manual: a transaction left open is rolled back and the 200 becomes a 5xx", async () => {
         const tag = newTag("left-open");
@@ -146,7 +150,9 @@ export function runAdapterSuite(harness: AdapterHarness): void {
 
       it("requests running at the same time each get their own transaction", async () => {
         const cases = Array.from({ length: 12 }, (_, i) => ({ tag: newTag(`mix${i}`), code: i % 2 === 0 ? 201 : 400 }));
-        const results = await Promise.all(cases.map((c) => request(url("autocommit", "/status", c), { method: "POST" })));
+        const results = await Promise.all(
+          cases.map((c) => request(url("autocommit", "/status", c), { method: "POST" })),
+        );
         results.forEach((res, i) => expect(res.status).toBe(cases[i]?.code));
         for (const c of cases) expect(file.committedRows(c.tag), `${c.tag} (${c.code})`).toBe(c.code === 201 ? 1 : 0);
       });
@@ -165,7 +171,10 @@ export function runAdapterSuite(harness: AdapterHarness): void {
 
       it("a 3xx that commits (include-redirect) is committed before the client follows it", async () => {
         const tag = newTag("visible-redirect");
-        const res = await request(url("redirect", "/status", { tag, code: 303 }), { method: "POST", atHead: () => file.committedRows(tag) });
+        const res = await request(url("redirect", "/status", { tag, code: 303 }), {
+          method: "POST",
+          atHead: () => file.committedRows(tag),
+        });
         expect(res.status).toBe(303);
         expect(res.headers.location).toBe("/elsewhere");
         expect(res.atHead).toBe(1);
@@ -218,11 +227,16 @@ export function runAdapterSuite(harness: AdapterHarness): void {
         expect(db.stats().borrowed).toBe(1);
         req.destroy();
         // The handler is still parked: the adapter must notice the client left on its own.
-        expect(await waitFor(() => db.stats().borrowed === 0, 2_000), "connection released while the handler still waits").toBe(true);
+        expect(
+          await waitFor(() => db.stats().borrowed === 0, 2_000),
+          "connection released while the handler still waits",
+        ).toBe(true);
         file.assertNoOpenTransaction();
         // SQLite's in-process write gate is free too: another writer gets through at once.
         const other = newTag("after-abort");
-        expect((await request(url("autocommit", "/status", { tag: other, code: 201 }), { method: "POST" })).status).toBe(201);
+        expect(
+          (await request(url("autocommit", "/status", { tag: other, code: 201 }), { method: "POST" })).status,
+        ).toBe(201);
         expect(file.committedRows(other)).toBe(1);
         probe.release(tag);
         expect(await waitFor(() => probe.notesOf(tag).length > 0)).toBe(true);
@@ -277,7 +291,10 @@ export function runAdapterSuite(harness: AdapterHarness): void {
 
       it("commits on 201, visible when the head arrives, and rolls back on 409", async () => {
         const [made, conflict] = [newTag("nested-201"), newTag("nested-409")];
-        const a = await request(at("/status", { tag: made, code: 201 }), { method: "POST", atHead: () => file.committedRows(made) });
+        const a = await request(at("/status", { tag: made, code: 201 }), {
+          method: "POST",
+          atHead: () => file.committedRows(made),
+        });
         const b = await request(at("/status", { tag: conflict, code: 409 }), { method: "POST" });
         expect([a.status, a.atHead, b.status, file.committedRows(conflict)]).toEqual([201, 1, 409, 0]);
       });
@@ -295,7 +312,10 @@ export function runAdapterSuite(harness: AdapterHarness): void {
         const inner = extraDb({ commit: "autocommit" });
         const mixed = await startExtra(registry("autocommit"), { nested: inner });
         const tag = newTag("nested-other");
-        const res = await request(`${mixed.url}/status?tag=${tag}&code=201`, { method: "POST", atHead: () => file.committedRows(tag) });
+        const res = await request(`${mixed.url}/status?tag=${tag}&code=201`, {
+          method: "POST",
+          atHead: () => file.committedRows(tag),
+        });
         expect([res.status, res.atHead]).toEqual([201, 1]);
         expect(inner.stats().size).toBeGreaterThan(0); // the route's getSession() was the inner SQLScope's
       });
@@ -305,7 +325,9 @@ export function runAdapterSuite(harness: AdapterHarness): void {
       let server: StartedServer;
       const warnings: Error[] = [];
       beforeAll(async () => {
-        server = await startExtra(extraDb({ ...CONFIGS.autocommit, onWarning: (w) => warnings.push(w) }), { lenientErrors: true });
+        server = await startExtra(extraDb({ ...CONFIGS.autocommit, onWarning: (w) => warnings.push(w) }), {
+          lenientErrors: true,
+        });
       });
 
       it("a 200 from onCommitError, the error handler or an outer middleware still reaches the client as a 5xx, and the failure reaches onWarning", async () => {
@@ -315,7 +337,9 @@ export function runAdapterSuite(harness: AdapterHarness): void {
         expect(res.status).toBeLessThan(600);
         expect(file.committedRows(tag)).toBe(0);
         // The app's own responder shaped the answer; the failed commit is still reported.
-        expect(await waitFor(() => warnings.some((w) => (w as { code?: string }).code === "ERR_SQLSCOPE_COMMIT_FAILED"))).toBe(true);
+        expect(
+          await waitFor(() => warnings.some((w) => (w as { code?: string }).code === "ERR_SQLSCOPE_COMMIT_FAILED")),
+        ).toBe(true);
       });
 
       it("a success that committed is not disturbed", async () => {
@@ -344,19 +368,22 @@ export function runAdapterSuite(harness: AdapterHarness): void {
         ["POST", "/invalid", 422, /^422 Unprocessable Entity/],
         ["POST", "/bad-parameters", 500, /^Internal Server Error/],
         ["POST", "/query-fails", 500, /^Internal Server Error/],
-      ] as const)("%s %s: %i in plain text that names nothing of the database; the request's writes roll back", async (method, path, status, body) => {
-        const tag = newTag(`mapped${path.replace("/", "-")}`);
-        warnings.length = 0;
-        const res = await request(at(path, tag), { method });
-        expect(res.status).toBe(status);
-        expect(res.headers["content-type"]).toMatch(/^text\/plain/);
-        expect(res.body).toMatch(body);
-        expect(res.body).not.toContain(SECRET);
-        expect(res.body).not.toMatch(/UNIQUE|CHECK|constraint|handles|items|SQLITE|placeholder|parameter/i);
-        expect(file.committedRows(tag)).toBe(0);
-        // 5xx are the app's or the database's trouble: reported; 4xx are the client's: not.
-        expect(codes().filter((c) => c?.startsWith("ERR_SQLSCOPE_")).length > 0).toBe(status >= 500);
-      });
+      ] as const)(
+        "%s %s: %i in plain text that names nothing of the database; the request's writes roll back",
+        async (method, path, status, body) => {
+          const tag = newTag(`mapped${path.replace("/", "-")}`);
+          warnings.length = 0;
+          const res = await request(at(path, tag), { method });
+          expect(res.status).toBe(status);
+          expect(res.headers["content-type"]).toMatch(/^text\/plain/);
+          expect(res.body).toMatch(body);
+          expect(res.body).not.toContain(SECRET);
+          expect(res.body).not.toMatch(/UNIQUE|CHECK|constraint|handles|items|SQLITE|placeholder|parameter/i);
+          expect(file.committedRows(tag)).toBe(0);
+          // 5xx are the app's or the database's trouble: reported; 4xx are the client's: not.
+          expect(codes().filter((c) => c?.startsWith("ERR_SQLSCOPE_")).length > 0).toBe(status >= 500);
+        },
+      );
 
       it("a pool timeout: 503 with Retry-After", async () => {
         const tag = newTag("mapped-hold");
@@ -410,19 +437,22 @@ export function runAdapterSuite(harness: AdapterHarness): void {
         expect(copy.entry).not.toBe(pathToFileURL(fileURLToPath(new URL("src/index.ts", harness.package.dir))).href);
       });
 
-      it.each(["first", "second", "nested"] as const)("%s: commits before the head, rolls back a 4xx, a failed commit is a 5xx", async (which) => {
-        const base = servers[which].url;
-        const [made, refused, failed] = [newTag(`${which}-201`), newTag(`${which}-400`), newTag(`${which}-fails`)];
-        const [a, b, c] = await Promise.all([
-          request(`${base}/status?tag=${made}&code=201`, { method: "POST", atHead: () => file.committedRows(made) }),
-          request(`${base}/status?tag=${refused}&code=400`, { method: "POST" }),
-          request(`${base}/commit-fails?tag=${failed}`, { method: "POST" }),
-        ]);
-        expect([a.status, a.atHead, a.body]).toEqual([201, 1, SAVED_BODY]);
-        expect([b.status, file.committedRows(refused)]).toEqual([400, 0]);
-        expect(c.status).toBeGreaterThanOrEqual(500);
-        expect(file.committedRows(failed)).toBe(0);
-      });
+      it.each(["first", "second", "nested"] as const)(
+        "%s: commits before the head, rolls back a 4xx, a failed commit is a 5xx",
+        async (which) => {
+          const base = servers[which].url;
+          const [made, refused, failed] = [newTag(`${which}-201`), newTag(`${which}-400`), newTag(`${which}-fails`)];
+          const [a, b, c] = await Promise.all([
+            request(`${base}/status?tag=${made}&code=201`, { method: "POST", atHead: () => file.committedRows(made) }),
+            request(`${base}/status?tag=${refused}&code=400`, { method: "POST" }),
+            request(`${base}/commit-fails?tag=${failed}`, { method: "POST" }),
+          ]);
+          expect([a.status, a.atHead, a.body]).toEqual([201, 1, SAVED_BODY]);
+          expect([b.status, file.committedRows(refused)]).toEqual([400, 0]);
+          expect(c.status).toBeGreaterThanOrEqual(500);
+          expect(file.committedRows(failed)).toBe(0);
+        },
+      );
     });
 
     // Last, so that this process has served sqlscope's requests (held, replayed, replaced) by now.
@@ -434,7 +464,10 @@ export function runAdapterSuite(harness: AdapterHarness): void {
       });
 
       it("answer byte for byte as in a process that never loaded sqlscope; node:http's prototypes are untouched here too", async () => {
-        const fresh = await inFreshProcess<{ answers: string[]; prototypes: unknown }>("plain", harness.plainServer.href);
+        const fresh = await inFreshProcess<{ answers: string[]; prototypes: unknown }>(
+          "plain",
+          harness.plainServer.href,
+        );
         const plain = (await import(harness.plainServer.href)) as PlainServerModule;
         const server = await plain.start();
         try {

@@ -52,24 +52,33 @@ export async function startMariadb(): Promise<RunningServer> {
     let port = 0;
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
-      child = launch(mariadbd, [
-        "--no-defaults",
-        `--datadir=${data}`,
-        `--port=${port}`,
-        "--bind-address=127.0.0.1",
-        `--socket=${socket}`,
-        `--pid-file=${join(dir, "pid")}`,
-        ...asRoot,
-        "--skip-name-resolve",
-        "--skip-log-bin",
-        // A throwaway server: durability buys nothing and costs most of the test time.
-        "--innodb-flush-log-at-trx-commit=0",
-        "--innodb-doublewrite=0",
-        "--innodb-buffer-pool-size=64M",
-        "--max-connections=300",
-      ], logFile);
+      child = launch(
+        mariadbd,
+        [
+          "--no-defaults",
+          `--datadir=${data}`,
+          `--port=${port}`,
+          "--bind-address=127.0.0.1",
+          `--socket=${socket}`,
+          `--pid-file=${join(dir, "pid")}`,
+          ...asRoot,
+          "--skip-name-resolve",
+          "--skip-log-bin",
+          // A throwaway server: durability buys nothing and costs most of the test time.
+          "--innodb-flush-log-at-trx-commit=0",
+          "--innodb-doublewrite=0",
+          "--innodb-buffer-pool-size=64M",
+          "--max-connections=300",
+        ],
+        logFile,
+      );
       process.once("exit", killSync);
-      if (await waitReady(child, () => run(admin, ["--no-defaults", `--socket=${socket}`, "-uroot", "ping"], { timeoutMs: 5_000 }))) break;
+      if (
+        await waitReady(child, () =>
+          run(admin, ["--no-defaults", `--socket=${socket}`, "-uroot", "ping"], { timeoutMs: 5_000 }),
+        )
+      )
+        break;
       process.removeListener("exit", killSync);
       // The usual reason is losing the port to another process between freePort() and the bind.
       if (attempt >= 3) throw new ServerCommandError("mariadbd", await readLog(logFile), new Error("mariadbd exited"));
@@ -92,7 +101,9 @@ export async function startMariadb(): Promise<RunningServer> {
         if (stopped) return;
         stopped = true;
         const exited = exitOf(running);
-        await run(admin, ["--no-defaults", `--socket=${socket}`, "-uroot", "shutdown"], { timeoutMs: 15_000 }).catch(() => undefined);
+        await run(admin, ["--no-defaults", `--socket=${socket}`, "-uroot", "shutdown"], { timeoutMs: 15_000 }).catch(
+          () => undefined,
+        );
         let timer: NodeJS.Timeout | undefined;
         const gone = await Promise.race([
           exited.then(() => true),

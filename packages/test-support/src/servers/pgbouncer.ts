@@ -2,7 +2,16 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chownSync, closeSync, openSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
-import { findBinary, freePort, makeServerDir, readLog, removeDir, ServerCommandError, sleep, type RunningServer } from "./process.ts";
+import {
+  findBinary,
+  freePort,
+  makeServerDir,
+  readLog,
+  removeDir,
+  ServerCommandError,
+  sleep,
+  type RunningServer,
+} from "./process.ts";
 
 const USER = "postgres";
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
@@ -46,7 +55,8 @@ export async function startPgbouncer(primaryUrl: string): Promise<RunningServer>
       process.once("exit", killSync);
       if (await waitListening(child, port)) break;
       process.removeListener("exit", killSync);
-      if (attempt >= 3) throw new ServerCommandError("pgbouncer", await readLog(logFile), new Error("pgbouncer exited"));
+      if (attempt >= 3)
+        throw new ServerCommandError("pgbouncer", await readLog(logFile), new Error("pgbouncer exited"));
     }
     const running = child;
     let stopped = false;
@@ -106,7 +116,8 @@ function configText(primary: URL, port: number, dir: string): string {
 function userIds(user: string): { uid: number; gid: number } {
   const uid = Number(spawnSync("id", ["-u", user], { encoding: "utf8" }).stdout.trim());
   const gid = Number(spawnSync("id", ["-g", user], { encoding: "utf8" }).stdout.trim());
-  if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error(`The system user "${user}" does not exist; install postgresql.`);
+  if (!Number.isInteger(uid) || !Number.isInteger(gid))
+    throw new Error(`The system user "${user}" does not exist; install postgresql.`);
   return { uid, gid };
 }
 
@@ -115,7 +126,12 @@ function writeOwned(path: string, text: string, ids: { uid: number; gid: number 
   if (ids !== undefined) chownSync(path, ids.uid, ids.gid);
 }
 
-function launch(command: string, args: string[], logFile: string, ids: { uid: number; gid: number } | undefined): ChildProcess {
+function launch(
+  command: string,
+  args: string[],
+  logFile: string,
+  ids: { uid: number; gid: number } | undefined,
+): ChildProcess {
   const fd = openSync(logFile, "a");
   try {
     const child = spawn(command, args, { stdio: ["ignore", fd, fd], ...(ids ?? {}) });

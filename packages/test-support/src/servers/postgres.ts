@@ -1,6 +1,16 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { findBinary, freePort, makeServerDir, readLog, removeDir, run, runSync, ServerCommandError, type RunningServer } from "./process.ts";
+import {
+  findBinary,
+  freePort,
+  makeServerDir,
+  readLog,
+  removeDir,
+  run,
+  runSync,
+  ServerCommandError,
+  type RunningServer,
+} from "./process.ts";
 
 const USER = "postgres";
 
@@ -32,7 +42,11 @@ export async function startPostgres(): Promise<RunningServer> {
   const data = join(dir, "data");
   const stopSync = () => runSync(pgCtl, ["stop", "-D", data, "-m", "immediate", "-s"], USER);
   try {
-    await run(initdb, ["-D", data, "-A", "trust", "-U", USER, "--no-sync", "-E", "UTF8", "--locale=C", "--no-instructions"], { user: USER });
+    await run(
+      initdb,
+      ["-D", data, "-A", "trust", "-U", USER, "--no-sync", "-E", "UTF8", "--locale=C", "--no-instructions"],
+      { user: USER },
+    );
     let port = 0;
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
@@ -47,7 +61,9 @@ export async function startPostgres(): Promise<RunningServer> {
         "-c max_connections=200",
       ].join(" ");
       try {
-        await run(pgCtl, ["start", "-D", data, "-w", "-t", "30", "-s", "-l", join(dir, "log"), "-o", settings], { user: USER });
+        await run(pgCtl, ["start", "-D", data, "-w", "-t", "30", "-s", "-l", join(dir, "log"), "-o", settings], {
+          user: USER,
+        });
         break;
       } catch (error) {
         // Another process may take the port between freePort() and the bind; a new port fixes that.
@@ -61,7 +77,9 @@ export async function startPostgres(): Promise<RunningServer> {
       dir,
       async restart() {
         // pg_ctl restart reuses the options the server was started with (postmaster.opts).
-        await run(pgCtl, ["restart", "-D", data, "-m", "fast", "-w", "-t", "30", "-s", "-l", join(dir, "log")], { user: USER });
+        await run(pgCtl, ["restart", "-D", data, "-m", "fast", "-w", "-t", "30", "-s", "-l", join(dir, "log")], {
+          user: USER,
+        });
       },
       async stop() {
         if (stopped) return;

@@ -34,8 +34,15 @@ const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
  * @example
  * await run("initdb", ["-D", dir], { user: "postgres" });
  */
-export function run(command: string, args: readonly string[], options: { user?: string; timeoutMs?: number } = {}): Promise<string> {
-  const [file, argv] = options.user !== undefined && isRoot ? ["runuser", ["-u", options.user, "--", command, ...args]] : [command, [...args]];
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { user?: string; timeoutMs?: number } = {},
+): Promise<string> {
+  const [file, argv] =
+    options.user !== undefined && isRoot
+      ? ["runuser", ["-u", options.user, "--", command, ...args]]
+      : [command, [...args]];
   return new Promise((resolve, reject) => {
     execFile(file, argv, { timeout: options.timeoutMs ?? 30_000, encoding: "utf8" }, (error, stdout, stderr) => {
       if (error) reject(new ServerCommandError(`${command} ${args.join(" ")}`, `${stdout}${stderr}`, error));
@@ -46,7 +53,8 @@ export function run(command: string, args: readonly string[], options: { user?: 
 
 /** Like run(), but synchronous: for process 'exit' handlers, where nothing async runs any more. */
 export function runSync(command: string, args: readonly string[], user?: string): void {
-  const [file, argv] = user !== undefined && isRoot ? ["runuser", ["-u", user, "--", command, ...args]] : [command, [...args]];
+  const [file, argv] =
+    user !== undefined && isRoot ? ["runuser", ["-u", user, "--", command, ...args]] : [command, [...args]];
   spawnSync(file, argv, { stdio: "ignore", timeout: 10_000 });
 }
 

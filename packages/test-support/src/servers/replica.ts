@@ -1,6 +1,16 @@
 import { join } from "node:path";
 import { pgBinDirs } from "./postgres.ts";
-import { findBinary, freePort, makeServerDir, readLog, removeDir, run, runSync, ServerCommandError, type RunningServer } from "./process.ts";
+import {
+  findBinary,
+  freePort,
+  makeServerDir,
+  readLog,
+  removeDir,
+  run,
+  runSync,
+  ServerCommandError,
+  type RunningServer,
+} from "./process.ts";
 
 const USER = "postgres";
 
@@ -26,7 +36,22 @@ export async function startReplica(primaryUrl: string): Promise<RunningServer> {
   try {
     await run(
       basebackup,
-      ["-h", primary.hostname, "-p", primary.port, "-U", USER, "-D", data, "-R", "-X", "stream", "-c", "fast", "--no-sync"],
+      [
+        "-h",
+        primary.hostname,
+        "-p",
+        primary.port,
+        "-U",
+        USER,
+        "-D",
+        data,
+        "-R",
+        "-X",
+        "stream",
+        "-c",
+        "fast",
+        "--no-sync",
+      ],
       { user: USER, timeoutMs: 60_000 },
     );
     let port = 0;
@@ -45,7 +70,10 @@ export async function startReplica(primaryUrl: string): Promise<RunningServer> {
         "-c wal_receiver_status_interval=1s",
       ].join(" ");
       try {
-        await run(pgCtl, ["start", "-D", data, "-w", "-t", "60", "-s", "-l", join(dir, "log"), "-o", settings], { user: USER, timeoutMs: 70_000 });
+        await run(pgCtl, ["start", "-D", data, "-w", "-t", "60", "-s", "-l", join(dir, "log"), "-o", settings], {
+          user: USER,
+          timeoutMs: 70_000,
+        });
         break;
       } catch (error) {
         if (attempt >= 3) {
