@@ -19,6 +19,7 @@ import { INTERNALS, type Registry, type RegistryInternals, type ScopeSessions } 
 import { ConnectionSlot } from "./session/connection-slot.ts";
 import type { SessionHost } from "./session/host.ts";
 import { Session } from "./session/session.ts";
+import { ScopeCounters } from "./scope-counters.ts";
 import { storage } from "./store.ts";
 
 export type { FinishReport, ScopeState };
@@ -42,7 +43,7 @@ const SETTLED: Promise<FinishReport> = Promise.resolve(NOTHING_TO_SETTLE);
  * await scope.run(handler);
  * const report = await scope.finish({ status: res.statusCode });
  */
-export class Scope implements SessionHost, ScopeSessions {
+export class Scope extends ScopeCounters implements SessionHost, ScopeSessions {
   readonly registry: Registry;
   readonly parent: Scope | undefined;
   private readonly internals: RegistryInternals;
@@ -52,20 +53,6 @@ export class Scope implements SessionHost, ScopeSessions {
   private report: FinishReport | undefined = undefined;
   private _state: ScopeState = "open";
   private hooks: RegisteredHook[] | undefined = undefined;
-  // Figures: plain counters, so a scope that never queries pays two fields and one clock read.
-  private readonly startedAt = performance.now();
-  private endedAt: number | undefined = undefined;
-  // The clock read of the last release: when nothing runs after it (no hooks), it is the scope's end
-  // too, and finishing reads the clock once instead of twice.
-  private releasedAt: number | undefined = undefined;
-  private keysOpened: string[] | undefined = undefined;
-  private statements = 0;
-  private acquireWaitMs = 0;
-  private holdMs = 0;
-  private outcome: Outcome | undefined = undefined;
-  private result: ScopeResult | undefined = undefined;
-  private ok: boolean | undefined = undefined;
-  private _durable = false;
   /**
    * For adapters: called once, synchronously, the first time this scope gets something to settle (a
    * session's first statement starts taking a connection, or a hook is registered), before that work
@@ -84,6 +71,7 @@ export class Scope implements SessionHost, ScopeSessions {
   readonly intent: TransactionIntent | undefined;
 
   constructor(registry: Registry, parent: Scope | undefined, intent?: TransactionIntent) {
+    super();
     this.registry = registry;
     if (intent !== undefined && intent !== "write" && intent !== "read") {
       throw new ConfigError(
@@ -130,26 +118,6 @@ export class Scope implements SessionHost, ScopeSessions {
     (this.hooks ??= []).push({ kind, fn });
   }
 
-  /** What this scope did so far; complete once it finished. */
-  get figures(): ScopeFigures {
-    return {
-      keys: this.keysOpened ?? [],
-      statements: this.statements,
-      acquireWaitMs: this.acquireWaitMs,
-      holdMs: this.holdMs,
-      durationMs: this.endedAt === undefined ? undefined : this.endedAt - this.startedAt,
-      status: this.outcome !== undefined && "status" in this.outcome ? this.outcome.status : undefined,
-      outcome: this.outcome,
-      result: this.result,
-      ok: this.ok,
-    };
-  }
-
-  /** True when something of this scope may already be committed for good, so re-running it is unsafe. */
-  get durable(): boolean {
-    return this._durable;
-  }
-
   /** SessionHost: the adapter's first-work callback is still pending. */
   get activationPending(): boolean {
     return this.onActive !== undefined;
@@ -165,28 +133,6 @@ export class Scope implements SessionHost, ScopeSessions {
     const fn = this.onActive;
     this.onActive = undefined;
     if (fn !== undefined && this._state === "open") fn();
-  }
-
-  /** SessionHost: a session took a connection after waiting `waitMs`. */
-  recordAcquire(key: string, waitMs: number): void {
-    (this.keysOpened ??= []).push(key);
-    this.acquireWaitMs += waitMs;
-  }
-
-  /** SessionHost: a session returned its connection after holding it `holdMs`, at `at` (performance.now()). */
-  recordRelease(holdMs: number, at: number): void {
-    this.holdMs += holdMs;
-    this.releasedAt = at;
-  }
-
-  /** SessionHost: a statement ran. */
-  recordStatement(): void {
-    this.statements++;
-  }
-
-  /** SessionHost: work was committed (or may have been) before the scope ended. */
-  recordDurable(): void {
-    this._durable = true;
   }
 
   get state(): ScopeState {

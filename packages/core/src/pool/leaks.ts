@@ -26,3 +26,28 @@ export function captureStack(below: (...args: never[]) => unknown): { stack?: st
 export function formatTaker(taker: { stack?: string } | undefined): string | undefined {
   return taker?.stack?.split("\n").slice(1).join("\n");
 }
+
+/**
+ * Reports each lease held at least `thresholdMs` once, checking a few times per threshold (10 ms to
+ * 1 s); the timer does not keep the process alive.
+ */
+export function watchLeaks<L extends { acquiredAt: number; reported: boolean }>(
+  leases: ReadonlySet<L>,
+  thresholdMs: number,
+  report: (lease: L, heldMs: number) => void,
+): NodeJS.Timeout {
+  const timer = setInterval(
+    () => {
+      const now = Date.now();
+      for (const lease of leases) {
+        if (!lease.reported && now - lease.acquiredAt >= thresholdMs) {
+          lease.reported = true;
+          report(lease, now - lease.acquiredAt);
+        }
+      }
+    },
+    Math.max(10, Math.min(1000, thresholdMs / 4)),
+  );
+  timer.unref();
+  return timer;
+}

@@ -3,7 +3,7 @@ import { RELEASED, type ConnectionSource, type Lease, type PoolStats } from "../
 import type { Driver, DriverConnection } from "../driver.ts";
 import { PoolTimeoutError, ShutdownError } from "../errors.ts";
 import { connectWithin, sleep } from "./connect.ts";
-import { captureStack, formatTaker, LeakWarning } from "./leaks.ts";
+import { captureStack, formatTaker, LeakWarning, watchLeaks } from "./leaks.ts";
 import { DEFAULT_POOL_OPTIONS, validatePoolOptions, type PoolOptions } from "./options.ts";
 
 /** What the pool keeps per connection. */
@@ -374,21 +374,11 @@ export class ConnectionPool implements ConnectionSource {
   }
 
   private startLeakTimer(): void {
-    const threshold = this.options.leakDetectionMs;
-    this.leakTimer = setInterval(
-      () => {
-        const now = Date.now();
-        for (const lease of this.leases) {
-          if (!lease.reported && now - lease.acquiredAt >= threshold) {
-            lease.reported = true;
-            this.captureStacks = true;
-            this.onWarning(new LeakWarning(this.key, now - lease.acquiredAt, formatTaker(lease.taker)));
-          }
-        }
-      },
-      Math.max(10, Math.min(1000, threshold / 4)),
-    );
-    this.leakTimer.unref();
+    this.leakTimer = watchLeaks(this.leases, this.options.leakDetectionMs, (lease, heldMs) => {
+      // From the first leak on, checkouts record where they were taken, so later reports can say.
+      this.captureStacks = true;
+      this.onWarning(new LeakWarning(this.key, heldMs, formatTaker(lease.taker)));
+    });
   }
 }
 

@@ -26,6 +26,8 @@ import type { Decision, SessionResult } from "../outcome.ts";
 import { clock, publishAcquire, publishEnd, publishRelease, publishStatement } from "./events.ts";
 import type { SessionHost } from "./host.ts";
 import { beginReadOnly, mapError } from "./driver-calls.ts";
+import { signalWithin } from "./signal.ts";
+import { streamStillOpen } from "./stream-open.ts";
 
 export type SlotPhase = "idle" | "opening" | "held" | "settling" | "closed";
 
@@ -84,12 +86,7 @@ export class ConnectionSlot {
     if (!this.accepting) throw new SessionClosedError(this.key);
     // One connection runs one query at a time: pg and mysql2 would queue this behind the open cursor
     // forever, DuckDB would cut the stream short, better-sqlite3 throws "busy". One clear error for all.
-    if (this.streams > 0) {
-      throw new UnsupportedError(
-        `A statement was started on "${this.key}" while a stream() of the same session is still open; one connection ` +
-          "runs one query at a time. Finish (or break out of) the stream loop first, or read the rows with select().",
-      );
-    }
+    if (this.streams > 0) throw streamStillOpen(this.key);
     if (this.host.activationPending) {
       // The adapter may end the scope here (its response already ended or the client left).
       this.host.activate();
@@ -396,15 +393,6 @@ export class ConnectionSlot {
   }
 
   private waitIdle(ms: number): Promise<boolean> {
-    return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => {
-        this.idleWaiter = undefined;
-        resolve(false);
-      }, ms);
-      this.idleWaiter = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-    });
+    return signalWithin(ms, (signal) => (this.idleWaiter = signal));
   }
 }
