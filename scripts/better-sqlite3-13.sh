@@ -43,6 +43,7 @@ import { runDriverConformance } from "@sqlscope/core/testing";
 import { sqlite } from "@sqlscope/sqlite";
 import Database from "better-sqlite3";
 import { afterAll, expect, it } from "vitest";
+import { sqliteValues } from "./values.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sqlscope-bs13-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,8 +57,11 @@ runDriverConformance({
   name: "sqlite (better-sqlite3 13)",
   makeDriver: () => sqlite({ filename: join(dir, "conformance.db") }),
   capabilities: { savepoints: true, lastInsertId: true, returning: true },
+  values: sqliteValues,
 });
 EOF
+# The values the sqlite package's own conformance run expects (13 returns the same types as 12).
+cp packages/sqlite/test/values.ts "$work/test/values.ts"
 
 echo "better-sqlite3-13: npm install better-sqlite3@$BS13 vitest@$VITEST and the tarballs (Node $NODE_VERSION)"
 (cd "$work" && PATH="$NODE_BIN:$PATH" npm install --no-audit --no-fund --ignore-scripts --loglevel=error \
