@@ -3,7 +3,7 @@ import { SQLScope } from "@sqlscope/core";
 import { mysqlTestUrl } from "@sqlscope/test-support";
 import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
-import { freshDatabase, schemaSql, type FreshDatabase } from "./databases.ts";
+import { freshDatabase, schemaSql, type FreshDatabase } from "@sqlscope/integration/builders";
 import { drizzleMysql } from "../src/mysql.ts";
 import * as schema from "./schema/mysql.ts";
 import { runDrizzleSuite } from "./suite.ts";

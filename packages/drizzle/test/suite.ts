@@ -3,8 +3,15 @@
 import { getSession, SQLScope, type CommitMode } from "@sqlscope/core";
 import { eq, sql, TransactionRollbackError } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { freshDatabase, schemaSql, type Flavor, type FreshDatabase } from "./databases.ts";
-import { startApp, type BuilderRoutes, type Framework } from "./http.ts";
+import {
+  builderHttpTests,
+  freshDatabase,
+  schemaSql,
+  type BuilderRoutes,
+  type Flavor,
+  type Framework,
+  type FreshDatabase,
+} from "@sqlscope/integration/builders";
 
 // Loose on purpose: see the header.
 type AnyDb = any;
@@ -199,60 +206,22 @@ export function runDrizzleSuite(kit: DrizzleKit): void {
     });
 
     for (const framework of ["express", "koa"] as const satisfies readonly Framework[]) {
-      describe(`through real HTTP (${framework})`, () => {
-        const routes: BuilderRoutes = {
-          create: async (email) => {
-            await orm.insert(users).values({ email });
-          },
-          breakCommit: async () => {
-            await orm.insert(users).values({ email: "broken@x" });
-            if (flavor === "mysql") {
-              // MySQL checks foreign keys at once: end the request's own connection so its COMMIT fails.
-              const [row] = await kit.rows(orm, sql`SELECT CONNECTION_ID() AS id`);
-              await fresh.kill(Number(row?.id));
-            } else {
-              await orm.insert(children).values({ id: 1, parentId: 999 });
-            }
-          },
-        };
-
-        const post = async (path: string): Promise<{ status: number; committed: string[] }> => {
-          const app = await startApp(framework, db, routes);
-          try {
-            const res = await fetch(`${app.url}${path}`, { method: "POST" });
-            // Looked at the moment the response arrived, from a connection of its own.
-            const committed = await emails();
-            await res.arrayBuffer();
-            return { status: res.status, committed };
-          } finally {
-            await app.close();
+      const routes: BuilderRoutes = {
+        create: async (email) => {
+          await orm.insert(users).values({ email });
+        },
+        breakCommit: async () => {
+          await orm.insert(users).values({ email: "broken@x" });
+          if (flavor === "mysql") {
+            // MySQL checks foreign keys at once: end the request's own connection so its COMMIT fails.
+            const [row] = await kit.rows(orm, sql`SELECT CONNECTION_ID() AS id`);
+            await fresh.kill(Number(row?.id));
+          } else {
+            await orm.insert(children).values({ id: 1, parentId: 999 });
           }
-        };
-
-        it("a 201 from a handler that used only the builder is committed when the client sees it", async () => {
-          expect(await post("/users/created@x/201")).toEqual({ status: 201, committed: ["created@x"] });
-        });
-
-        it("a 4xx rolls back", async () => {
-          expect(await post("/users/conflict@x/409")).toEqual({ status: 409, committed: [] });
-        });
-
-        it("a throw rolls back", async () => {
-          expect(await post("/throw/thrown@x")).toEqual({ status: 500, committed: [] });
-        });
-
-        it("a failed commit becomes a 5xx, with nothing saved", async () => {
-          const { status, committed } = await post("/broken");
-          expect(status).toBeGreaterThanOrEqual(500);
-          expect(committed).toEqual([]);
-        });
-
-        it("leaves every connection back in the pool", async () => {
-          await post("/users/one@x/201");
-          await post("/throw/two@x");
-          expect(db.stats()).toMatchObject({ borrowed: 0, pending: 0 });
-        });
-      });
+        },
+      };
+      builderHttpTests(framework, { db: () => db, routes, emails });
     }
   });
 }

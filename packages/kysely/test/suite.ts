@@ -2,8 +2,15 @@ import { getSession, SQLScope, type CommitMode } from "@sqlscope/core";
 import { Kysely, sql, type Generated } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { sqlscopeDialect } from "../src/index.ts";
-import { freshDatabase, schemaSql, type Flavor, type FreshDatabase } from "./databases.ts";
-import { startApp, type BuilderRoutes, type Framework } from "./http.ts";
+import {
+  builderHttpTests,
+  freshDatabase,
+  schemaSql,
+  type BuilderRoutes,
+  type Flavor,
+  type Framework,
+  type FreshDatabase,
+} from "@sqlscope/integration/builders";
 
 export interface Database {
   users: { id: Generated<number>; email: string; age: number | null; created_at: Date | number | null };
@@ -214,60 +221,22 @@ export function runKyselySuite(flavor: Flavor, url: string | undefined): void {
     });
 
     for (const framework of ["express", "hono"] as const satisfies readonly Framework[]) {
-      describe(`through real HTTP (${framework})`, () => {
-        const routes: BuilderRoutes = {
-          create: async (email) => {
-            await kysely.insertInto("users").values({ email }).execute();
-          },
-          breakCommit: async () => {
-            await kysely.insertInto("users").values({ email: "broken@x" }).execute();
-            if (flavor === "mysql") {
-              // MySQL checks foreign keys at once: end the request's own connection so its COMMIT fails.
-              const { rows } = await sql<{ id: number }>`SELECT CONNECTION_ID() AS id`.execute(kysely);
-              await fresh.kill(Number(rows[0]?.id));
-            } else {
-              await kysely.insertInto("children").values({ id: 1, parent_id: 999 }).execute();
-            }
-          },
-        };
-
-        const post = async (path: string): Promise<{ status: number; committed: string[] }> => {
-          const app = await startApp(framework, db, routes);
-          try {
-            const res = await fetch(`${app.url}${path}`, { method: "POST" });
-            // Looked at the moment the response arrived, from a connection of its own.
-            const committed = await emails();
-            await res.arrayBuffer();
-            return { status: res.status, committed };
-          } finally {
-            await app.close();
+      const routes: BuilderRoutes = {
+        create: async (email) => {
+          await kysely.insertInto("users").values({ email }).execute();
+        },
+        breakCommit: async () => {
+          await kysely.insertInto("users").values({ email: "broken@x" }).execute();
+          if (flavor === "mysql") {
+            // MySQL checks foreign keys at once: end the request's own connection so its COMMIT fails.
+            const { rows } = await sql<{ id: number }>`SELECT CONNECTION_ID() AS id`.execute(kysely);
+            await fresh.kill(Number(rows[0]?.id));
+          } else {
+            await kysely.insertInto("children").values({ id: 1, parent_id: 999 }).execute();
           }
-        };
-
-        it("a 201 from a handler that used only the builder is committed when the client sees it", async () => {
-          expect(await post("/users/created@x/201")).toEqual({ status: 201, committed: ["created@x"] });
-        });
-
-        it("a 4xx rolls back", async () => {
-          expect(await post("/users/conflict@x/409")).toEqual({ status: 409, committed: [] });
-        });
-
-        it("a throw rolls back", async () => {
-          expect(await post("/throw/thrown@x")).toEqual({ status: 500, committed: [] });
-        });
-
-        it("a failed commit becomes a 5xx, with nothing saved", async () => {
-          const { status, committed } = await post("/broken");
-          expect(status).toBeGreaterThanOrEqual(500);
-          expect(committed).toEqual([]);
-        });
-
-        it("leaves every connection back in the pool", async () => {
-          await post("/users/one@x/201");
-          await post("/throw/two@x");
-          expect(db.stats()).toMatchObject({ borrowed: 0, pending: 0 });
-        });
-      });
+        },
+      };
+      builderHttpTests(framework, { db: () => db, routes, emails });
     }
   });
 }

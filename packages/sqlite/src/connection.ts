@@ -193,7 +193,7 @@ export class SqliteConnection implements DriverConnection<Database.Database> {
 
   /** Session.connection() hands the handle out: whatever it runs must be inside the transaction, and may write. */
   async prepareRaw(): Promise<void> {
-    this.dirty = true;
+    // (Reading `raw` afterwards marks the connection for cleaning.)
     if (this.state === "pending") await this.enterWrite();
   }
 

@@ -11,8 +11,6 @@ import pg from "pg";
 
 export type Flavor = "sqlite" | "postgres" | "mysql";
 
-// The same helper as packages/kysely/test/databases.ts (test code of two packages that do not depend on each other).
-
 /** A database of its own for one test file, and a way to look at it from outside sqlscope. */
 export interface FreshDatabase {
   readonly flavor: Flavor;
