@@ -86,10 +86,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw failures[0]?.reason;
   }
   const [pg, my, bouncer, replica] = results.map((r) => (r.status === "fulfilled" ? r.value : null));
-  project.provide("sqlscopePostgresUrl", pg ?? null);
-  project.provide("sqlscopeMysqlUrl", my ?? null);
-  project.provide("sqlscopePgbouncerUrl", bouncer ?? null);
-  project.provide("sqlscopeReplicaUrl", replica ?? null);
+  // This setup is the root config's: it runs once per run and hands the servers to every package's project.
+  for (const target of [project, ...project.vitest.projects]) {
+    target.provide("sqlscopePostgresUrl", pg ?? null);
+    target.provide("sqlscopeMysqlUrl", my ?? null);
+    target.provide("sqlscopePgbouncerUrl", bouncer ?? null);
+    target.provide("sqlscopeReplicaUrl", replica ?? null);
+  }
   return teardown;
 }
 
@@ -131,7 +134,8 @@ async function selectedFilesNeed(
     // The CLI file filters of this run (vitest keeps them on `filenamePattern`, not a public field yet).
     const filters =
       (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern ?? project.vitest.config.filters;
-    const { testFiles } = await project.globTestFiles(filters);
+    const globbed = await Promise.all(project.vitest.projects.map((p) => p.globTestFiles(filters)));
+    const testFiles = globbed.flatMap((g) => g.testFiles);
     const texts = await Promise.all(testFiles.map((file) => readFile(file, "utf8").catch(() => "")));
     return {
       postgres: texts.some((t) => POSTGRES.marker.test(t)),
