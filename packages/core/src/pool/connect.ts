@@ -22,6 +22,21 @@ export async function connectWithin(driver: Driver, ms: number): Promise<DriverC
   }
 }
 
+/** The connection's own check, bounded: false when it fails, rejects or hangs past `ms`. Never rejects. */
+export async function validateWithin(conn: DriverConnection, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    return await Promise.race([conn.validate(), timeout]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -2,9 +2,11 @@ import { createPool, type Pool } from "generic-pool";
 import { RELEASED, type ConnectionSource, type Lease, type PoolStats } from "../connection-source.ts";
 import type { Driver, DriverConnection } from "../driver.ts";
 import { PoolTimeoutError, ShutdownError } from "../errors.ts";
-import { connectWithin, sleep } from "./connect.ts";
+import { connectWithin, sleep, validateWithin } from "./connect.ts";
 import { captureStack, formatTaker, LeakWarning, watchLeaks } from "./leaks.ts";
 import { DEFAULT_POOL_OPTIONS, validatePoolOptions, type PoolOptions } from "./options.ts";
+import { WaiterQueue } from "./waiters.ts";
+import { WarmStack } from "./warm.ts";
 
 /** What the pool keeps per connection. */
 interface Meta {
@@ -39,23 +41,24 @@ export class ConnectionPool implements ConnectionSource {
   private connecting = 0;
   private draining = false;
   private readonly onWarning: (warning: Error) => void;
-  /**
-   * Warm connections returned recently, most recent last. generic-pool still counts them as borrowed;
-   * taking one back costs no promise and no timer (generic-pool arms an acquireTimeoutMillis timer on
-   * every acquire, idle connection or not). Only connections idle less than validateAfterIdleMs live
-   * here: older ones go back to generic-pool, which validates them before handing them out.
-   */
-  private readonly warm: DriverConnection[] = [];
+  /** Connections returned recently, lent again without generic-pool. */
+  private readonly warm: WarmStack;
   /** acquire() calls waiting on generic-pool: a returned connection must go to generic-pool to serve them. */
   private waiting = 0;
-  private sweepTimer: NodeJS.Timeout | undefined;
+  /** acquire() calls waiting while every connection is lent: a returned one goes straight to the oldest. */
+  private readonly waiters = new WaiterQueue();
 
   constructor(key: string, driver: Driver, options: Partial<PoolOptions>, onWarning: (warning: Error) => void) {
     this.key = key;
     this.options = validatePoolOptions(key, { ...DEFAULT_POOL_OPTIONS, ...driver.pool, ...options });
     this.onWarning = onWarning;
-    this.captureStacks = (options.leakDetectionMs ?? driver.pool?.leakDetectionMs) !== undefined;
     const o = this.options;
+    this.warm = new WarmStack(
+      (conn, now) => this.fresh(conn, now),
+      (conns) => this.returnWarm(conns),
+      Math.max(10, Math.min(o.validateAfterIdleMs, o.evictionIntervalMs || Infinity)),
+    );
+    this.captureStacks = (options.leakDetectionMs ?? driver.pool?.leakDetectionMs) !== undefined;
     this.pool = createPool<DriverConnection>(
       {
         create: () => this.create(driver),
@@ -129,17 +132,7 @@ export class ConnectionPool implements ConnectionSource {
     if (meta === undefined) return false;
     if (Date.now() > meta.expiresAt) return false;
     if (Date.now() - meta.idleSince < this.options.validateAfterIdleMs) return true;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const timeout = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), this.options.validationTimeoutMs);
-      });
-      return await Promise.race([conn.validate(), timeout]);
-    } catch {
-      return false;
-    } finally {
-      clearTimeout(timer);
-    }
+    return validateWithin(conn, this.options.validationTimeoutMs);
   }
 
   /**
@@ -151,7 +144,7 @@ export class ConnectionPool implements ConnectionSource {
    */
   tryAcquire(): Lease | undefined {
     const now = Date.now();
-    const conn = this.takeWarm(now);
+    const conn = this.warm.take(now);
     if (conn === undefined) return undefined;
     const detect = this.options.leakDetectionMs > 0;
     const taker = detect && this.captureStacks ? captureStack(ConnectionPool.prototype.tryAcquire) : undefined;
@@ -163,30 +156,12 @@ export class ConnectionPool implements ConnectionSource {
     const detect = this.options.leakDetectionMs > 0;
     const taker = detect && this.captureStacks ? captureStack(ConnectionPool.prototype.acquire) : undefined;
     const now = Date.now();
-    let conn = this.takeWarm(now);
+    let conn = this.warm.take(now);
     if (conn !== undefined) return this.lend(conn, taker, detect, now);
-    this.waiting++;
-    try {
-      conn = await this.pool.acquire();
-    } catch (error) {
-      const recentFailure =
-        this.lastCreateError !== undefined &&
-        Date.now() - this.lastCreateErrorAt < this.options.acquireTimeoutMs + 1000;
-      throw new PoolTimeoutError(
-        this.key,
-        this.options.acquireTimeoutMs,
-        { borrowed: this.pool.borrowed - this.warm.length, max: this.pool.max, pending: this.pool.pending },
-        recentFailure
-          ? this.lastCreateError
-          : isDraining(error)
-            ? error
-            : this.connecting > 0
-              ? new Error(`a new connection was still being opened after ${this.options.acquireTimeoutMs} ms`)
-              : undefined,
-      );
-    } finally {
-      this.waiting--;
-    }
+    if (this.waiters.length > 0) this.refill();
+    conn = this.full()
+      ? await this.waiters.wait(this.options.acquireTimeoutMs, () => this.timeoutError(undefined))
+      : await this.fromPool();
     if (this.draining) {
       // generic-pool still serves waiters queued before drain(), and then waits for what it lent: a
       // lease made now would hold db.close() past its deadline.
@@ -196,6 +171,64 @@ export class ConnectionPool implements ConnectionSource {
     return this.lend(conn, taker, detect, Date.now());
   }
 
+  /**
+   * Every connection there may be is lent and none is idle: only a release can serve the next acquire.
+   * Never with validateAfterIdleMs 0, where every checkout goes through generic-pool's validation.
+   */
+  private full(): boolean {
+    return this.options.validateAfterIdleMs > 0 && this.pool.spareResourceCapacity <= 0 && this.pool.available === 0;
+  }
+
+  private async fromPool(): Promise<DriverConnection> {
+    this.waiting++;
+    try {
+      return await this.pool.acquire();
+    } catch (error) {
+      throw this.timeoutError(error);
+    } finally {
+      this.waiting--;
+    }
+  }
+
+  private timeoutError(error: unknown): PoolTimeoutError {
+    const recentFailure =
+      this.lastCreateError !== undefined && Date.now() - this.lastCreateErrorAt < this.options.acquireTimeoutMs + 1000;
+    return new PoolTimeoutError(
+      this.key,
+      this.options.acquireTimeoutMs,
+      { borrowed: this.pool.borrowed - this.warm.length, max: this.pool.max, pending: this.pending },
+      recentFailure
+        ? this.lastCreateError
+        : isDraining(error)
+          ? error
+          : this.connecting > 0
+            ? new Error(`a new connection was still being opened after ${this.options.acquireTimeoutMs} ms`)
+            : undefined,
+    );
+  }
+
+  private get pending(): number {
+    return this.pool.pending + this.waiters.length;
+  }
+
+  /**
+   * Room appeared in generic-pool (a connection destroyed, stale ones given back to it): the oldest
+   * waiters take it from there, as many as it can serve beyond its own queue.
+   */
+  private refill(): void {
+    for (let room = this.pool.spareResourceCapacity + this.pool.available - this.pool.pending; room > 0; room--) {
+      const waiter = this.waiters.take();
+      if (waiter === undefined) return;
+      this.fromPool().then(
+        (conn) => {
+          // Its deadline passed while generic-pool worked: the connection serves the next one instead.
+          if (!waiter.give(conn) && !this.waiters.give(conn)) this.pool.release(conn).catch(() => undefined);
+        },
+        (error: unknown) => waiter.fail(error),
+      );
+    }
+  }
+
   private lend(conn: DriverConnection, taker: { stack?: string } | undefined, detect: boolean, now: number): Lease {
     const lease: Lease = { conn, acquiredAt: now, taker, reported: false };
     this.leases.add(lease);
@@ -203,57 +236,26 @@ export class ConnectionPool implements ConnectionSource {
     return lease;
   }
 
-  /**
-   * The most recently returned warm connection that may be used without validation. When the top one
-   * is stale, every one below it is older: all of them go back to generic-pool, which validates.
-   */
-  private takeWarm(now: number): DriverConnection | undefined {
-    const conn = this.warm.pop();
-    if (conn === undefined) return undefined;
+  /** Healthy, and idle too briefly to need validation. */
+  private fresh(conn: DriverConnection, now: number): boolean {
     const meta = this.meta.get(conn);
-    if (
+    return (
       meta !== undefined &&
       !conn.broken &&
       now <= meta.expiresAt &&
       now - meta.idleSince < this.options.validateAfterIdleMs
-    ) {
-      return conn;
-    }
-    this.warm.push(conn);
-    this.returnWarm(this.warm.length);
-    return undefined;
+    );
   }
 
-  /** Hands the `count` oldest warm connections to generic-pool (which validates, evicts or destroys them). */
-  private returnWarm(count: number): void {
-    for (const conn of this.warm.splice(0, count)) {
+  /** Stale warm connections go to generic-pool, which validates, evicts or destroys them. */
+  private returnWarm(conns: readonly DriverConnection[]): void {
+    for (const conn of conns) {
       const meta = this.meta.get(conn);
       const dead = conn.broken || meta === undefined || Date.now() > meta.expiresAt;
       // generic-pool rejects only for a resource it does not know; there is nothing left to return then.
       (dead ? this.pool.destroy(conn) : this.pool.release(conn)).catch(() => undefined);
     }
-  }
-
-  // Warm connections are invisible to generic-pool's evictor: this returns the stale ones to it.
-  private startSweep(): void {
-    const every = Math.max(10, Math.min(this.options.validateAfterIdleMs, this.options.evictionIntervalMs || Infinity));
-    this.sweepTimer = setInterval(() => {
-      const now = Date.now();
-      let stale = 0;
-      for (const conn of this.warm) {
-        const meta = this.meta.get(conn);
-        if (
-          meta !== undefined &&
-          !conn.broken &&
-          now <= meta.expiresAt &&
-          now - meta.idleSince < this.options.validateAfterIdleMs
-        )
-          break;
-        stale++;
-      }
-      if (stale > 0) this.returnWarm(stale);
-    }, every);
-    this.sweepTimer.unref();
+    if (this.waiters.length > 0) this.refill();
   }
 
   /**
@@ -271,8 +273,9 @@ export class ConnectionPool implements ConnectionSource {
   }
 
   /**
-   * Puts a healthy connection with nothing to undo straight on the warm stack; false (and nothing done)
-   * when it needs the slow path: a rollback, a reset, a waiter to serve, or destruction.
+   * Gives a healthy connection with nothing to undo straight to the oldest waiter, or puts it on the warm
+   * stack; false (and nothing done) when it needs the slow path: a rollback, a reset, a waiter in
+   * generic-pool to serve, or destruction.
    */
   private tryRelease(lease: Lease): boolean {
     const conn = lease.conn;
@@ -286,14 +289,14 @@ export class ConnectionPool implements ConnectionSource {
       needsReset(conn) ||
       conn.inTransaction?.() === true ||
       this.options.validateAfterIdleMs <= 0 ||
-      this.waiting > 0 ||
+      (this.waiting > 0 && this.waiters.length === 0) ||
       !this.leases.delete(lease)
     ) {
       return false;
     }
     meta.idleSince = now;
+    if (this.waiters.give(conn)) return true;
     this.warm.push(conn);
-    if (this.sweepTimer === undefined) this.startSweep();
     return true;
   }
 
@@ -317,10 +320,15 @@ export class ConnectionPool implements ConnectionSource {
     }
     try {
       if (discard || conn.broken) {
-        await this.pool.destroy(conn);
+        const destroyed = this.pool.destroy(conn);
+        this.refill();
+        await destroyed;
       } else {
         if (meta !== undefined) meta.idleSince = Date.now();
-        await this.pool.release(conn);
+        if (this.options.validateAfterIdleMs > 0 && !this.draining && this.waiters.give(conn)) return;
+        const released = this.pool.release(conn);
+        if (this.waiters.length > 0) this.refill();
+        await released;
       }
     } catch {
       // generic-pool rejects for a resource it does not know; there is nothing left to return.
@@ -349,7 +357,7 @@ export class ConnectionPool implements ConnectionSource {
       size: this.pool.size,
       borrowed: this.pool.borrowed - this.warm.length,
       idle: this.pool.available + this.warm.length,
-      pending: this.pool.pending,
+      pending: this.pending,
       max: this.pool.max,
     };
   }
@@ -359,9 +367,8 @@ export class ConnectionPool implements ConnectionSource {
     this.draining = true;
     if (this.leakTimer !== undefined) clearInterval(this.leakTimer);
     this.leakTimer = undefined;
-    if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
-    this.sweepTimer = undefined;
-    this.returnWarm(this.warm.length);
+    this.warm.clear();
+    this.waiters.failAll(new ShutdownError());
     const deadline = Date.now() + timeoutMs;
     while (this.leases.size > 0 && Date.now() < deadline) await sleep(10);
     for (const lease of [...this.leases]) await this.release(lease, true);
