@@ -83,9 +83,10 @@ const SELECT = "SELECT 1 AS one";
 if (wanted.has("postgres")) {
   const pg = await serverUrl("postgres");
   try {
-    const on = () => postgres({ connectionString: pg.url });
+    const always = () => postgres({ connectionString: pg.url, resetOnRelease: true });
+    const auto = () => postgres({ connectionString: pg.url });
     const off = () => postgres({ connectionString: pg.url, resetOnRelease: false });
-    await compare("PostgreSQL: DISCARD ALL on every release", [
+    await compare("PostgreSQL: DISCARD ALL on release", [
       {
         label: "autocommit, BEGIN + SELECT + COMMIT, reset off",
         driver: off,
@@ -93,13 +94,25 @@ if (wanted.has("postgres")) {
         statements: [SELECT],
       },
       {
-        label: "autocommit, BEGIN + SELECT + COMMIT, DISCARD ALL",
-        driver: on,
+        label: 'autocommit, BEGIN + SELECT + COMMIT, "auto" (nothing to reset)',
+        driver: auto,
         mode: "autocommit",
         statements: [SELECT],
       },
+      {
+        label: "autocommit, BEGIN + SELECT + COMMIT, reset always",
+        driver: always,
+        mode: "autocommit",
+        statements: [SELECT],
+      },
+      {
+        label: 'autocommit, SET app.x + SELECT, "auto" (reset)',
+        driver: auto,
+        mode: "autocommit",
+        statements: ["SET app.x = '1'", SELECT],
+      },
       { label: "manual, one SELECT, reset off", driver: off, mode: "manual", statements: [SELECT] },
-      { label: "manual, one SELECT, DISCARD ALL", driver: on, mode: "manual", statements: [SELECT] },
+      { label: "manual, one SELECT, reset always", driver: always, mode: "manual", statements: [SELECT] },
     ]);
   } finally {
     await pg.stop();

@@ -3,11 +3,13 @@ import { type DriverConnection } from "@sqlscope/core/driver";
 import pg from "pg";
 import Cursor from "pg-cursor";
 import { refuseSessionState, type PoolerSettings } from "./pooler.ts";
+import { mayChangeSession } from "./session-text.ts";
 
 /** What the pool needs to know from the driver options. */
 export interface PostgresConnectionSettings {
   readonly streamBatchSize: number;
-  readonly resetOnRelease: boolean;
+  /** true: DISCARD ALL after any statement; "auto": after one that may have changed the session. */
+  readonly resetOnRelease: boolean | "auto";
   /** Set behind a transaction-pooling PgBouncer (see pooler.ts). */
   readonly pooler: PoolerSettings | undefined;
 }
@@ -25,11 +27,16 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
   private readonly settings: PostgresConnectionSettings;
   /** A cursor holds the connection: any other statement would queue behind it and wait forever. */
   private streaming = false;
-  /**
-   * A statement of a scope ran since the last DISCARD ALL. Any statement can change session state
-   * (a function or trigger may call set_config), so nothing narrower is safe to track.
-   */
+  /** A statement of a scope ran since the last DISCARD ALL (resetOnRelease: true resets then). */
   private used = false;
+  /**
+   * Since the last DISCARD ALL, a statement whose text may change the session ran, the raw client was
+   * taken, or the server reported a changed setting (ParameterStatus: TimeZone, DateStyle, role and
+   * session authorization, application_name, ... even when a function or trigger changed it).
+   * resetOnRelease "auto" resets then.
+   */
+  private dirty = false;
+  private readonly auto: boolean;
   /** The raw client was handed out: it may hold named prepared statements pg caches client-side. */
   private rawTaken = false;
   /** DISCARD ALLs sent, for diagnostics and tests. */
@@ -38,6 +45,7 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
   private constructor(client: pg.Client, settings: PostgresConnectionSettings) {
     this.client = client;
     this.settings = settings;
+    this.auto = settings.resetOnRelease === "auto";
     client.on("error", (error) => {
       this._broken = true;
       this.lastError = error;
@@ -56,12 +64,15 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
       await conn.close();
       throw error;
     }
+    // The startup's own reports are in; from here each one says a statement changed a setting.
+    if (conn.auto) wireOf(conn.client)?.on?.("parameterStatus", () => (conn.dirty = true));
     return conn;
   }
 
   /** The pg Client. What is done with it is unknown to us; the connection is still reset on release. */
   get raw(): pg.Client {
     this.used = true;
+    this.dirty = true;
     this.rawTaken = true;
     return this.client;
   }
@@ -79,7 +90,7 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
   async query(sql: string, params: readonly unknown[]): Promise<QueryResult> {
     if (this.streaming) throw streamOpen();
     if (this.settings.pooler !== undefined) refuseSessionState(sql);
-    this.used = true;
+    this.noteUse(sql);
     let result: pg.QueryResult<Row>;
     try {
       // The extended protocol even without parameters: it runs exactly one statement, so text that
@@ -94,7 +105,7 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
   async *stream(sql: string, params: readonly unknown[]): AsyncIterable<Row> {
     if (this.streaming) throw streamOpen();
     if (this.settings.pooler !== undefined) refuseSessionState(sql);
-    this.used = true;
+    this.noteUse(sql);
     const cursor = this.client.query(new Cursor<Row>(sql, params as unknown[]));
     this.streaming = true;
     let failed = false;
@@ -121,6 +132,7 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
   async executeScript(sql: string): Promise<void> {
     if (this.settings.pooler !== undefined) refuseSessionState(sql);
     this.used = true;
+    this.dirty = true;
     await this.send(sql);
   }
 
@@ -172,8 +184,13 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
     return status === "T" || status === "E";
   }
 
+  private noteUse(sql: string): void {
+    this.used = true;
+    if (this.auto && !this.dirty && mayChangeSession(sql)) this.dirty = true;
+  }
+
   needsReset(): boolean {
-    return this.used && this.settings.resetOnRelease;
+    return this.auto ? this.dirty : this.used && this.settings.resetOnRelease === true;
   }
 
   /**
@@ -186,13 +203,13 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
     await this.send("DISCARD ALL");
     this.resets++;
     this.used = false;
+    // DISCARD ALL's own reports of the settings it put back arrived before its answer.
+    this.dirty = false;
     if (this.rawTaken) {
       this.rawTaken = false;
       // pg remembers which named statements it parsed on this client; DISCARD ALL deallocated them,
       // so a later query by that name would fail. Forget them, or give the connection up.
-      const wire = (
-        this.client as unknown as { connection?: { parsedStatements?: unknown; submittedNamedStatements?: unknown } }
-      ).connection;
+      const wire = wireOf(this.client);
       if (wire === undefined || typeof wire.parsedStatements !== "object" || wire.parsedStatements === null) {
         throw new Error(
           "cannot clear pg's cache of prepared statements after DISCARD ALL; the connection is closed instead",
@@ -218,6 +235,17 @@ export class PostgresConnection implements DriverConnection<pg.Client> {
       clearTimeout(timer);
     }
   }
+}
+
+/** pg's protocol connection under the Client: not in its types, stable across pg 8. */
+interface Wire {
+  parsedStatements?: unknown;
+  submittedNamedStatements?: unknown;
+  on?: (event: string, listener: () => void) => void;
+}
+
+function wireOf(client: pg.Client): Wire | undefined {
+  return (client as unknown as { connection?: Wire }).connection;
 }
 
 function streamOpen(): UnsupportedError {

@@ -26,12 +26,24 @@ export interface PostgresOptions {
   /** Rows fetched per round trip by stream(). Default 100. */
   streamBatchSize?: number;
   /**
-   * `DISCARD ALL` before a connection that ran anything is reused (default true), so no setting,
-   * role, TEMP table, advisory lock, prepared statement or LISTEN of one scope reaches the next.
-   * Costs one round trip per release (about 60 us on loopback). Turn it off only when nothing
-   * ever sets session state. Off (and refused) with `pooler: "transaction"`.
+   * `DISCARD ALL` before a connection is reused, so no setting, role, TEMP table, advisory lock,
+   * prepared statement, cursor or LISTEN of one scope reaches the next. It costs a round trip per
+   * release (about 60 us on loopback, +75-120 us per scope under load).
+   *
+   * - `"auto"` (default): only after a scope that may have changed the session: a statement that
+   *   starts with SET (not SET LOCAL/TRANSACTION/CONSTRAINTS), RESET, DISCARD, LISTEN, UNLISTEN,
+   *   PREPARE, EXECUTE, DEALLOCATE, DECLARE, LOAD, CALL or DO, or has set_config, a session advisory
+   *   lock, TEMP/TEMPORARY or dblink_connect in its code; executeScript(); the raw client taken with
+   *   connection(); or a setting the server reported changed (TimeZone, DateStyle, role, session
+   *   authorization, application_name, search_path on PostgreSQL 18, ...), which also catches the
+   *   functions and triggers that change those. Not seen: a function or trigger that changes any
+   *   other setting (set_config in PL/pgSQL), creates a TEMP table or takes a session advisory lock:
+   *   use `true` if yours do.
+   * - `true`: after every scope that ran a statement.
+   * - `false`: never (only when nothing sets session state). Off (and `true` refused) with
+   *   `pooler: "transaction"`.
    */
-  resetOnRelease?: boolean;
+  resetOnRelease?: boolean | "auto";
   /**
    * "transaction": PostgreSQL sits behind a transaction-pooling proxy (PgBouncer `pool_mode =
    * transaction`), where consecutive transactions may run on different, shared server sessions. The
@@ -80,8 +92,14 @@ export function resolveOptions(options: PostgresOptions): ResolvedPostgresOption
     }
   }
   if (options.streamBatchSize === 0) throw new ConfigError("postgres({ streamBatchSize }) must be at least 1.");
-  if (options.resetOnRelease !== undefined && typeof options.resetOnRelease !== "boolean") {
-    throw new ConfigError(`postgres({ resetOnRelease }) must be true or false, got ${String(options.resetOnRelease)}.`);
+  if (
+    options.resetOnRelease !== undefined &&
+    typeof options.resetOnRelease !== "boolean" &&
+    options.resetOnRelease !== "auto"
+  ) {
+    throw new ConfigError(
+      `postgres({ resetOnRelease }) must be "auto" (the default), true or false, got ${String(options.resetOnRelease)}.`,
+    );
   }
   if (options.pooler !== undefined && options.pooler !== "transaction") {
     throw new ConfigError(
@@ -126,5 +144,5 @@ export function resolveOptions(options: PostgresOptions): ResolvedPostgresOption
   if (pooled) return { client, settings: { streamBatchSize, resetOnRelease: false, pooler: poolerSettings(set) } };
   // Sent in the startup packet, so every connection has them before its first statement.
   for (const [name, ms] of set) client[name] = ms;
-  return { client, settings: { streamBatchSize, resetOnRelease: options.resetOnRelease ?? true, pooler: undefined } };
+  return { client, settings: { streamBatchSize, resetOnRelease: options.resetOnRelease ?? "auto", pooler: undefined } };
 }

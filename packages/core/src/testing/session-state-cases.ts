@@ -38,6 +38,16 @@ const POSTGRES: SessionStateCatalog = {
     },
     { name: "SET search_path", set: ["SET search_path = pg_catalog"], probe: "SELECT current_setting('search_path')" },
     {
+      name: "SET behind a comment",
+      set: ["/* tenant */ -- and why\nSET app.commented = 'b'"],
+      probe: "SELECT coalesce(current_setting('app.commented', true), '')",
+    },
+    {
+      name: "set_config in a DO block",
+      set: ["DO $$ BEGIN PERFORM set_config('app.in_block', '5', false); END $$"],
+      probe: "SELECT coalesce(current_setting('app.in_block', true), '')",
+    },
+    {
       name: "a custom setting with SET (app.tenant_id)",
       set: ["SET app.tenant_id = 'a'"],
       probe: "SELECT coalesce(current_setting('app.tenant_id', true), '')",
