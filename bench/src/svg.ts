@@ -2,7 +2,7 @@ import type { CellResult } from "./measure.ts";
 import type { Variant } from "./server/config.ts";
 import { max, median, min } from "./stats.ts";
 
-const COLORS: Record<Variant, string> = {
+export const COLORS: Record<Variant, string> = {
   B1: "#7f8c8d",
   B1a: "#2980b9",
   L: "#27ae60",
@@ -15,7 +15,7 @@ const BAR_WIDTH = 520;
 const BAR = 11;
 const GAP = 10;
 
-function escape(text: string): string {
+export function escape(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
