@@ -4,7 +4,7 @@ import { getSession, SQLScope, ConfigError } from "@sqlscope/core";
 import { postgresTestUrl } from "@sqlscope/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgres, type PostgresOptions } from "../src/index.ts";
-import { createTestDatabase, type TestDatabase } from "./helpers.ts";
+import { createTestDatabase, eventually, type TestDatabase } from "./helpers.ts";
 
 const serverUrl = postgresTestUrl();
 
@@ -25,9 +25,9 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/postgres resetOnRelease", ()
   /** The pool's one backend. */
   const backend = (db: SQLScope) => db.runInScope(() => getSession().selectValue<number>("SELECT pg_backend_pid()"));
 
-  /** The last statement `pid` ran, once it is idle again after a release. */
-  async function lastStatement(pid: number): Promise<string> {
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  /** The last statement `pid` ran, once `db` has its one connection back (after any reset). */
+  async function lastStatement(db: SQLScope, pid: number): Promise<string> {
+    await eventually(() => db.stats().idle === 1 && db.stats().borrowed === 0, "the connection back in the pool");
     const row = await tdb.admin.query<{ query: string; state: string }>(
       "SELECT query, state FROM pg_stat_activity WHERE pid = $1",
       [pid],
@@ -71,14 +71,14 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/postgres resetOnRelease", ()
         await s.execute("SET LOCAL statement_timeout = 1000");
       });
     }
-    expect(await lastStatement(pid)).toBe("COMMIT");
+    expect(await lastStatement(db, pid)).toBe("COMMIT");
   });
 
   it('"auto" resets after a SET, and the next scope runs without it', async () => {
     const db = open();
     const pid = await backend(db);
     await db.runInScope(() => getSession().execute("SET work_mem = '7MB'"));
-    expect(await lastStatement(pid)).toBe("DISCARD ALL");
+    expect(await lastStatement(db, pid)).toBe("DISCARD ALL");
     expect(await db.runInScope(() => getSession().selectValue("SELECT current_setting('work_mem')"))).not.toBe("7MB");
   });
 
@@ -102,7 +102,7 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/postgres resetOnRelease", ()
     const always = open({ resetOnRelease: true });
     const pid = await backend(always);
     await always.runInScope(() => getSession().execute("INSERT INTO timed VALUES (1)"));
-    expect(await lastStatement(pid)).toBe("DISCARD ALL");
+    expect(await lastStatement(always, pid)).toBe("DISCARD ALL");
     expect(await probe(always)).toBe("0");
   });
 
@@ -110,7 +110,7 @@ describe.skipIf(serverUrl === undefined)("@sqlscope/postgres resetOnRelease", ()
     const db = open({ resetOnRelease: false });
     const pid = await backend(db);
     await db.runInScope(() => getSession().execute("SET work_mem = '7MB'"));
-    expect(await lastStatement(pid)).toBe("COMMIT");
+    expect(await lastStatement(db, pid)).toBe("COMMIT");
   });
 
   it('refuses anything but true, false and "auto", saying which', () => {
