@@ -49,7 +49,17 @@ export async function buildBundles(outDir: string): Promise<{ server: string; mi
     conditions: ["@sqlscope/source"],
     sourcemap: "linked",
     // Code splitting is off, so every dynamic import is inlined; the server picks its branch at run time.
-    external: ["better-sqlite3", "@duckdb/node-api", "@duckdb/node-bindings", "pg-native", "cpu-features", "ssh2"],
+    // MikroORM (M) stays external too: knex under it require()s every SQL client it supports, present or not.
+    external: [
+      "better-sqlite3",
+      "@duckdb/node-api",
+      "@duckdb/node-bindings",
+      "pg-native",
+      "cpu-features",
+      "ssh2",
+      "@mikro-orm/*",
+      "knex",
+    ],
     // CommonJS dependencies (Express, Koa, Fastify) call require() for Node built-ins.
     banner: {
       js: 'import { createRequire as __benchRequire } from "node:module"; const require = __benchRequire(import.meta.url);',

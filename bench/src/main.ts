@@ -14,7 +14,16 @@ import { runMemory, type MemoryResult } from "./memory.ts";
 import { runMicro, type MicroResult } from "./micro/run.ts";
 import { profileServer, type ProfileSummary } from "./profile.ts";
 import { allCells, markdown, type RunReport } from "./report.ts";
-import { DRIVERS, FRAMEWORKS, ROUTES, VARIANTS, type DriverName, type Framework, type Route } from "./server/config.ts";
+import {
+  DRIVERS,
+  FRAMEWORKS,
+  ROUTES,
+  VARIANTS,
+  type DriverName,
+  type Framework,
+  type Route,
+  type Variant,
+} from "./server/config.ts";
 import { chart } from "./svg.ts";
 
 const RESULTS = fileURLToPath(new URL("../results/", import.meta.url));
@@ -26,6 +35,7 @@ const { values: args } = parseArgs({
     frameworks: { type: "string" },
     drivers: { type: "string" },
     routes: { type: "string" },
+    variants: { type: "string" },
     reps: { type: "string" },
     seconds: { type: "string" },
     "l-pool": { type: "string" },
@@ -41,7 +51,7 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log(`pnpm bench [--quick] [--frameworks=node-http,express,...] [--drivers=sqlite,postgres,...] [--routes=read,update,nodb,error]
+  console.log(`pnpm bench [--quick] [--frameworks=node-http,express,...] [--drivers=sqlite,postgres,...] [--routes=read,update,nodb,error] [--variants=B1a,L,P,M]
            [--reps=N] [--seconds=S] [--no-micro] [--no-memory] [--no-profile] [--profile]
            [--l-pool='{"leakDetectionMs":0}']  (extra pool options for L, to measure a setting)
            [--node=/path/to/node]  (run servers and micro-benchmarks on another Node binary;
@@ -74,6 +84,7 @@ const OUT = args.out;
 const quick = args.quick;
 const frameworks = list<Framework>(args.frameworks, FRAMEWORKS, quick ? ["node-http", "express"] : FRAMEWORKS);
 const drivers = list<DriverName>(args.drivers, DRIVERS, quick ? ["sqlite"] : DRIVERS);
+const variantFilter = list<Variant>(args.variants, VARIANTS, VARIANTS);
 const routeFilter = list<Route>(args.routes, ROUTES, ROUTES);
 const plan: RunPlan = {
   reps: Number(args.reps ?? (quick ? 2 : 5)),
@@ -145,8 +156,12 @@ async function main(): Promise<void> {
         for (const framework of frameworks) {
           // The no-db route does not depend on the driver: measured once per framework, on the first driver.
           const routes: Route[] = routeFilter.filter((r) => r !== "nodb" || driver === drivers[0]);
-          // Kysely has no DuckDB dialect: P, LK and K are not measured there.
-          const variants = VARIANTS.filter((v) => driver !== "duckdb" || !["P", "LK", "K"].includes(v));
+          // Kysely has no DuckDB dialect: P, LK and K are not measured there; M runs on PostgreSQL and MySQL only.
+          const variants = variantFilter.filter(
+            (v) =>
+              (driver !== "duckdb" || !["P", "LK", "K"].includes(v)) &&
+              (v !== "M" || driver === "postgres" || driver === "mysql"),
+          );
           log(`${framework} x ${driver}`);
           groups.push(await runGroup(framework, driver, variants, routes, db, plan, log));
         }

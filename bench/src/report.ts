@@ -79,8 +79,8 @@ function builderTable(groups: readonly GroupResult[]): string[] {
 
 function ratiosTable(groups: readonly GroupResult[]): string[] {
   const lines = [
-    "| framework | driver | route | L/B1a | L/B1 | L/P | target (L/B1a; no-db: L/B1) | added CPU (L - B1a) ns/req | p99 L - B1a (ms) | p99 within +0.2 ms |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| framework | driver | route | L/B1a | L/B1 | L/P | L/M | target (L/B1a; no-db: L/B1) | added CPU (L - B1a) ns/req | p99 L - B1a (ms) | p99 within +0.2 ms |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const group of groups) {
     const routes = [...new Set(group.cells.map((c) => c.route))];
@@ -93,7 +93,7 @@ function ratiosTable(groups: readonly GroupResult[]): string[] {
       const held = route === "nodb" ? rps("L") / rps("B1") : rps("L") / rps("B1a");
       const dp99 = p99("L") - p99("B1a");
       lines.push(
-        `| ${group.framework} | ${group.driver} | ${route} | ${ratio(rps("L"), rps("B1a"))} | ${ratio(rps("L"), rps("B1"))} | ${ratio(rps("L"), rps("P"))} | ` +
+        `| ${group.framework} | ${group.driver} | ${route} | ${ratio(rps("L"), rps("B1a"))} | ${ratio(rps("L"), rps("B1"))} | ${ratio(rps("L"), rps("P"))} | ${ratio(rps("L"), rps("M"))} | ` +
           `${target} (${verdict(held, target)}) | ${fmt(cpu("L") - cpu("B1a"))} | ${ms(dp99)} | ${Number.isFinite(dp99) ? (dp99 <= P99_BUDGET_US ? "yes" : "**no**") : "-"} |`,
       );
     }

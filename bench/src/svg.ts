@@ -9,6 +9,7 @@ export const COLORS: Record<Variant, string> = {
   P: "#c0392b",
   LK: "#8e44ad",
   K: "#d35400",
+  M: "#f1c40f",
 };
 const LABEL_WIDTH = 230;
 const BAR_WIDTH = 520;

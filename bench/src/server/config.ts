@@ -11,8 +11,9 @@ export type DriverName = (typeof DRIVERS)[number];
  * AsyncLocalStorage.run per request. L: sqlscope. P: the peer (Kysely + a per-request transaction on ALS).
  * LK: Kysely on sqlscope (@sqlscope/kysely, L's middleware). K: Kysely alone on its own pool, every
  * statement in autocommit (no per-request transaction at all: what the builder costs by itself).
+ * M: the second peer, MikroORM with RequestContext and a per-request transaction (PostgreSQL, MySQL).
  */
-export const VARIANTS = ["B1", "B1a", "L", "P", "LK", "K"] as const;
+export const VARIANTS = ["B1", "B1a", "L", "P", "LK", "K", "M"] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 /** read: SELECT by primary key. update: UPDATE then SELECT. nodb: touches no database. error: UPDATE then 500 (rolls back). */

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? "") as ServerConfig;
   let handlers: Handlers;
   let registry: SQLScope | undefined;
-  let peer: Peer | undefined;
+  let peer: Peer<unknown> | undefined;
   switch (config.variant) {
     case "B1":
     case "B1a":
@@ -63,6 +63,12 @@ async function main(): Promise<void> {
       handlers = peer.handlers;
       break;
     }
+    case "M": {
+      peer = await (await import("./mikro-peer.ts")).makeMikroPeer(config.db, config.poolMax);
+      if (peer === undefined) throw new Error(`the MikroORM peer is not measured on ${config.db.kind}`);
+      handlers = peer.handlers;
+      break;
+    }
     case "LK": {
       const { sqlscopeRegistry } = await import("./sqlscope-handlers.ts");
       registry = await sqlscopeRegistry(config.db, config.poolMax, config.lPool);
@@ -75,8 +81,9 @@ async function main(): Promise<void> {
   }
   const build = await builder(config.framework);
   const server: Server = await build({
-    // LK mounts L's middleware; K mounts nothing, as B1.
-    variant: config.variant === "LK" ? "L" : config.variant === "K" ? "B1" : config.variant,
+    // LK mounts L's middleware; K mounts nothing, as B1; M mounts the peer's, as P.
+    variant:
+      config.variant === "LK" ? "L" : config.variant === "K" ? "B1" : config.variant === "M" ? "P" : config.variant,
     handlers,
     ...(registry === undefined ? {} : { registry }),
     ...(peer === undefined ? {} : { peer }),

@@ -19,12 +19,12 @@ type Trx = ControlledTransaction<Schema>;
  * transaction for every request, keeps it in an AsyncLocalStorage, and commits or rolls back by the
  * response status. Kysely has no DuckDB dialect of its own, so P is not measured on DuckDB.
  */
-export interface Peer {
+export interface Peer<T = Trx> {
   readonly handlers: Handlers;
-  begin(): Promise<Trx>;
+  begin(): Promise<T>;
   /** Commits on a status below 400, rolls back otherwise. Never rejects. */
-  end(trx: Trx, status: number): Promise<void>;
-  run<T>(trx: Trx, fn: () => T): T;
+  end(trx: T, status: number): Promise<void>;
+  run<R>(trx: T, fn: () => R): R;
 }
 
 /** Kysely's own dialect for a target, on a pool of `poolMax`; undefined for DuckDB (Kysely has none). */

@@ -4,15 +4,18 @@ import type { SQLScope } from "@sqlscope/core";
 import type { Handlers, Reply, Route, Variant } from "../config.ts";
 import type { Peer } from "../peer.ts";
 
+/** Any peer: the transaction is whatever its begin() gives. */
+type AnyPeer = Peer<unknown>;
+
 /** Everything a framework needs to build one variant's server. */
 export interface AppParts {
-  /** What runs before the routes; LK runs as L and K as B1 (they differ in their handlers only). */
-  readonly variant: Exclude<Variant, "LK" | "K">;
+  /** What runs before the routes; LK runs as L, K as B1 and M as P (they differ in their handlers only). */
+  readonly variant: Exclude<Variant, "LK" | "K" | "M">;
   readonly handlers: Handlers;
   /** L only. */
   readonly registry?: SQLScope;
   /** P only. */
-  readonly peer?: Peer;
+  readonly peer?: AnyPeer;
 }
 
 export type BuildServer = (parts: AppParts) => Promise<Server>;
@@ -56,13 +59,13 @@ export function requirePart<T>(value: T | undefined, what: string): T {
  * a client that disconnects while begin() waits for a pooled connection must not strand that connection.
  */
 export function peerTransaction(
-  peer: Peer,
+  peer: AnyPeer,
   res: ServerResponse,
   next: () => void,
   fail: (error: unknown) => void,
 ): void {
   let closed = false;
-  let trx: Awaited<ReturnType<Peer["begin"]>> | undefined;
+  let trx: unknown | undefined;
   res.once("close", () => {
     closed = true;
     if (trx !== undefined) void peer.end(trx, res.writableFinished ? res.statusCode : 500);
