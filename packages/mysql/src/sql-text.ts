@@ -1,4 +1,4 @@
-import { forEachCode, MYSQL_RULES, ParameterError, type LexRules } from "@sqlscope/core/driver";
+import { forEachCode, MYSQL_RULES, ParameterError, TextCache, type LexRules } from "@sqlscope/core/driver";
 
 // One reader of MySQL text for everything here: the core's own (forEachCode), which also translated
 // :name placeholders, so the `?` found here are the ones the core counted when the server runs with
@@ -30,9 +30,7 @@ const SESSION_VERBS = new Set(["SET", "USE", "LOCK", "PREPARE", "EXECUTE", "DEAL
 /** Words anywhere in code that do: temporary tables and named locks. */
 const SESSION_WORDS = new Set(["TEMPORARY", "GET_LOCK"]);
 
-const CACHE_LIMIT = 1000;
-const MAX_CACHED_CHARS = 16 * 1024;
-const caches = new Map<string, Map<string, TextFacts>>();
+const caches = new Map<string, TextCache<TextFacts>>();
 
 function rulesOf(mode: SqlMode): LexRules {
   if (mode.backslashEscapes && !mode.ansiQuotes) return MYSQL_RULES;
@@ -44,20 +42,10 @@ export function factsOf(sql: string, mode: SqlMode = DEFAULT_MODE): TextFacts {
   const key = `${mode.backslashEscapes ? "b" : "n"}${mode.ansiQuotes ? "a" : "q"}`;
   let cache = caches.get(key);
   if (cache === undefined) {
-    cache = new Map();
+    cache = new TextCache();
     caches.set(key, cache);
   }
-  const hit = cache.get(sql);
-  if (hit !== undefined) return hit;
-  const facts = read(sql, rulesOf(mode));
-  if (sql.length <= MAX_CACHED_CHARS) {
-    if (cache.size >= CACHE_LIMIT) {
-      const oldest = cache.keys().next();
-      if (oldest.done !== true) cache.delete(oldest.value);
-    }
-    cache.set(sql, facts);
-  }
-  return facts;
+  return cache.get(sql) ?? cache.set(sql, read(sql, rulesOf(mode)));
 }
 
 function read(sql: string, rules: LexRules): TextFacts {

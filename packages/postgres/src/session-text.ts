@@ -1,4 +1,4 @@
-import { forEachCode, type LexRules } from "@sqlscope/core/driver";
+import { forEachCode, TextCache, type LexRules } from "@sqlscope/core/driver";
 
 // resetOnRelease "auto": whether a statement's text shows it may leave state in the server session
 // beyond its transaction. Read with the core's lexer, so words in string literals, quoted identifiers
@@ -40,9 +40,7 @@ const SESSION_WORDS = new Set([
   "DBLINK_CONNECT_U",
 ]);
 
-const CACHE_LIMIT = 1000;
-const MAX_CACHED_CHARS = 16 * 1024;
-const cache = new Map<string, boolean>();
+const verdicts = new TextCache<boolean>();
 
 /**
  * True when the text may leave session state behind (see the word lists above). Cached per text:
@@ -53,17 +51,7 @@ const cache = new Map<string, boolean>();
  * mayChangeSession("/* tenant *\/ SET app.tenant = 'a'"); // true
  */
 export function mayChangeSession(sql: string): boolean {
-  const hit = cache.get(sql);
-  if (hit !== undefined) return hit;
-  const verdict = read(sql);
-  if (sql.length <= MAX_CACHED_CHARS) {
-    if (cache.size >= CACHE_LIMIT) {
-      const oldest = cache.keys().next();
-      if (oldest.done !== true) cache.delete(oldest.value);
-    }
-    cache.set(sql, verdict);
-  }
-  return verdict;
+  return verdicts.get(sql) ?? verdicts.set(sql, read(sql));
 }
 
 function read(sql: string): boolean {

@@ -17,6 +17,7 @@ export type { PoolOptions } from "../pool/options.ts";
 export { quoteDouble, quoteBacktick, type SqlDialect } from "../sql.ts";
 export { compileSql, type CompiledSql, type PlaceholderStyle } from "../placeholders.ts";
 export { forEachCode, skipNonCode, MYSQL_RULES, STANDARD_RULES, type LexRules } from "../sql-lexer.ts";
+export { TextCache } from "../text-cache.ts";
 export {
   SQLScopeError,
   ConfigError,
