@@ -28,6 +28,12 @@ export interface ProfileSummary {
   /** The functions of sqlscope's own packages with the most self time. */
   readonly sqlscopeTop: Hotspot[];
   readonly top: Hotspot[];
+  /** Requests served while the profiler ran (0 when unknown). */
+  readonly requests: number;
+  /** Busy CPU (every sample but idle) per request, microseconds; NaN when requests is 0. */
+  readonly busyUsPerRequest: number;
+  /** Self time of sqlscope's own packages per request, microseconds (the share of busy samples times busyUsPerRequest). */
+  readonly sqlscopeUsPerRequest: number;
 }
 
 /**
@@ -72,6 +78,7 @@ export function summarize(
   label: string,
   profile: CpuProfile,
   moduleAt: (line: number) => string = () => "",
+  requests = 0,
 ): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
@@ -83,13 +90,17 @@ export function summarize(
   });
   const areas = new Map<string, number>();
   const fns = new Map<string, number>();
+  // Microseconds (V8's timeDeltas) of every sample but idle: what the process spent on the load.
+  let busyTime = 0;
   for (const [id, time] of self) {
     const node = byId.get(id);
     if (node === undefined) continue;
     const { functionName, lineNumber } = node.callFrame;
     // Frames of the bundle name the bundle; the module comment before the line names the source file.
     const url = /\/\.build\/[a-z]+\.mjs$/.test(node.callFrame.url) ? moduleAt(lineNumber) : node.callFrame.url;
-    if (functionName === "(idle)" || functionName === "(program)") continue;
+    if (functionName === "(idle)") continue;
+    busyTime += time;
+    if (functionName === "(program)") continue;
     const a = area(url, functionName);
     areas.set(a, (areas.get(a) ?? 0) + time);
     const file = url.replace(/^.*?\/?(packages|node_modules|bench)\//, "$1/");
@@ -100,11 +111,17 @@ export function summarize(
   const rank = (m: Map<string, number>) =>
     [...m.entries()].sort((a, b) => b[1] - a[1]).map(([where, t]) => ({ where, share: t / busy }));
   const top = rank(fns);
+  const byArea = rank(areas);
+  const busyUsPerRequest = requests > 0 ? busyTime / requests : Number.NaN;
+  const ownShare = byArea.filter((a) => a.where.startsWith("@sqlscope/")).reduce((sum, a) => sum + a.share, 0);
   return {
     label,
-    byArea: rank(areas),
+    byArea,
     sqlscopeTop: top.filter((h) => h.where.startsWith("@sqlscope/")).slice(0, 12),
     top: top.slice(0, 15),
+    requests,
+    busyUsPerRequest,
+    sqlscopeUsPerRequest: requests > 0 ? (ownShare * busy) / requests : Number.NaN,
   };
 }
 
@@ -123,19 +140,21 @@ export async function profileServer(
   const dir = mkdtempSync(join(tmpdir(), "sqlscope-prof-"));
   try {
     const server = await startServer({ framework, variant, db, poolMax: options.poolMax, rows: options.rows });
+    let requests = 0;
     const file = join(dir, "server.cpuprofile");
     try {
       const load = { port: server.port, route, connections: options.connections, rows: options.rows };
       await runLoad({ ...load, seconds: 2 });
       await server.profileStart();
-      await runLoad({ ...load, seconds });
+      const result = await runLoad({ ...load, seconds });
       await server.profileStop(file);
+      requests = result.requests;
     } finally {
       await server.stop();
     }
     const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
     const moduleAt = bundleModules(readFileSync(await serverBundle(), "utf8"));
-    return summarize(`${framework}/${db.kind}/${route}/${variant}`, profile, moduleAt);
+    return summarize(`${framework}/${db.kind}/${route}/${variant}`, profile, moduleAt, requests);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -180,7 +180,21 @@ function memorySection(memory: readonly MemoryResult[]): string[] {
 
 function profileSection(profiles: readonly ProfileSummary[]): string[] {
   const lines: string[] = [];
-  for (const p of profiles) {
+  const measured = profiles.filter((p) => p.requests > 0);
+  if (measured.length > 0) {
+    lines.push(
+      "CPU per request while profiled (busy samples / requests served in the window). sqlscope's own code is the self time of its packages, the driver package's calls into better-sqlite3, pg or mysql2 included. It comes from one profile, not from the difference of two runs, so a noisy host moves it far less than L - B1a.",
+      "",
+      "| profile | requests | busy CPU us/req | sqlscope's own us/req |",
+      "| --- | --- | --- | --- |",
+    );
+    for (const p of measured) {
+      const own = p.label.endsWith("/L") ? fmt(p.sqlscopeUsPerRequest, 1) : "-";
+      lines.push(`| ${p.label} | ${p.requests.toLocaleString("en-US")} | ${fmt(p.busyUsPerRequest, 1)} | ${own} |`);
+    }
+    lines.push("");
+  }
+  for (const p of profiles.filter((q) => !q.label.endsWith("/B1a"))) {
     lines.push(`**${p.label}** (self time while loaded, share of busy samples)`, "");
     lines.push("| area | share |", "| --- | --- |");
     for (const a of p.byArea.slice(0, 10)) lines.push(`| ${a.where} | ${fmt(a.share * 100, 1)}% |`);

@@ -212,14 +212,11 @@ function createHooks(): Hooks {
           // objects make each one cost microseconds): a body parser mounted after the middleware. A
           // listener added once the response ended (node:http's own clean-up on every request whose
           // body nobody read) needs no scope.
-          const scope = currentScope();
-          if (
-            scope !== undefined &&
-            scope.state === "open" &&
-            this[SCOPE] === undefined &&
-            this.res?.writableEnded !== true
-          )
-            this[SCOPE] = scope;
+          // A request already bound (the usual case once a parser listens) skips the context lookup.
+          if (this[SCOPE] === undefined) {
+            const scope = currentScope();
+            if (scope !== undefined && scope.state === "open" && this.res?.writableEnded !== true) this[SCOPE] = scope;
+          }
           return below.apply(this, args);
         },
       };
