@@ -32,7 +32,7 @@ export interface ProfileSummary {
   readonly requests: number;
   /** Busy CPU (every sample but idle) per request, microseconds; NaN when requests is 0. */
   readonly busyUsPerRequest: number;
-  /** Self time of sqlscope's own packages per request, microseconds (the share of busy samples times busyUsPerRequest). */
+  /** Self time of sqlscope's own packages per request, microseconds. */
   readonly sqlscopeUsPerRequest: number;
 }
 

@@ -185,12 +185,22 @@ function profileSection(profiles: readonly ProfileSummary[]): string[] {
     lines.push(
       "CPU per request while profiled (busy samples / requests served in the window). sqlscope's own code is the self time of its packages, the driver package's calls into better-sqlite3, pg or mysql2 included. It comes from one profile, not from the difference of two runs, so a noisy host moves it far less than L - B1a.",
       "",
-      "| profile | requests | busy CPU us/req | sqlscope's own us/req |",
-      "| --- | --- | --- | --- |",
+      "| profile | requests | busy CPU us/req | sqlscope's own us/req | core | driver | adapter |",
+      "| --- | --- | --- | --- | --- | --- | --- |",
     );
     for (const p of measured) {
-      const own = p.label.endsWith("/L") ? fmt(p.sqlscopeUsPerRequest, 1) : "-";
-      lines.push(`| ${p.label} | ${p.requests.toLocaleString("en-US")} | ${fmt(p.busyUsPerRequest, 1)} | ${own} |`);
+      const l = p.label.endsWith("/L");
+      // Packages by role: the core, the driver package of the profiled database, the framework adapter(s).
+      const share = (test: (area: string) => boolean) =>
+        p.byArea.filter((a) => test(a.where)).reduce((sum, a) => sum + a.share, 0);
+      const ownShare = share((a) => a.startsWith("@sqlscope/"));
+      const part = (test: (area: string) => boolean) =>
+        l && ownShare > 0 ? fmt((share(test) / ownShare) * p.sqlscopeUsPerRequest, 1) : "-";
+      const own = l ? fmt(p.sqlscopeUsPerRequest, 1) : "-";
+      const driver = `@sqlscope/${p.label.split("/")[1] ?? ""}`;
+      lines.push(
+        `| ${p.label} | ${p.requests.toLocaleString("en-US")} | ${fmt(p.busyUsPerRequest, 1)} | ${own} | ${part((a) => a === "@sqlscope/core")} | ${part((a) => a === driver)} | ${part((a) => a.startsWith("@sqlscope/") && a !== "@sqlscope/core" && a !== driver)} |`,
+      );
     }
     lines.push("");
   }
