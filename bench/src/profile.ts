@@ -159,3 +159,76 @@ export async function profileServer(
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/** Bytes a request allocates, by area and by function: one heap sampling profile of a loaded server. */
+export interface AllocationSummary {
+  readonly label: string;
+  readonly requests: number;
+  readonly bytesPerRequest: number;
+  readonly byArea: { readonly where: string; readonly bytes: number }[];
+  readonly top: { readonly where: string; readonly bytes: number }[];
+}
+
+/** Reads a .heapprofile (sampled allocations, collected ones included) into bytes per request. */
+export function summarizeHeap(
+  label: string,
+  head: HeapNode,
+  moduleAt: (line: number) => string,
+  requests: number,
+): AllocationSummary {
+  const areas = new Map<string, number>();
+  const fns = new Map<string, number>();
+  let total = 0;
+  const stack = [head];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    stack.push(...node.children);
+    if (node.selfSize === 0) continue;
+    const { functionName, lineNumber } = node.callFrame;
+    const url = /\/\.build\/[a-z]+\.mjs$/.test(node.callFrame.url) ? moduleAt(lineNumber) : node.callFrame.url;
+    const a = area(url, functionName);
+    areas.set(a, (areas.get(a) ?? 0) + node.selfSize);
+    const key = `${a}: ${functionName || "(anonymous)"} ${url.replace(/^.*?\/?(packages|node_modules|bench)\//, "$1/")}`;
+    fns.set(key, (fns.get(key) ?? 0) + node.selfSize);
+    total += node.selfSize;
+  }
+  const per = (m: Map<string, number>) =>
+    [...m.entries()].sort((a, b) => b[1] - a[1]).map(([where, bytes]) => ({ where, bytes: bytes / requests }));
+  return { label, requests, bytesPerRequest: total / requests, byArea: per(areas), top: per(fns).slice(0, 15) };
+}
+
+/** Samples the allocations of one server while wrk loads one route, after a warm-up. */
+export async function allocationProfile(
+  framework: Framework,
+  variant: Variant,
+  db: DbTarget,
+  route: Route,
+  seconds: number,
+  options: { connections: number; rows: number; poolMax: number },
+): Promise<AllocationSummary> {
+  const dir = mkdtempSync(join(tmpdir(), "sqlscope-alloc-"));
+  try {
+    const server = await startServer({ framework, variant, db, poolMax: options.poolMax, rows: options.rows });
+    let requests = 0;
+    const file = join(dir, "server.heapprofile");
+    try {
+      const load = { port: server.port, route, connections: options.connections, rows: options.rows };
+      await runLoad({ ...load, seconds: 2 });
+      await server.profileStart("heap");
+      requests = (await runLoad({ ...load, seconds })).requests;
+      await server.profileStop(file, "heap");
+    } finally {
+      await server.stop();
+    }
+    const profile = JSON.parse(readFileSync(file, "utf8")) as { head: HeapNode };
+    const moduleAt = bundleModules(readFileSync(await serverBundle(), "utf8"));
+    return summarizeHeap(`${framework}/${db.kind}/${route}/${variant}`, profile.head, moduleAt, Math.max(requests, 1));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

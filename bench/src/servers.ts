@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { buildBundles } from "./build.ts";
 import { bundleDir, nodeBinary, pinned, SERVER_CORE } from "./cores.ts";
-import type { ServerConfig, ServerMessage, ServerRequest } from "./server/config.ts";
+import type { ProfileKind, ServerConfig, ServerMessage, ServerRequest } from "./server/config.ts";
 
 const BENCH_DIR = fileURLToPath(new URL("..", import.meta.url));
 let bundles: ReturnType<typeof buildBundles> | undefined;
@@ -19,10 +19,10 @@ export interface RunningBenchServer {
   readonly port: number;
   readonly config: ServerConfig;
   stats(gc?: boolean): Promise<ServerStats>;
-  /** Starts the V8 CPU profiler in the server. */
-  profileStart(): Promise<void>;
-  /** Stops it and writes the .cpuprofile JSON to `file`. */
-  profileStop(file: string): Promise<void>;
+  /** Starts the V8 CPU profiler in the server (or, with "heap", its sampling heap profiler). */
+  profileStart(kind?: ProfileKind): Promise<void>;
+  /** Stops it and writes the .cpuprofile (or .heapprofile) JSON to `file`. */
+  profileStop(file: string, kind?: ProfileKind): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -87,11 +87,12 @@ function handle(child: ChildProcess, config: ServerConfig, port: number, stderr:
     port,
     config,
     stats: (gc = false) => ask(child, config, { type: "stats", gc }, "stats", stderr),
-    async profileStart() {
-      await ask(child, config, { type: "profile-start" }, "profiled", stderr);
+    async profileStart(kind = "cpu") {
+      const answer = await ask(child, config, { type: "profile-start", kind }, "profiled", stderr);
+      if (answer.error !== undefined) throw new Error(`profiling ${describe(config)} failed: ${answer.error}`);
     },
-    async profileStop(file) {
-      const answer = await ask(child, config, { type: "profile-stop", file }, "profiled", stderr);
+    async profileStop(file, kind = "cpu") {
+      const answer = await ask(child, config, { type: "profile-stop", file, kind }, "profiled", stderr);
       if (answer.error !== undefined) throw new Error(`profiling ${describe(config)} failed: ${answer.error}`);
     },
     stop() {

@@ -39,11 +39,14 @@ export interface ServerConfig {
   readonly lPool?: Readonly<Record<string, number>>;
 }
 
+/** cpu: V8's CPU profiler (.cpuprofile). heap: its sampling heap profiler, counting objects GC already collected (.heapprofile). */
+export type ProfileKind = "cpu" | "heap";
+
 /** Parent -> server. */
 export type ServerRequest =
   | { readonly type: "stats"; readonly gc?: boolean }
-  | { readonly type: "profile-start" }
-  | { readonly type: "profile-stop"; readonly file: string }
+  | { readonly type: "profile-start"; readonly kind?: ProfileKind }
+  | { readonly type: "profile-stop"; readonly file: string; readonly kind?: ProfileKind }
   | { readonly type: "stop" };
 
 /** Server -> parent. */

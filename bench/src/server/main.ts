@@ -106,14 +106,31 @@ async function main(): Promise<void> {
       inspector ??= new InspectorSession();
       const session = inspector;
       session.connect();
-      session.post("Profiler.enable", () => session.post("Profiler.start", () => reply({ type: "profiled" })));
+      if (message.kind === "heap") {
+        // Every sampled allocation, also those already collected: what a request allocates, not what it keeps.
+        const sampling = {
+          samplingInterval: 4096,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        };
+        session.post("HeapProfiler.enable", () =>
+          session.post("HeapProfiler.startSampling", sampling, (error) =>
+            reply(error === null ? { type: "profiled" } : { type: "profiled", error: error.message }),
+          ),
+        );
+      } else {
+        session.post("Profiler.enable", () => session.post("Profiler.start", () => reply({ type: "profiled" })));
+      }
     } else if (message.type === "profile-stop") {
       const session = inspector;
-      session?.post("Profiler.stop", (error, result) => {
-        if (error === null) writeFileSync(message.file, JSON.stringify(result.profile));
-        session.disconnect();
+      const done = (error: Error | null, profile: unknown) => {
+        if (error === null) writeFileSync(message.file, JSON.stringify(profile));
+        session?.disconnect();
         reply(error === null ? { type: "profiled" } : { type: "profiled", error: error.message });
-      });
+      };
+      if (message.kind === "heap")
+        session?.post("HeapProfiler.stopSampling", (error, result) => done(error, result.profile));
+      else session?.post("Profiler.stop", (error, result) => done(error, result.profile));
     } else if (message.type === "stop") {
       server.closeAllConnections();
       server.close();
