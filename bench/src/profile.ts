@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runLoad } from "./load.ts";
 import { serverBundle, startServer } from "./servers.ts";
-import type { DbTarget, Framework, Route, Variant } from "./server/config.ts";
+import type { DbTarget, Framework, ProfileKind, Route, Variant } from "./server/config.ts";
 
 interface ProfileNode {
   id: number;
@@ -125,10 +125,45 @@ export function summarize(
   };
 }
 
+/** What a profiled run gives back: the profile's JSON, the requests served meanwhile, the bundle's module map. */
+interface LoadedProfile {
+  readonly json: unknown;
+  readonly requests: number;
+  readonly moduleAt: (line: number) => string;
+}
+
 /**
- * Profiles one server while wrk loads one route: a warm-up first, then the V8 profiler (through the
- * inspector, so start-up and module loading stay out of the picture) for `seconds`.
+ * Profiles one server while wrk loads one route: a warm-up first, then V8's CPU profiler or its heap
+ * sampler (through the inspector, so start-up and module loading stay out of the picture) for `seconds`.
  */
+async function loadedProfile(
+  kind: ProfileKind,
+  config: { framework: Framework; variant: Variant; db: DbTarget; route: Route; seconds: number },
+  options: { connections: number; rows: number; poolMax: number },
+): Promise<LoadedProfile> {
+  const { framework, variant, db, route, seconds } = config;
+  const dir = mkdtempSync(join(tmpdir(), "sqlscope-prof-"));
+  try {
+    const server = await startServer({ framework, variant, db, poolMax: options.poolMax, rows: options.rows });
+    let requests = 0;
+    const file = join(dir, `server.${kind}profile`);
+    try {
+      const load = { port: server.port, route, connections: options.connections, rows: options.rows };
+      await runLoad({ ...load, seconds: 2 });
+      await server.profileStart(kind);
+      requests = (await runLoad({ ...load, seconds })).requests;
+      await server.profileStop(file, kind);
+    } finally {
+      await server.stop();
+    }
+    const json = JSON.parse(readFileSync(file, "utf8")) as unknown;
+    return { json, requests, moduleAt: bundleModules(readFileSync(await serverBundle(), "utf8")) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The CPU profile of one server while wrk loads one route (see loadedProfile). */
 export async function profileServer(
   framework: Framework,
   variant: Variant,
@@ -137,27 +172,8 @@ export async function profileServer(
   seconds: number,
   options: { connections: number; rows: number; poolMax: number },
 ): Promise<ProfileSummary> {
-  const dir = mkdtempSync(join(tmpdir(), "sqlscope-prof-"));
-  try {
-    const server = await startServer({ framework, variant, db, poolMax: options.poolMax, rows: options.rows });
-    let requests = 0;
-    const file = join(dir, "server.cpuprofile");
-    try {
-      const load = { port: server.port, route, connections: options.connections, rows: options.rows };
-      await runLoad({ ...load, seconds: 2 });
-      await server.profileStart();
-      const result = await runLoad({ ...load, seconds });
-      await server.profileStop(file);
-      requests = result.requests;
-    } finally {
-      await server.stop();
-    }
-    const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
-    const moduleAt = bundleModules(readFileSync(await serverBundle(), "utf8"));
-    return summarize(`${framework}/${db.kind}/${route}/${variant}`, profile, moduleAt, requests);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const run = await loadedProfile("cpu", { framework, variant, db, route, seconds }, options);
+  return summarize(`${framework}/${db.kind}/${route}/${variant}`, run.json as CpuProfile, run.moduleAt, run.requests);
 }
 
 interface HeapNode {
@@ -202,7 +218,7 @@ export function summarizeHeap(
   return { label, requests, bytesPerRequest: total / requests, byArea: per(areas), top: per(fns).slice(0, 15) };
 }
 
-/** Samples the allocations of one server while wrk loads one route, after a warm-up. */
+/** Samples the allocations of one server while wrk loads one route, after a warm-up (see loadedProfile). */
 export async function allocationProfile(
   framework: Framework,
   variant: Variant,
@@ -211,24 +227,7 @@ export async function allocationProfile(
   seconds: number,
   options: { connections: number; rows: number; poolMax: number },
 ): Promise<AllocationSummary> {
-  const dir = mkdtempSync(join(tmpdir(), "sqlscope-alloc-"));
-  try {
-    const server = await startServer({ framework, variant, db, poolMax: options.poolMax, rows: options.rows });
-    let requests = 0;
-    const file = join(dir, "server.heapprofile");
-    try {
-      const load = { port: server.port, route, connections: options.connections, rows: options.rows };
-      await runLoad({ ...load, seconds: 2 });
-      await server.profileStart("heap");
-      requests = (await runLoad({ ...load, seconds })).requests;
-      await server.profileStop(file, "heap");
-    } finally {
-      await server.stop();
-    }
-    const profile = JSON.parse(readFileSync(file, "utf8")) as { head: HeapNode };
-    const moduleAt = bundleModules(readFileSync(await serverBundle(), "utf8"));
-    return summarizeHeap(`${framework}/${db.kind}/${route}/${variant}`, profile.head, moduleAt, Math.max(requests, 1));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const run = await loadedProfile("heap", { framework, variant, db, route, seconds }, options);
+  const { head } = run.json as { head: HeapNode };
+  return summarizeHeap(`${framework}/${db.kind}/${route}/${variant}`, head, run.moduleAt, Math.max(run.requests, 1));
 }
